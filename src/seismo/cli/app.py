@@ -1,0 +1,159 @@
+"""The click commands. Each parses its options, calls the API, renders, and returns an exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from seismo.report.model import Report, Severity
+
+_SEVERITIES = [s.value for s in Severity]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="seismo", prog_name="seismo")
+def cli() -> None:
+    """seismo finds the ways machine-learning systems fail, shows the evidence, and says what to do.
+
+    Inputs: CSV, Parquet, JSON-lines and Arrow/Feather files by extension, or - for CSV on stdin.
+    """
+
+
+def _csv_list(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _emit(report: Report, *, json_path: str | None, html_path: str | None, quiet: bool) -> None:
+    """Write the JSON/HTML outputs and print the terminal summary (to stderr if JSON goes to stdout)."""
+    from seismo.report.terminal import print_summary
+
+    paths: dict[str, str] = {}
+    if json_path == "-":
+        sys.stdout.write(report.to_json() + "\n")
+        sys.stdout.flush()
+    elif json_path:
+        Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
+        paths["JSON report"] = json_path
+    if html_path:
+        report.to_html(html_path)
+        paths["HTML report"] = html_path
+    if not quiet:
+        print_summary(report, file=sys.stderr if json_path == "-" else None, paths=paths)
+
+
+def _progress_scan(**kwargs: Any) -> Report:
+    """Run a scan with a progress bar on stderr when it is a terminal."""
+    from seismo.api import scan
+
+    if not sys.stderr.isatty():
+        return scan(**kwargs)
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("scanning", total=None)
+
+        def progress(name: str, done: int, total: int) -> None:
+            bar.update(task, total=total, completed=done, description=name)
+
+        return scan(**kwargs, progress=progress)
+
+
+_common = [
+    click.option("--target", metavar="COL", help="The label column."),
+    click.option("--prediction", metavar="COL", help="The model's prediction column."),
+    click.option("--proba", metavar="COL[,COL...]", help="Class-probability columns."),
+    click.option("--timestamp", metavar="COL", help="The event-time column."),
+    click.option("--id", "id_", metavar="COL", help="The row or entity id column."),
+    click.option("--schema", "schema", type=click.Path(dir_okay=False), metavar="FILE",
+                 help="YAML schema with column roles and kinds; it overrides inference."),
+    click.option("--only", metavar="CHECK[,CHECK...]", help="Run only these checks (a prefix such as 'quality' selects a group)."),
+    click.option("--html", "html_path", metavar="PATH", help="Write the HTML report here."),
+    click.option("--json", "json_path", metavar="PATH", help="Write the JSON report here ('-' is stdout)."),
+    click.option("--fail-on", type=click.Choice(_SEVERITIES, case_sensitive=False), default="high", show_default=True,
+                 help="Exit 1 when a finding reaches this severity."),
+    click.option("--quiet", "-q", is_flag=True, help="No terminal summary."),
+]
+
+
+def common_options(f: Any) -> Any:
+    for option in reversed(_common):
+        f = option(f)
+    return f
+
+
+@cli.command()
+@click.argument("reference")
+@click.argument("current", required=False)
+@common_options
+def scan(reference: str, current: str | None, target: str | None, prediction: str | None, proba: str | None,
+         timestamp: str | None, id_: str | None, schema: str | None, only: str | None, html_path: str | None,
+         json_path: str | None, fail_on: str, quiet: bool) -> int:
+    """Compare REFERENCE (training) with CURRENT (test or serving) and run every check whose inputs are present."""
+    if reference == "-" and current == "-":
+        raise click.UsageError("only one of REFERENCE and CURRENT can be read from stdin")
+    report = _progress_scan(reference=reference, current=current, target=target, prediction=prediction,
+                            proba=_csv_list(proba), timestamp=timestamp, id=id_, schema=schema, only=_csv_list(only))
+    _emit(report, json_path=json_path, html_path=html_path, quiet=quiet)
+    return report.exit_code(fail_on)
+
+
+@cli.command()
+@click.option("--out", "out_dir", default="seismo-demo", show_default=True, metavar="DIR", help="Where to write the reports.")
+@click.option("--rows", default=20_000, show_default=True, type=click.IntRange(100, 5_000_000), help="Reference rows.")
+def demo(out_dir: str, rows: int) -> int:
+    """Run the whole scan on the bundled loan data (failures injected at known places)."""
+    from seismo.api import scan as run_scan
+    from seismo.datasets import make_loans
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    data = make_loans(rows, rows // 2)
+    data.reference.write_parquet(out / "reference.parquet")
+    data.current.write_parquet(out / "current.parquet")
+    data.schema.save(out / "schema.yaml")
+    report = run_scan(data.reference, data.current, target=data.target, prediction=data.prediction,
+                      timestamp=data.timestamp, id=data.id, schema=data.schema)
+    report.datasets["reference"] = type(report.datasets["reference"])(data.reference.height, data.reference.width, "reference.parquet")
+    report.datasets["current"] = type(report.datasets["current"])(data.current.height, data.current.width, "current.parquet")
+    _emit(report, json_path=str(out / "report.json"), html_path=str(out / "report.html"), quiet=False)
+    click.echo(f"data and schema: {out / 'reference.parquet'}, {out / 'current.parquet'}, {out / 'schema.yaml'}")
+    click.echo(f"try: seismo scan {out / 'reference.parquet'} {out / 'current.parquet'} --schema {out / 'schema.yaml'}")
+    return 0
+
+
+@cli.group()
+def schema() -> None:
+    """Infer and review schemas (column roles and kinds)."""
+
+
+@schema.command("infer")
+@click.argument("data")
+@click.option("--schema", "declared", type=click.Path(dir_okay=False), metavar="FILE", help="Declared columns to keep as they are.")
+@click.option("--out", "out_path", metavar="FILE", help="Write the YAML here instead of stdout.")
+def schema_infer(data: str, declared: str | None, out_path: str | None) -> int:
+    """Print the inferred schema of DATA as YAML, with each column's confidence and signals."""
+    from seismo.api import infer_schema
+
+    inferred = infer_schema(data, schema=declared)
+    text = inferred.to_yaml()
+    if out_path:
+        Path(out_path).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    return 0
+
+
+@cli.command("checks")
+def list_checks() -> int:
+    """List the checks that scan runs."""
+    from seismo.api import all_checks
+
+    for c in all_checks():
+        click.echo(f"{c.name:32} {c.description}")
+    return 0

@@ -1,0 +1,118 @@
+"""Timestamps handled explicitly: naive, tz-aware, epoch (s/ms/us/ns) and text.
+
+Every time column is brought to ``Datetime("us", "UTC")``. Tz-aware values are converted to
+UTC; naive values are taken to be UTC already (and the result says so); epoch integers are read
+in the unit given, or in the one their magnitude implies (1990-2050); strings are parsed as
+ISO-8601 and the rows that do not parse are counted, never silently dropped.
+
+>>> import polars as pl
+>>> r = to_utc(pl.Series("t", [1_700_000_000, 1_700_000_060]))
+>>> r.unit, str(r.values[0])
+('s', '2023-11-14 22:13:20+00:00')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from seismo.data.semantic import EPOCH_UNITS, _epoch_unit
+from seismo.exceptions import InputError
+
+__all__ = ["TimeColumn", "to_utc"]
+
+_TARGET = pl.Datetime("us", "UTC")
+
+
+@dataclass(frozen=True)
+class TimeColumn:
+    """A column converted to UTC datetimes.
+
+    Attributes
+    ----------
+    values
+        ``Datetime("us", "UTC")`` series, null where the input was null or did not parse.
+    unit
+        How the input was read: ``"datetime"``, ``"date"``, ``"naive"``, an epoch unit
+        (``"s"``, ``"ms"``, ``"us"``, ``"ns"``) or ``"text"``.
+    unparsable
+        Rows that held a value that could not be read as a time.
+    examples
+        Up to five of those values, as text.
+    """
+
+    values: pl.Series
+    unit: str
+    unparsable: int
+    examples: tuple[str, ...] = ()
+
+
+def to_utc(series: pl.Series, *, unit: str | None = None) -> TimeColumn:
+    """Convert ``series`` to UTC datetimes; ``unit`` forces the epoch unit of numbers."""
+    dtype = series.dtype
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            return TimeColumn(series.dt.replace_time_zone("UTC").cast(_TARGET), "naive", 0)
+        return TimeColumn(series.dt.convert_time_zone("UTC").cast(_TARGET), "datetime", 0)
+    if dtype == pl.Date:
+        return TimeColumn(series.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), "date", 0)
+    if dtype.is_numeric():
+        return _from_epoch(series, unit)
+    if dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum)):
+        return _from_text(series.cast(pl.String))
+    raise InputError(f"column {series.name!r}: cannot read {dtype} values as times")
+
+
+def _from_epoch(series: pl.Series, unit: str | None) -> TimeColumn:
+    finite = series.cast(pl.Float64)
+    finite = finite.filter(finite.is_finite())
+    if unit is None:
+        if finite.len() == 0:
+            unit = "s"
+        else:
+            lo, hi = finite.min(), finite.max()
+            assert isinstance(lo, float) and isinstance(hi, float)
+            unit = _epoch_unit(lo, hi)
+            if unit is None:
+                raise InputError(
+                    f"column {series.name!r}: numbers from {lo:g} to {hi:g} are not epoch times in 1990-2050; "
+                    "pass the unit explicitly or give a datetime column"
+                )
+    if unit not in EPOCH_UNITS:
+        raise InputError(f"epoch unit must be one of {', '.join(EPOCH_UNITS)}; got {unit!r}")
+    micros = (series.cast(pl.Float64) * (1_000_000 / EPOCH_UNITS[unit])).round(0)
+    bad = series.is_not_null() & ~micros.is_finite().fill_null(False)
+    values = pl.select(
+        pl.when(micros.is_finite()).then(micros).otherwise(None).cast(pl.Int64).cast(pl.Datetime("us"))
+    ).to_series().dt.replace_time_zone("UTC").alias(series.name)
+    examples = tuple(str(v) for v in series.filter(bad).head(5).to_list())
+    return TimeColumn(values, unit, int(bad.sum()), examples)
+
+
+_ISO_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%.f%z",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+)
+
+
+def _from_text(series: pl.Series) -> TimeColumn:
+    """ISO-8601 text, each row in whichever ISO layout it uses; day/month orders that are
+    ambiguous (``01/02/2024``) are not guessed."""
+    stripped = series.str.strip_chars()
+    text = stripped.str.replace(r"[Zz]$", "+00:00")
+    parsed = text.str.to_datetime(strict=False, time_unit="us", time_zone="UTC")
+    for fmt in _ISO_FORMATS:
+        missing = parsed.is_null() & text.is_not_null() & (text != "")
+        if not missing.any():
+            break
+        attempt = text.str.to_datetime(fmt, strict=False, time_unit="us", time_zone="UTC")
+        parsed = parsed.fill_null(attempt)
+    bad = stripped.is_not_null() & (stripped != "") & parsed.is_null()
+    examples = tuple(str(v) for v in series.filter(bad).head(5).to_list())
+    return TimeColumn(parsed.cast(_TARGET).alias(series.name), "text", int(bad.sum()), examples)

@@ -1,0 +1,184 @@
+"""A deterministic loan-applications table with failures injected at known places.
+
+The reference is the training extract; the current table is a later serving extract. Each failure
+seismo knows is injected into one of them and listed in :attr:`LoanData.injected`, so the demo and
+the tests can check that every one is found and nothing else is. Later failure modes add theirs here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from seismo.data.schema import Column, Kind, Role, Schema
+
+__all__ = ["Injected", "LoanData", "make_loans"]
+
+_STATES = ["CA", "TX", "NY", "FL", "IL", "PA", "OH", "GA", "NC", "MI", "NJ", "VA", "WA", "AZ", "MA",
+           "TN", "IN", "MO", "MD", "WI", "CO", "MN", "SC", "AL", "LA", "KY", "OR", "OK", "CT", "UT"]
+_PURPOSES = ["debt_consolidation", "credit_card", "home_improvement", "car", "medical", "small_business",
+             "moving", "vacation", "wedding", "other"]
+_EMPLOYER_WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent",
+                   "Cyberdyne", "Tyrell", "Wonka", "Gringotts", "Monarch", "Oscorp", "Pied Piper"]
+_EMPLOYER_KINDS = ["Inc", "LLC", "Hospital", "School District", "Logistics", "Bank", "Foods", "Labs"]
+
+
+@dataclass(frozen=True)
+class Injected:
+    """One injected failure: the check that should find it, on which column and table."""
+
+    check: str
+    column: str | None
+    dataset: str
+    what: str
+
+
+@dataclass(frozen=True)
+class LoanData:
+    """The demo tables, the schema their producer declares, and the failures injected."""
+
+    reference: pl.DataFrame
+    current: pl.DataFrame
+    schema: Schema
+    injected: tuple[Injected, ...]
+    target: str = "default"
+    prediction: str = "prediction"
+    timestamp: str = "applied_at"
+    id: str = "application_id"
+
+
+def _base(rng: np.random.Generator, n: int, start_s: int, first_id: int) -> dict[str, np.ndarray]:
+    age = np.clip(rng.normal(41, 12, n).round(), 18, 85).astype(np.int64)
+    income = np.round(np.exp(rng.normal(10.9, 0.55, n)), -2)
+    amount = np.round(np.clip(rng.gamma(2.2, 6000, n), 1000, 40000), -2)
+    score = np.clip(rng.normal(690, 55, n).round(), 300, 850).astype(np.int64)
+    emp = np.round(np.clip(rng.exponential(5.5, n), 0, 40), 1)
+    term = rng.choice([36, 60], n, p=[0.72, 0.28])
+    rate = np.round(np.clip(28 - (score - 300) / 550 * 22 + rng.normal(0, 1.5, n) + (term == 60) * 2, 5, 30), 2)
+    logit = -2.2 + 3.2 * (amount / income) - 0.012 * (score - 690) + 0.08 * (rate - 12) - 0.02 * emp
+    p_default = 1 / (1 + np.exp(-logit))
+    default = (rng.random(n) < p_default).astype(np.int64)
+    model_score = np.clip(p_default + rng.normal(0, 0.05, n), 0.001, 0.999).round(4)
+    gaps = rng.exponential(180, n).astype(np.int64) + 1
+    customers = 1_600_000_000_000 + rng.integers(0, 90_000_000_000, n // 3 + 1)  # 64-bit ids in the epoch-ms range
+    employers = np.array([f"{a} {b} {i}" for i, (a, b) in enumerate(
+        zip(rng.choice(_EMPLOYER_WORDS, 6000), rng.choice(_EMPLOYER_KINDS, 6000), strict=True))])
+    return {
+        "application_id": np.array([f"APP-{i:08d}" for i in range(first_id, first_id + n)]),
+        "customer_id": rng.choice(customers, n),
+        "applied_at": start_s + np.cumsum(gaps),
+        "age": age,
+        "income": income,
+        "loan_amount": amount,
+        "term_months": term,
+        "interest_rate": rate,
+        "credit_score": score,
+        "employment_length": emp,
+        "home_ownership": rng.choice(["RENT", "MORTGAGE", "OWN"], n, p=[0.45, 0.42, 0.13]),
+        "purpose": rng.choice(_PURPOSES, n, p=[0.42, 0.2, 0.09, 0.06, 0.05, 0.05, 0.04, 0.03, 0.02, 0.04]),
+        "state": rng.choice(_STATES, n),
+        "channel": rng.choice(["web", "branch", "partner"], n, p=[0.6, 0.25, 0.15]),
+        "employer_name": rng.choice(employers, n),
+        "customer_ref": np.array([f"{v:032x}" for v in rng.integers(0, 2**62, n)]),
+        "default": default,
+        "score": model_score,
+        "prediction": (model_score >= 0.35).astype(np.int64),
+    }
+
+
+def _declared_schema() -> Schema:
+    """What the team that produces the table declares beside its code ("shift left")."""
+    return Schema.declare(
+        application_id=Column.id(),
+        customer_id=Column(role=Role.ID, kind=Kind.IDENTIFIER),
+        applied_at=Column.timestamp(),
+        age=Column.numeric(min=18, max=100),
+        credit_score=Column.numeric(min=300, max=850),
+        customer_ref=Column.feature(Kind.CATEGORICAL),  # the model really does use it: a mistake
+        last_payment_date=Column(role=Role.METADATA, kind=Kind.DATETIME),
+        default=Column.target(Kind.CATEGORICAL),
+        prediction=Column.prediction(Kind.CATEGORICAL),
+        score=Column(role=Role.PROBABILITY, kind=Kind.NUMERIC),
+    )
+
+
+def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int = 7) -> LoanData:
+    """Build the demo tables (deterministic for a given seed).
+
+    >>> d = make_loans(2_000, 1_000)
+    >>> d.reference.height, d.current.height, len(d.injected) > 5
+    (2040, 1000, True)
+    """
+    rng = np.random.default_rng(seed)
+    ref = _base(rng, n_reference, 1_685_577_600, 0)  # from 2023-06-01
+    cur = _base(rng, n_current, int(ref["applied_at"][-1]) + 86_400 * 30, n_reference)
+    injected: list[Injected] = []
+
+    def inject(check: str, column: str | None, dataset: str, what: str) -> None:
+        injected.append(Injected(check, column, dataset, what))
+
+    # Reference (training extract)
+    ref["income_usd"] = ref["income"].copy()
+    inject("quality.duplicate_columns", "income", "reference", "income copied as income_usd")
+    ref["currency"] = np.full(n_reference, "USD")
+    inject("quality.constant", "currency", "reference", "a column that never varies")
+    cur["currency"] = np.full(n_current, "USD")
+    inject("quality.constant", "currency", "current", "a column that never varies")
+    cur["income_usd"] = cur["income"].copy()
+    inject("quality.duplicate_columns", "income", "current", "income copied as income_usd")
+    months = rng.integers(0, 120, n_reference).astype(str).astype(object)
+    months[rng.random(n_reference) < 0.15] = "n/a"
+    ref["months_since_delinquency"] = months
+    inject("quality.mixed_types", "months_since_delinquency", "reference", "numbers with 'n/a' as text")
+    cur["months_since_delinquency"] = rng.integers(0, 120, n_current).astype(str)
+    for label in ("reference", "current"):
+        inject("quality.identifier_feature", "customer_ref", label, "a per-row random token declared as a feature")
+        inject("quality.high_cardinality", "employer_name", label, "thousands of employer names")
+    promo = rng.choice(["SPRING", "SUMMER", "NONE"], n_reference).astype(object)
+    promo[rng.random(n_reference) >= 0.9] = None
+    ref["promo_code"] = promo
+    cur["promo_code"] = np.full(n_current, None)
+    inject("quality.missing", "promo_code", "current", "the column stopped arriving")
+    inject("quality.missing_rise", "promo_code", "current", "the column stopped arriving")
+    # Current (serving extract)
+    broken_join = rng.random(n_current) < 0.35
+    cur["employment_length"] = np.where(broken_join, np.nan, cur["employment_length"])
+    inject("quality.missing", "employment_length", "current", "a third of the rows lost their value")
+    inject("quality.missing_rise", "employment_length", "current", "a broken join")
+    zero_income = rng.random(n_current) < 0.01
+    cur["income"] = np.where(zero_income, 0.0, cur["income"])
+    cur["income_usd"] = cur["income"].copy()
+    for table in (ref, cur):
+        with np.errstate(divide="ignore"):
+            table["loan_to_income"] = np.round(table["loan_amount"] / table["income"], 4)
+    inject("quality.nonfinite", "loan_to_income", "current", "division by a zero income")
+    sentinel = rng.choice(n_current, 40, replace=False)
+    cur["age"][sentinel[:20]] = -1
+    cur["age"][sentinel[20:]] = 999
+    inject("quality.schema_values", "age", "current", "sentinel ages -1 and 999")
+    for label, table, n in (("reference", ref, n_reference), ("current", cur, n_current)):
+        days = rng.integers(0, 400, n).astype("timedelta64[D]") + np.datetime64("2023-01-01")
+        dates = days.astype(str).astype(object)
+        if label == "current":
+            dates[rng.choice(n, 60, replace=False)] = "31/02/2024"
+            dates[rng.choice(n, 25, replace=False)] = "1970-01-01"
+        table["last_payment_date"] = dates
+    inject("quality.timestamps", "last_payment_date", "current", "dates in a foreign format that cannot be parsed")
+    inject("quality.timestamps", "last_payment_date", "current", "1970-01-01 placeholders")
+    reference = _frame(ref)
+    dup = reference.sample(int(n_reference * 0.02), seed=seed)
+    reference = pl.concat([reference, dup])
+    inject("quality.duplicate_rows", None, "reference", "2% of rows appended twice")
+    return LoanData(reference, _frame(cur), _declared_schema(), tuple(injected))
+
+
+def _frame(cols: dict[str, np.ndarray]) -> pl.DataFrame:
+    out = {}
+    for k, v in cols.items():
+        if v.dtype == object:
+            out[k] = pl.Series(k, v.tolist(), dtype=pl.String)
+        else:
+            out[k] = pl.Series(k, v)
+    return pl.DataFrame(out)

@@ -1,0 +1,49 @@
+"""Mergeable data profiles.
+
+``profile_table(frame)`` summarises every column of a polars DataFrame: counts, nulls, NaN and
+infinities, min/max, mean and variance (merged exactly with Chan, Golub and LeVeque 1979), a KLL
+quantile sketch (Karnin, Lang and Liberty 2016), frequent items with an "other" bucket
+(Misra and Gries 1982; Agarwal et al. 2012), a HyperLogLog distinct count (Flajolet, Fusy,
+Gandouet and Meunier 2007) and histograms on reference bins. Profiles merge associatively and
+commutatively, so chunks, windows and streams can be profiled separately and combined, and they
+serialise to JSON or bytes (never pickle).
+
+Examples
+--------
+>>> import polars as pl
+>>> from seismo.profile import TableProfile, merge, profile_table
+>>> a = profile_table(pl.DataFrame({"city": ["Oslo", "Lima", "Oslo"], "t": [1.5, 2.5, None]}))
+>>> b = profile_table(pl.DataFrame({"city": ["Lima", "Oslo", None], "t": [3.5, 0.5, 1.0]}))
+>>> m = merge(a, b)
+>>> m["city"].top(), m["city"].null_count, m["t"].mean, m["t"].quantile(0.5)
+([('Oslo', 3), ('Lima', 2)], 1, 1.8, 1.5)
+>>> TableProfile.from_json(m.to_json()) == m
+True
+"""
+
+from __future__ import annotations
+
+from seismo.profile._column import ColumnProfile, Kind, merge_columns
+from seismo.profile._frequent import FrequentItems
+from seismo.profile._histogram import Histogram
+from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
+from seismo.profile._ingest import profile_column
+from seismo.profile._quantiles import QuantileSketch
+from seismo.profile._table import FORMAT_VERSION, TableProfile, merge, profile_table
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ColumnProfile",
+    "FrequentItems",
+    "Histogram",
+    "HyperLogLog",
+    "Kind",
+    "QuantileSketch",
+    "TableProfile",
+    "hash_numbers",
+    "hash_strings",
+    "merge",
+    "merge_columns",
+    "profile_column",
+    "profile_table",
+]

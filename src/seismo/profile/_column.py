@@ -1,0 +1,312 @@
+"""Mergeable per-column profile: counts, exact moments, sketches and a reference histogram.
+
+Moments are merged with the parallel algorithm of Chan, Golub and LeVeque, "Updating formulae
+and a pairwise algorithm for computing sample variances" (Stanford report STAN-CS-79-773,
+1979): counts, minima and maxima merge exactly; the sum, the mean and the sum of squared
+deviations ``m2`` merge exactly up to floating-point rounding (operands are put in a canonical
+order, so the merge is exactly commutative).
+
+Profiled kinds, from the polars dtype:
+
+* ``numeric``: integer, float and decimal columns (integers and decimals become float64 for
+  the moments and the quantile sketch; min/max of integer columns stay exact ints);
+* ``boolean``: numeric statistics of 0/1 plus the frequent items ``False``/``True``;
+* ``datetime``: the integer physical value in ``unit``: ``"us"`` since the epoch for
+  ``Datetime`` (time unit normalised to microseconds, ``tz`` kept), ``"us"`` for ``Duration``,
+  ``"days"`` since the epoch for ``Date`` and ``"ns"`` since midnight for ``Time``;
+* ``string``: ``String``, ``Categorical`` and ``Enum``;
+* ``other`` (lists, structs, binary, objects, the ``Null`` dtype): counts and nulls only. An
+  ``other`` profile of dtype ``Null`` (a chunk where the column is entirely null) merges into a
+  profile of any kind.
+
+Quantiles, the distinct count and the frequent items of numeric columns cover the finite
+values only; NaN and infinities are counted in ``nan_count``, ``posinf_count`` and
+``neginf_count``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from seismo.exceptions import ProfileError
+from seismo.profile._frequent import FrequentItems
+from seismo.profile._histogram import Histogram, decode_float, encode_float
+from seismo.profile._hll import HyperLogLog
+from seismo.profile._quantiles import QuantileSketch
+
+__all__ = ["ColumnProfile", "Kind", "merge_columns"]
+
+Kind = Literal["numeric", "boolean", "datetime", "string", "other"]
+KINDS: tuple[str, ...] = ("numeric", "boolean", "datetime", "string", "other")
+_INT_FIELDS = ("count", "null_count", "nan_count", "posinf_count", "neginf_count", "finite_count")
+_FLOAT_FIELDS = ("min", "max", "mean", "m2", "sum")
+
+
+@dataclass(repr=False, slots=True)
+class ColumnProfile:
+    """Mergeable profile of one column.
+
+    Build it with :func:`seismo.profile.profile_table` (or ``profile_column``); combine two
+    profiles of the same column with :meth:`merge`.
+
+    Attributes
+    ----------
+    name, kind, dtype : str
+        Column name, profiled kind (see module docstring) and polars dtype(s), ``|``-joined
+        when chunks had different dtypes.
+    count, null_count, nan_count, posinf_count, neginf_count, finite_count : int
+        Rows seen (nulls included), nulls, NaN, +inf, -inf and finite values.
+    min, max, mean : float or None
+        Over the finite values (None when there are none).
+    m2, sum : float
+        Sum of squared deviations from the mean, and sum, of the finite values.
+    unit, tz : str or None
+        Physical unit and time zone of ``datetime`` columns.
+    quantile_sketch, distinct_sketch, frequent_items, histogram
+        KLL quantiles, HyperLogLog distinct count, Misra-Gries frequent items and the histogram
+        on reference bins (None when not applicable or not requested).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> from seismo.profile import profile_column
+    >>> a = profile_column(pl.Series("x", [1.0, 2.0, None]))
+    >>> b = profile_column(pl.Series("x", [3.0, float("nan"), 2.0]))
+    >>> m = a.merge(b)
+    >>> m.count, m.null_count, m.nan_count, m.mean, m.variance
+    (6, 1, 1, 2.0, 0.6666666666666666)
+    >>> m.top(2), m.distinct_estimate
+    ([(2.0, 2), (1.0, 1)], 3.0)
+    """
+
+    name: str
+    kind: Kind
+    dtype: str
+    count: int = 0
+    null_count: int = 0
+    nan_count: int = 0
+    posinf_count: int = 0
+    neginf_count: int = 0
+    finite_count: int = 0
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    m2: float = 0.0
+    sum: float = 0.0
+    unit: str | None = None
+    tz: str | None = None
+    quantile_sketch: QuantileSketch | None = None
+    distinct_sketch: HyperLogLog | None = None
+    frequent_items: FrequentItems | None = None
+    histogram: Histogram | None = None
+
+    @property
+    def variance(self) -> float:
+        """Sample variance ``m2 / (finite_count - 1)`` of the finite values (NaN if fewer than 2)."""
+        return self.m2 / (self.finite_count - 1) if self.finite_count > 1 else math.nan
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation of the finite values."""
+        return math.sqrt(self.variance)
+
+    @property
+    def null_fraction(self) -> float:
+        """Nulls over rows seen (0.0 when no rows were seen)."""
+        return self.null_count / self.count if self.count else 0.0
+
+    @property
+    def rank_error(self) -> float | None:
+        """Normalised rank error (99 % confidence) of :meth:`quantile`, None without sketch."""
+        return None if self.quantile_sketch is None else self.quantile_sketch.normalized_rank_error
+
+    def quantile(self, q: float) -> float:
+        """Approximate ``q``-quantile of the finite values (NaN when there are none)."""
+        return math.nan if self.quantile_sketch is None else self.quantile_sketch.quantile(q)
+
+    def quantiles(self, qs: Sequence[float]) -> list[float]:
+        """Approximate quantiles at each rank of ``qs``."""
+        return [self.quantile(q) for q in qs]
+
+    @property
+    def distinct_estimate(self) -> float | None:
+        """Estimated number of distinct non-null (numeric: finite) values; None for ``other``."""
+        return None if self.distinct_sketch is None else self.distinct_sketch.estimate()
+
+    def top(self, k: int | None = None) -> list[tuple[Any, int]]:
+        """The ``k`` most frequent values with their (lower-bound) counts, by count then value."""
+        return [] if self.frequent_items is None else self.frequent_items.top(k)
+
+    @property
+    def other_count(self) -> int:
+        """Values (non-null; numeric: finite) not in the kept frequent items."""
+        if self.frequent_items is None:
+            return self.count - self.null_count
+        return self.frequent_items.other_count
+
+    @property
+    def true_count(self) -> int | None:
+        """Number of ``True`` values of a boolean column (None for other kinds)."""
+        fi = self.frequent_items
+        return fi.count(True) if self.kind == "boolean" and fi is not None else None
+
+    @property
+    def false_count(self) -> int | None:
+        """Number of ``False`` values of a boolean column (None for other kinds)."""
+        fi = self.frequent_items
+        return fi.count(False) if self.kind == "boolean" and fi is not None else None
+
+    def merge(self, other: ColumnProfile) -> ColumnProfile:
+        """Profile of both inputs' rows together; neither input is modified."""
+        return merge_columns(self, other)
+
+    def __repr__(self) -> str:
+        return (
+            f"ColumnProfile({self.name!r}, kind={self.kind!r}, dtype={self.dtype!r}, "
+            f"count={self.count}, null_count={self.null_count})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (see the module docstring of ``_histogram`` for non-finite floats)."""
+        out: dict[str, Any] = {"name": self.name, "kind": self.kind, "dtype": self.dtype}
+        out.update({f: getattr(self, f) for f in _INT_FIELDS})
+        out.update({f: encode_float(getattr(self, f)) for f in _FLOAT_FIELDS})
+        out["unit"], out["tz"] = self.unit, self.tz
+        for key, value in _sketches(self).items():
+            out[key] = None if value is None else value.to_dict()
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ColumnProfile:
+        """Inverse of :meth:`to_dict`; raises :class:`~seismo.exceptions.ProfileError`."""
+        try:
+            return _column_from_dict(data)
+        except ProfileError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            name = data.get("name") if isinstance(data, dict) else None
+            raise ProfileError(f"malformed profile of column {name!r}: {exc!r}") from exc
+
+
+def _sketches(p: ColumnProfile) -> dict[str, Any]:
+    return {
+        "quantiles": p.quantile_sketch, "distinct": p.distinct_sketch,
+        "frequent": p.frequent_items, "histogram": p.histogram,
+    }
+
+
+def _column_from_dict(data: dict[str, Any]) -> ColumnProfile:
+    if data["kind"] not in KINDS:
+        raise ProfileError(f"unknown column kind {data['kind']!r}")
+    ints = {f: int(data[f]) for f in _INT_FIELDS}
+    if any(v < 0 for v in ints.values()):
+        raise ProfileError("negative count in column profile")
+    floats = {f: decode_float(data[f]) for f in _FLOAT_FIELDS}
+    for key in ("name", "dtype"):
+        if not isinstance(data[key], str):
+            raise ProfileError(f"column profile field {key!r} must be a string")
+
+    def opt(key: str, loader: Any) -> Any:
+        return None if data.get(key) is None else loader(data[key])
+
+    return ColumnProfile(
+        name=data["name"], kind=data["kind"], dtype=data["dtype"], **ints, **floats,
+        unit=data.get("unit"), tz=data.get("tz"),
+        quantile_sketch=opt("quantiles", QuantileSketch.from_dict),
+        distinct_sketch=opt("distinct", HyperLogLog.from_dict),
+        frequent_items=opt("frequent", FrequentItems.from_dict),
+        histogram=opt("histogram", Histogram.from_dict),
+    )
+
+
+def _merged_kind(a: ColumnProfile, b: ColumnProfile) -> tuple[Kind, str]:
+    """Kind and dtype of the merge; raises ProfileError on incompatible kinds."""
+    a_null, b_null = a.kind == "other" and a.dtype == "Null", b.kind == "other" and b.dtype == "Null"
+    if a.kind != b.kind and not (a_null or b_null):
+        raise ProfileError(
+            f"cannot merge profiles of column {a.name!r}: kind {a.kind!r} (dtype {a.dtype}) "
+            f"and kind {b.kind!r} (dtype {b.dtype})"
+        )
+    kind = b.kind if a_null else a.kind
+    if a.dtype == b.dtype:
+        return kind, a.dtype
+    parts = set(a.dtype.split("|")) | set(b.dtype.split("|"))
+    if len(parts) > 1:
+        parts.discard("Null")
+    return kind, "|".join(sorted(parts))
+
+
+def _merged_time(a: ColumnProfile, b: ColumnProfile) -> tuple[str | None, str | None]:
+    if a.kind != "datetime" or b.kind != "datetime":
+        return (a.unit, a.tz) if a.kind == "datetime" else (b.unit, b.tz)
+    if (a.unit, a.tz) != (b.unit, b.tz):
+        raise ProfileError(
+            f"cannot merge profiles of column {a.name!r}: unit/time zone {a.unit}/{a.tz} "
+            f"and {b.unit}/{b.tz}"
+        )
+    return a.unit, a.tz
+
+
+def _merged_moments(a: ColumnProfile, b: ColumnProfile) -> tuple[float | None, float]:
+    """Mean and m2 of the union (Chan et al.), in a canonical operand order."""
+    if b.finite_count == 0:
+        return a.mean, a.m2
+    if a.finite_count == 0:
+        return b.mean, b.m2
+    if (a.finite_count, a.mean, a.m2) > (b.finite_count, b.mean, b.m2):  # type: ignore[operator]
+        a, b = b, a
+    mean_a, mean_b = a.mean, b.mean
+    assert mean_a is not None and mean_b is not None
+    na, nb = a.finite_count, b.finite_count
+    n = na + nb
+    delta = mean_b - mean_a
+    return mean_a + delta * (nb / n), a.m2 + b.m2 + delta * delta * (na * nb / n)
+
+
+def _merged_histogram(a: ColumnProfile, b: ColumnProfile) -> Histogram | None:
+    ha, hb = a.histogram, b.histogram
+    if ha is not None and hb is not None:
+        return ha.merge(hb)
+    if ha is None and hb is None:
+        return None
+    with_h, without = (a, b) if ha is not None else (b, a)
+    if without.count != without.null_count:
+        raise ProfileError(f"cannot merge profiles of column {a.name!r}: only one has a histogram")
+    assert with_h.histogram is not None
+    return with_h.histogram.with_nulls(without.null_count)
+
+
+def _min(x: float | None, y: float | None) -> float | None:
+    return y if x is None else x if y is None else min(x, y)
+
+
+def _max(x: float | None, y: float | None) -> float | None:
+    return y if x is None else x if y is None else max(x, y)
+
+
+def merge_columns(a: ColumnProfile, b: ColumnProfile) -> ColumnProfile:
+    """Merge two profiles of the same column (exactly commutative; see :class:`ColumnProfile`)."""
+    if a.name != b.name:
+        raise ProfileError(f"cannot merge profiles of different columns {a.name!r} and {b.name!r}")
+    if a.kind == b.kind and a.dtype == b.dtype and a.unit == b.unit and a.tz == b.tz:
+        kind, dtype, unit, tz = a.kind, a.dtype, a.unit, a.tz
+    else:
+        kind, dtype = _merged_kind(a, b)
+        unit, tz = _merged_time(a, b)
+    mean, m2 = _merged_moments(a, b)
+    qa, qb = a.quantile_sketch, b.quantile_sketch
+    da, db = a.distinct_sketch, b.distinct_sketch
+    fa, fb = a.frequent_items, b.frequent_items
+    return ColumnProfile(
+        a.name, kind, dtype, a.count + b.count, a.null_count + b.null_count,
+        a.nan_count + b.nan_count, a.posinf_count + b.posinf_count,
+        a.neginf_count + b.neginf_count, a.finite_count + b.finite_count,
+        _min(a.min, b.min), _max(a.max, b.max), mean, m2, a.sum + b.sum, unit, tz,
+        qb if qa is None else qa if qb is None else qa.merge(qb),
+        db if da is None else da if db is None else da.merge(db),
+        fb if fa is None else fa if fb is None else fa.merge(fb),
+        None if a.histogram is None and b.histogram is None else _merged_histogram(a, b),
+    )

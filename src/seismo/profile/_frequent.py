@@ -1,0 +1,308 @@
+"""Frequent items (top-k with an "other" bucket) as a mergeable Misra-Gries summary.
+
+Misra and Gries, "Finding repeated elements" (Science of Computer Programming, 1982);
+merging as in Agarwal, Cormode, Huang, Phillips, Wei and Yi, "Mergeable summaries"
+(PODS 2012). The summary keeps at most ``capacity`` counters. Counts are exact while the
+number of distinct keys seen is at most ``capacity``. When an update or a merge would exceed
+it, the ``(capacity + 1)``-th largest count is subtracted from every counter and the
+non-positive ones are dropped; ``error`` accumulates the subtracted amounts, so every kept
+count ``c`` of a key satisfies ``c <= true count <= c + error``, and any key whose true count
+exceeds ``error`` is kept. ``total`` counts every item, so ``other_count = total - sum(kept)``.
+
+Ties need no breaking: all keys at the threshold are dropped together, so merging is exactly
+commutative, and exactly associative whenever the union has at most ``capacity`` keys.
+Keys are kept sorted (floats ascending, ``False < True``, strings by code point).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from seismo.exceptions import ProfileError
+
+__all__ = ["FrequentItems", "KeyType", "threshold"]
+
+KeyType = Literal["float", "bool", "str"]
+_KEY_DTYPES: dict[str, Any] = {"float": np.float64, "bool": np.bool_, "str": object}
+I64 = npt.NDArray[np.int64]
+
+
+@numba.njit(cache=True, nogil=True)
+def _merge_sorted_kernel(
+    ka: npt.NDArray[Any], ca: I64, kb: npt.NDArray[Any], cb: I64, keys: npt.NDArray[Any],
+    counts: I64, extremes: I64,
+) -> int:
+    """Merge two sorted, distinct key arrays, adding the counts of common keys (linear time).
+
+    Writes the merged keys and counts into ``keys``/``counts`` unless these are empty (then it
+    only scans). Returns the number of merged keys; writes the smallest and largest merged
+    count into ``extremes``.
+    """
+    write = keys.shape[0] > 0
+    n, m = ka.shape[0], kb.shape[0]
+    i = j = k = 0
+    lo, hi = np.iinfo(np.int64).max, np.int64(0)
+    while i < n and j < m:
+        x, y = ka[i], kb[j]
+        if x < y:
+            key, c = x, ca[i]
+            i += 1
+        elif y < x:
+            key, c = y, cb[j]
+            j += 1
+        else:
+            key, c = x, ca[i] + cb[j]
+            i += 1
+            j += 1
+        if write:
+            keys[k], counts[k] = key, c
+        lo, hi = min(lo, c), max(hi, c)
+        k += 1
+    for r in range(i, n):
+        if write:
+            keys[k], counts[k] = ka[r], ca[r]
+        lo, hi = min(lo, ca[r]), max(hi, ca[r])
+        k += 1
+    for r in range(j, m):
+        if write:
+            keys[k], counts[k] = kb[r], cb[r]
+        lo, hi = min(lo, cb[r]), max(hi, cb[r])
+        k += 1
+    extremes[0], extremes[1] = lo, hi
+    return k
+
+
+def _merge_sorted(
+    ka: npt.NDArray[Any], ca: I64, kb: npt.NDArray[Any], cb: I64, capacity: int
+) -> tuple[npt.NDArray[Any], I64, int]:
+    """Misra-Gries merge of two sorted, distinct (float or bool) key arrays with their counts;
+    returns the kept keys and counts and the amount subtracted."""
+    extremes = np.zeros(2, dtype=np.int64)
+    if len(ka) + len(kb) > capacity:  # scan first: everything may be dropped
+        nothing = np.empty(0, dtype=ka.dtype)
+        k = _merge_sorted_kernel(ka, ca, kb, cb, nothing, np.empty(0, np.int64), extremes)
+        if k > capacity and extremes[0] == extremes[1]:  # all counts are at the threshold
+            return nothing, np.empty(0, dtype=np.int64), int(extremes[1])
+    keys = np.empty(len(ka) + len(kb), dtype=ka.dtype)
+    counts = np.empty(len(ka) + len(kb), dtype=np.int64)
+    k = _merge_sorted_kernel(ka, ca, kb, cb, keys, counts, extremes)
+    if k <= capacity:
+        return keys[:k], counts[:k], 0
+    return _reduce(keys[:k], counts[:k], capacity)
+
+
+def _merge_objects(
+    ka: npt.NDArray[Any], ca: I64, kb: npt.NDArray[Any], cb: I64
+) -> tuple[npt.NDArray[Any], I64]:
+    """Like ``_merge_sorted`` for object (string) keys, with NumPy."""
+    if len(ka) == len(kb) and ka.tolist() == kb.tolist():
+        return ka, ca + cb
+    keys = np.concatenate([ka, kb])
+    counts = np.concatenate([ca, cb])
+    order = np.argsort(keys, kind="stable")
+    keys, counts = keys[order], counts[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    starts = np.flatnonzero(first)
+    return keys[starts], np.add.reduceat(counts, starts)
+
+
+def threshold(counts: I64, capacity: int) -> int:
+    """The ``(capacity + 1)``-th largest count (0 when there are at most ``capacity`` counts)."""
+    n = len(counts)
+    if n <= capacity:
+        return 0
+    lo, hi = int(counts.min()), int(counts.max())
+    if lo == hi:
+        return hi
+    return int(np.partition(counts, n - capacity - 1)[n - capacity - 1])
+
+
+def _reduce(keys: npt.NDArray[Any], counts: I64, capacity: int) -> tuple[npt.NDArray[Any], I64, int]:
+    """Misra-Gries reduction: keep at most ``capacity`` counters; returns the subtracted amount."""
+    if len(counts) <= capacity:
+        return keys, counts, 0
+    cut = threshold(counts, capacity)
+    keep = counts > cut
+    return keys[keep], counts[keep] - cut, cut
+
+
+class FrequentItems:
+    """Mergeable frequent-items summary (Misra-Gries).
+
+    Parameters
+    ----------
+    key_type : {"float", "bool", "str"}
+        Type of the keys.
+    capacity : int
+        Maximum number of counters kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> keys = np.array(["x", "y"], dtype=object)
+    >>> a = FrequentItems.from_counts("str", keys, np.array([5, 1]))
+    >>> b = FrequentItems.from_counts("str", np.array(["y", "z"], dtype=object), np.array([2, 2]))
+    >>> exact = a.merge(b)
+    >>> exact.top(), exact.other_count, exact.error
+    ([('x', 5), ('y', 3), ('z', 2)], 0, 0)
+
+    With a capacity of 2 the third key does not fit: the third largest count (2) is subtracted
+    from every counter; true counts lie in ``[count, count + error]``:
+
+    >>> small = FrequentItems.from_counts("str", keys, np.array([5, 1]), capacity=2)
+    >>> m = small.merge(b)
+    >>> m.top(), m.other_count, m.error
+    ([('x', 3), ('y', 1)], 6, 2)
+    """
+
+    __slots__ = ("capacity", "counts", "error", "key_type", "keys", "total")
+
+    def __init__(self, key_type: KeyType, capacity: int = 1024) -> None:
+        if key_type not in _KEY_DTYPES:
+            raise ProfileError(f"unknown frequent-items key type {key_type!r}")
+        if capacity < 1:
+            raise ProfileError(f"frequent-items capacity must be >= 1, got {capacity}")
+        self.key_type: KeyType = key_type
+        self.capacity = int(capacity)
+        self.keys: npt.NDArray[Any] = np.empty(0, dtype=_KEY_DTYPES[key_type])
+        self.counts: I64 = np.empty(0, dtype=np.int64)
+        self.total = 0
+        self.error = 0
+
+    @classmethod
+    def _of(
+        cls, key_type: KeyType, capacity: int, keys: npt.NDArray[Any], counts: I64, total: int, error: int
+    ) -> FrequentItems:
+        out = cls.__new__(cls)
+        out.key_type, out.capacity, out.keys, out.counts = key_type, capacity, keys, counts
+        out.total, out.error = total, error
+        return out
+
+    @classmethod
+    def from_counts(
+        cls, key_type: KeyType, keys: npt.NDArray[Any], counts: npt.NDArray[Any], capacity: int = 1024,
+        *, total: int | None = None, error: int = 0,
+    ) -> FrequentItems:
+        """Summary of pre-aggregated ``(key, count)`` pairs with distinct keys.
+
+        Parameters
+        ----------
+        key_type : {"float", "bool", "str"}
+            Type of the keys.
+        keys : numpy.ndarray
+            Distinct keys, any order (float keys must be finite; ``-0.0`` becomes ``0.0``).
+        counts : numpy.ndarray
+            Positive counts, one per key.
+        capacity : int
+            Maximum number of counters kept.
+        total, error : int, optional
+            For counts already reduced by the caller: the number of items they stand for (default:
+            the sum of ``counts``) and the amount already subtracted from each (default 0).
+        """
+        empty = cls(key_type, capacity)
+        counts = np.asarray(counts, dtype=np.int64)
+        keys = np.asarray(keys, dtype=_KEY_DTYPES[key_type])
+        total = int(counts.sum()) if total is None else int(total)
+        keys, counts, cut = _reduce(keys, counts, empty.capacity)
+        if key_type == "float":
+            keys = keys + 0.0  # -0.0 becomes 0.0
+        if len(keys) > 1 and not np.all(keys[1:] > keys[:-1]):
+            order = np.argsort(keys, kind="stable")
+            keys, counts = keys[order], counts[order]
+        return cls._of(key_type, empty.capacity, keys, counts, total, error + cut)
+
+    def merge(self, other: FrequentItems) -> FrequentItems:
+        """Summary of the union of both streams; neither input is modified."""
+        if other.key_type != self.key_type:
+            raise ProfileError(
+                f"cannot merge frequent items with {self.key_type} keys and {other.key_type} keys"
+            )
+        capacity = min(self.capacity, other.capacity)
+        total, error = self.total + other.total, self.error + other.error
+        if len(other.keys) == 0 or len(self.keys) == 0:
+            src = self if len(other.keys) == 0 else other
+            keys, counts, cut = _reduce(src.keys, src.counts, capacity)
+            return FrequentItems._of(self.key_type, capacity, keys, counts, total, error + cut)
+        if self.key_type == "str":
+            keys, counts = _merge_objects(self.keys, self.counts, other.keys, other.counts)
+            keys, counts, cut = _reduce(keys, counts, capacity)
+        else:
+            keys, counts, cut = _merge_sorted(self.keys, self.counts, other.keys, other.counts, capacity)
+        return FrequentItems._of(self.key_type, capacity, keys, counts, total, error + cut)
+
+    @property
+    def other_count(self) -> int:
+        """Items not accounted for by the kept counters (``total - sum(kept counts)``)."""
+        return self.total - int(self.counts.sum())
+
+    def top(self, k: int | None = None) -> list[tuple[Any, int]]:
+        """The ``k`` largest counters as ``(key, count)``, by count then key; all if ``k`` is None."""
+        order = np.argsort(-self.counts, kind="stable")  # keys are sorted: ties by key
+        if k is not None:
+            order = order[: max(k, 0)]
+        return list(zip(self.keys[order].tolist(), self.counts[order].tolist(), strict=True))
+
+    def count(self, key: Any) -> int:
+        """Kept (lower-bound) count of ``key``; 0 if it has no counter."""
+        try:
+            pos = int(np.searchsorted(self.keys, key))
+        except TypeError:
+            return 0
+        if pos < len(self.keys) and self.keys[pos] == key:
+            return int(self.counts[pos])
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrequentItems):
+            return NotImplemented
+        return (
+            self.key_type == other.key_type
+            and self.capacity == other.capacity
+            and self.total == other.total
+            and self.error == other.error
+            and len(self.keys) == len(other.keys)
+            and bool(np.all(self.keys == other.keys))
+            and bool(np.array_equal(self.counts, other.counts))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"FrequentItems({self.key_type}, {len(self.keys)} keys, total={self.total}, "
+            f"other={self.other_count}, error={self.error})"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dict (float keys are finite, so plain JSON numbers)."""
+        return {
+            "key_type": self.key_type,
+            "capacity": self.capacity,
+            "total": self.total,
+            "error": self.error,
+            "keys": self.keys.tolist(),
+            "counts": self.counts.tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FrequentItems:
+        """Inverse of :meth:`to_dict`."""
+        key_type = data["key_type"]
+        empty = cls(key_type, int(data["capacity"]))
+        keys = np.array(data["keys"], dtype=_KEY_DTYPES[key_type])
+        if key_type == "str" and not all(isinstance(k, str) for k in data["keys"]):
+            raise ProfileError("frequent items: string keys expected")
+        counts = np.array(data["counts"], dtype=np.int64).reshape(-1)
+        if len(keys) != len(counts) or len(keys) > empty.capacity or np.any(counts <= 0):
+            raise ProfileError("frequent items: malformed keys/counts")
+        if len(keys) > 1 and not np.all(keys[1:] > keys[:-1]):
+            raise ProfileError("frequent items: keys must be sorted and distinct")
+        total, error = int(data["total"]), int(data["error"])
+        if total < int(counts.sum()) or error < 0:
+            raise ProfileError("frequent items: total smaller than the kept counts")
+        return cls._of(key_type, empty.capacity, keys, counts, total, error)

@@ -1,0 +1,34 @@
+"""Data quality (failure mode ``data_quality``): missing values, NaN/inf, constant columns,
+duplicates, mixed types, schema violations, unreadable timestamps, identifier-like features and
+very high cardinality. Every check takes a :class:`~seismo.check.ScanContext` and returns findings.
+"""
+
+from seismo.check import Check
+from seismo.quality.duplicates import check_duplicate_columns, check_duplicate_rows
+from seismo.quality.missing import check_empty, check_missing, check_missing_rise
+from seismo.quality.timestamps import check_timestamps
+from seismo.quality.values import (
+    check_constant,
+    check_high_cardinality,
+    check_identifier_features,
+    check_mixed_types,
+    check_nonfinite,
+    check_schema_values,
+)
+
+CHECKS: list[Check] = [
+    Check("quality.no_rows", check_empty, ("any",), "tables with zero rows"),
+    Check("quality.missing", check_missing, ("any",), "columns with many missing values"),
+    Check("quality.missing_rise", check_missing_rise, ("both",), "missing values rising against the reference"),
+    Check("quality.nonfinite", check_nonfinite, ("any",), "NaN and infinite values"),
+    Check("quality.constant", check_constant, ("any",), "constant and near-constant columns"),
+    Check("quality.duplicate_rows", check_duplicate_rows, ("any",), "duplicated rows beyond chance"),
+    Check("quality.duplicate_columns", check_duplicate_columns, ("any",), "identical columns under two names"),
+    Check("quality.mixed_types", check_mixed_types, ("any",), "several types in one column"),
+    Check("quality.schema_values", check_schema_values, ("any",), "values the declared schema forbids"),
+    Check("quality.timestamps", check_timestamps, ("any",), "unparsable, future or epoch-zero timestamps"),
+    Check("quality.identifier_feature", check_identifier_features, ("any",), "identifier-like features"),
+    Check("quality.high_cardinality", check_high_cardinality, ("any",), "very high cardinality categoricals"),
+]
+
+__all__ = ["CHECKS"]

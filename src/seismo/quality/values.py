@@ -1,0 +1,281 @@
+"""Checks on a column's values: NaN and infinities, constant columns, mixed types, declared
+ranges and categories, identifier-like features and very high cardinality."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from seismo.check import ScanContext
+from seismo.data.schema import Column, Kind, Role
+from seismo.data.semantic import infer_column
+from seismo.report.model import FailureMode, Finding, Severity
+
+__all__ = [
+    "check_constant",
+    "check_high_cardinality",
+    "check_identifier_features",
+    "check_mixed_types",
+    "check_nonfinite",
+    "check_schema_values",
+]
+
+DQ = FailureMode.DATA_QUALITY
+#: A column whose most common value covers at least this share of non-null rows is near-constant.
+NEAR_CONSTANT = 0.995
+#: Minimum non-null rows before "constant" or "near-constant" means anything.
+MIN_ROWS = 30
+#: A categorical feature with more distinct values than this is reported as very high cardinality.
+HIGH_CARDINALITY = 1000
+NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "missing", "#n/a", "nil", "undefined"})
+
+
+def _examples(series: pl.Series, k: int = 5) -> list[str]:
+    return [str(v) for v in series.unique(maintain_order=True).head(k).to_list()]
+
+
+def check_nonfinite(ctx: ScanContext) -> list[Finding]:
+    """+/-inf in floating-point columns, and NaN where a column also holds nulls (two encodings
+    of "missing" in one column usually mean two code paths wrote it)."""
+    out = []
+    for label, ds in ctx.datasets():
+        floats = [c for c, t in ds.frame.schema.items() if t.is_float()]
+        if not floats:
+            continue
+        stats = ds.frame.select(
+            *[pl.col(c).is_nan().sum().alias(f"nan:{i}") for i, c in enumerate(floats)],
+            *[pl.col(c).is_infinite().sum().alias(f"inf:{i}") for i, c in enumerate(floats)],
+            *[pl.col(c).null_count().alias(f"null:{i}") for i, c in enumerate(floats)],
+        ).row(0)
+        k = len(floats)
+        for i, c in enumerate(floats):
+            nan, inf, nulls = int(stats[i] or 0), int(stats[k + i] or 0), int(stats[2 * k + i] or 0)
+            if not nulls:
+                nan = 0  # NaN alone is how pandas writes "missing": check_missing counts it
+            if nan == 0 and inf == 0:
+                continue
+            parts = [f"{n:,} {what}" for n, what in ((nan, "NaN"), (inf, "infinite")) if n]
+            out.append(
+                Finding(
+                    check="quality.nonfinite",
+                    failure_mode=DQ,
+                    severity=Severity.MEDIUM if inf or nan / ds.rows >= 0.05 else Severity.LOW,
+                    columns=(c,),
+                    message=f"{c} ({label}): {' and '.join(parts)} values",
+                    evidence={"dataset": label, "nan_count": nan, "inf_count": inf, "rows": ds.rows,
+                              "nan_share": nan / ds.rows, "inf_share": inf / ds.rows, "threshold": 0},
+                    recommendation="Infinities usually come from a division by zero or a log of zero upstream; "
+                    "NaN from a failed computation. Fix the transformation, or clip and impute explicitly.",
+                    id=f"quality.nonfinite:{label}:{c}",
+                )
+            )
+    return out
+
+
+def check_constant(ctx: ScanContext) -> list[Finding]:
+    """Constant and near-constant columns, read from the scan's profiles (frequent items are
+    exact while a column has at most a thousand distinct values, which covers every case here)."""
+    out = []
+    for label, ds in ctx.datasets():
+        profile = ctx.profile(label)
+        for c in ds.frame.columns:
+            col = ctx.schema.get(c)
+            if col is not None and col.role in (Role.IGNORE, Role.METADATA):
+                continue
+            cp = profile.columns[c]
+            n = cp.count - cp.null_count - cp.nan_count
+            top = cp.top(1) if cp.frequent_items is not None else []
+            if n < MIN_ROWS or not top:
+                continue
+            top_value, top_count = top[0]
+            share = top_count / n
+            if share >= 1.0:
+                is_target = col is not None and col.role == Role.TARGET
+                severity, what = (Severity.HIGH if is_target else Severity.MEDIUM), "constant"
+            elif share >= NEAR_CONSTANT and (col is None or col.role == Role.FEATURE):
+                severity, what = Severity.LOW, "near-constant"
+            else:
+                continue
+            out.append(_constant_finding(label, c, what, severity, top_value, share, n))
+    return out
+
+
+def _constant_finding(label: str, c: str, what: str, severity: Severity, top_value: object, share: float, n: int) -> Finding:
+    key = what.replace("-", "_")
+    return Finding(
+        check=f"quality.{key}",
+        failure_mode=DQ,
+        severity=severity,
+        columns=(c,),
+        message=f"{c} ({label}) is {what}: {share:.1%} of non-null values are {str(top_value)[:60]!r}",
+        evidence={"dataset": label, "top_value": str(top_value), "top_share": share, "non_null": n,
+                  "threshold": 1.0 if what == "constant" else NEAR_CONSTANT},
+        recommendation="A column that does not vary cannot inform a model; drop it, or check whether "
+        "a pipeline stage is filling it with a default." if what == "constant" else
+        "Almost every row has the same value; keep it only if the rare values matter, and check "
+        "that there are enough of them in every split.",
+        id=f"quality.{key}:{label}:{c}",
+    )
+
+
+def _numeric_share(s: pl.Series) -> tuple[float, pl.Series]:
+    """Share of non-NA string values that parse as numbers, and the ones that do not."""
+    t = s.drop_nulls().str.strip_chars()
+    parsed = t.cast(pl.Float64, strict=False)
+    bad = t.filter(parsed.is_null())
+    return (1 - bad.len() / t.len()) if t.len() else 0.0, bad
+
+
+def check_mixed_types(ctx: ScanContext) -> list[Finding]:
+    """Columns that mix types: numbers and strings in one column, or missing values spelled out
+    as text (``"n/a"``, ``"?"``) inside an otherwise numeric column."""
+    out = []
+    for label, ds in ctx.datasets():
+        for c, kinds in ds.mixed_types.items():
+            out.append(_mixed(label, c, f"values of several Python types ({', '.join(kinds)})", {"types": kinds}, Severity.MEDIUM))
+        for c, dtype in ds.frame.schema.items():
+            if c in ds.mixed_types or dtype != pl.String:
+                continue
+            s = ds.frame.get_column(c)
+            sample = s.drop_nulls().head(50_000)
+            if sample.len() == 0:
+                continue
+            share, bad = _numeric_share(sample)
+            if share < 0.5 or share == 1.0:
+                continue
+            share, bad = _numeric_share(s)  # confirm on the whole column
+            if share < 0.5 or bad.len() == 0:
+                continue
+            tokens = {v.lower() for v in bad.unique().head(1000).to_list()}
+            if tokens <= NA_TOKENS:
+                what = f"numbers with missing values written as text ({', '.join(repr(t) for t in sorted(tokens)[:5])})"
+                sev = Severity.MEDIUM
+            else:
+                what = f"numbers and text: {share:.1%} of values are numeric, {bad.len():,} are not"
+                sev = Severity.MEDIUM
+            out.append(_mixed(label, c, what, {"numeric_share": share, "non_numeric_count": bad.len(),
+                                              "examples": _examples(bad)}, sev))
+    return out
+
+
+def _mixed(label: str, c: str, what: str, evidence: dict[str, object], sev: Severity) -> Finding:
+    return Finding(
+        check="quality.mixed_types",
+        failure_mode=DQ,
+        severity=sev,
+        columns=(c,),
+        message=f"{c} ({label}) holds {what}",
+        evidence={"dataset": label, **evidence},
+        recommendation="Parse the column to one type at the source; map missing-value tokens to real nulls so "
+        "that the column is read as numeric and its missingness is visible.",
+        id=f"quality.mixed_types:{label}:{c}",
+    )
+
+
+def check_schema_values(ctx: ScanContext) -> list[Finding]:
+    """Values outside a declared range or category list, and nulls where the schema forbids them."""
+    out = []
+    for label, ds in ctx.datasets():
+        for c, col in ctx.schema.items():
+            if c not in ds.frame.columns or not col.declared:
+                continue
+            s = ds.frame.get_column(c)
+            for bad, rule in _violations(s, col):
+                if bad.len() == 0:
+                    continue
+                share = bad.len() / ds.rows
+                out.append(
+                    Finding(
+                        check="quality.schema_values",
+                        failure_mode=DQ,
+                        severity=Severity.HIGH if share >= 0.01 else Severity.MEDIUM,
+                        columns=(c,),
+                        message=f"{c} ({label}): {bad.len():,} values ({share:.2%}) break the schema rule {rule}",
+                        evidence={"dataset": label, "rule": rule, "count": bad.len(), "share": share,
+                                  "rows": ds.rows, "examples": _examples(bad), "threshold": 0},
+                        recommendation="Values the schema forbids reach the model as garbage; find the producer "
+                        "that writes them, or update the schema if the rule is out of date.",
+                        id=f"quality.schema_values:{label}:{c}:{rule.split(' ')[0]}",
+                    )
+                )
+    return out
+
+
+def _violations(s: pl.Series, col: Column) -> list[tuple[pl.Series, str]]:
+    found: list[tuple[pl.Series, str]] = []
+    if col.nullable is False:
+        found.append((s.filter(s.is_null()).cast(pl.String), "nullable: false"))
+    v = s.drop_nulls()
+    if (col.min is not None or col.max is not None) and v.dtype.is_numeric():
+        num = v.cast(pl.Float64)
+        lo = num < col.min if col.min is not None else pl.Series([False] * num.len())
+        hi = num > col.max if col.max is not None else pl.Series([False] * num.len())
+        rule = f"range [{col.min if col.min is not None else '-inf'}, {col.max if col.max is not None else 'inf'}]"
+        found.append((v.filter(lo | hi), rule))
+    if col.categories is not None:
+        text = v.cast(pl.String)
+        found.append((text.filter(~text.is_in(list(col.categories))), f"categories ({len(col.categories)} allowed)"))
+    return found
+
+
+def check_identifier_features(ctx: ScanContext) -> list[Finding]:
+    """Features whose values look like identifiers: a model that uses them memorises rows."""
+    out = []
+    for label, ds in ctx.datasets():
+        for c in ds.frame.columns:
+            col = ctx.schema.get(c)
+            if col is None or col.role != Role.FEATURE:
+                continue
+            inferred = col if not col.declared else infer_column(c, ds.frame.get_column(c))
+            if inferred.kind != Kind.IDENTIFIER or inferred.confidence < 0.6:
+                continue
+            out.append(
+                Finding(
+                    check="quality.identifier_feature",
+                    failure_mode=DQ,
+                    severity=Severity.MEDIUM,
+                    columns=(c,),
+                    message=f"{c} ({label}) is used as a feature but looks like an identifier",
+                    evidence={"dataset": label, "confidence": inferred.confidence, "signals": list(inferred.signals),
+                              "threshold": 0.6},
+                    recommendation="Identifiers let a model memorise rows instead of learning; drop the column "
+                    "from the features, or declare it with role: id in the schema.",
+                    id=f"quality.identifier_feature:{label}:{c}",
+                )
+            )
+    return out
+
+
+def check_high_cardinality(ctx: ScanContext) -> list[Finding]:
+    """Categorical features with very many distinct values."""
+    out = []
+    for label, ds in ctx.datasets():
+        for c in ds.frame.columns:
+            col = ctx.schema.get(c)
+            if col is None or col.role != Role.FEATURE or col.kind != Kind.CATEGORICAL:
+                continue
+            s = ds.frame.get_column(c)
+            if not (s.dtype == pl.String or isinstance(s.dtype, (pl.Categorical, pl.Enum))):
+                continue
+            estimate = ctx.profile(label).columns[c].distinct_estimate
+            if estimate is not None and estimate < 0.8 * HIGH_CARDINALITY:
+                continue  # HyperLogLog is within a few percent: no exact count needed
+            distinct = s.drop_nulls().n_unique()
+            if distinct <= HIGH_CARDINALITY:
+                continue
+            if col.declared and infer_column(c, s).kind == Kind.IDENTIFIER:
+                continue  # reported by check_identifier_features instead
+            out.append(
+                Finding(
+                    check="quality.high_cardinality",
+                    failure_mode=DQ,
+                    severity=Severity.LOW,
+                    columns=(c,),
+                    message=f"{c} ({label}) has {distinct:,} distinct categories",
+                    evidence={"dataset": label, "distinct": distinct, "rows": ds.rows,
+                              "distinct_share": distinct / ds.rows, "threshold": HIGH_CARDINALITY},
+                    recommendation="One-hot encoding this many categories overfits and serving will meet unseen "
+                    "ones; group rare categories, hash them, or use a target-encoding fitted on training folds.",
+                    id=f"quality.high_cardinality:{label}:{c}",
+                )
+            )
+    return out

@@ -1,0 +1,248 @@
+"""The result model: a :class:`Finding` per problem found, gathered in a :class:`Report`.
+
+Every check in seismo returns findings of this one shape (CONTRACT.md, "The JSON report"), and
+every renderer (JSON, terminal, HTML), the store and the dashboard read only this shape.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["DatasetInfo", "FailureMode", "Finding", "Report", "Severity"]
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is, ordered: ``info < low < medium < high < critical``."""
+
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    @classmethod
+    def parse(cls, value: str | Severity) -> Severity:
+        """Read a severity name; the error lists the allowed names."""
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            allowed = ", ".join(s.value for s in cls)
+            raise ValueError(f"severity must be one of {allowed}; got {value!r}") from None
+
+
+_SEVERITY_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+
+
+class FailureMode(enum.StrEnum):
+    """The failure modes of CONTRACT.md."""
+
+    DATA_QUALITY = "data_quality"
+    TRAINING_SERVING_SKEW = "training_serving_skew"
+    DISTRIBUTION_SHIFT = "distribution_shift"
+    CONCEPT_DRIFT = "concept_drift"
+    LABEL_NOISE = "label_noise"
+    DATA_LEAKAGE = "data_leakage"
+    OUTLIER = "outlier"
+    EDGE_CASE = "edge_case"
+    FEEDBACK_LOOP = "feedback_loop"
+    OPERATIONAL = "operational"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, with its evidence and what to do about it.
+
+    ``id`` is stable across runs (``check:column`` or ``check`` alone), so that a CI gate or the
+    monitoring store can follow the same finding over time.
+    """
+
+    check: str
+    failure_mode: FailureMode
+    severity: Severity
+    message: str
+    columns: tuple[str, ...] = ()
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    recommendation: str = ""
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failure_mode", FailureMode(self.failure_mode))
+        object.__setattr__(self, "severity", Severity.parse(self.severity))
+        object.__setattr__(self, "columns", tuple(str(c) for c in self.columns))
+        if not self.id:
+            suffix = ",".join(self.columns)
+            object.__setattr__(self, "id", f"{self.check}:{suffix}" if suffix else self.check)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form, keys in CONTRACT.md's order."""
+        return {
+            "id": self.id,
+            "failure_mode": self.failure_mode.value,
+            "check": self.check,
+            "severity": self.severity.value,
+            "columns": list(self.columns),
+            "message": self.message,
+            "evidence": jsonable(self.evidence),
+            "recommendation": self.recommendation,
+        }
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Size and origin of one input table."""
+
+    rows: int
+    columns: int
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rows": self.rows, "columns": self.columns, "source": self.source}
+
+
+@dataclass
+class Report:
+    """The findings of one scan, and what they were computed on.
+
+    Attributes
+    ----------
+    findings
+        Sorted most severe first, then by failure mode and id.
+    datasets
+        ``{"reference": DatasetInfo, "current": DatasetInfo}`` (whichever were given).
+    schema
+        Column name to ``{"role", "kind", ...}`` as used by the scan.
+    column_table
+        One row per column with its statistics, healthy or not (the per-column table).
+    checks_run
+        Names of the checks that ran (a check whose inputs were absent is not listed).
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    datasets: dict[str, DatasetInfo] = field(default_factory=dict)
+    schema: dict[str, dict[str, Any]] = field(default_factory=dict)
+    column_table: list[dict[str, Any]] = field(default_factory=list)
+    checks_run: list[str] = field(default_factory=list)
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    seismo_version: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.seismo_version:
+            from seismo import __version__
+
+            self.seismo_version = __version__
+        self.findings = sort_findings(self.findings)
+
+    def add(self, findings: Iterable[Finding]) -> None:
+        """Add findings, keeping the order (most severe first)."""
+        self.findings = sort_findings([*self.findings, *findings])
+
+    @property
+    def max_severity(self) -> Severity | None:
+        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
+
+    def summary(self) -> dict[str, Any]:
+        by_mode = Counter(f.failure_mode.value for f in self.findings)
+        by_sev = Counter(f.severity.value for f in self.findings)
+        top = self.max_severity
+        return {
+            "by_failure_mode": {m.value: by_mode[m.value] for m in FailureMode if by_mode[m.value]},
+            "by_severity": {s.value: by_sev[s.value] for s in reversed(_SEVERITY_ORDER) if by_sev[s.value]},
+            "max_severity": top.value if top is not None else None,
+            "findings": len(self.findings),
+        }
+
+    def exit_code(self, fail_on: str | Severity = "high") -> int:
+        """0 when no finding reaches ``fail_on``, 1 otherwise (CONTRACT.md exit status)."""
+        threshold = Severity.parse(fail_on)
+        return int(any(f.severity.rank >= threshold.rank for f in self.findings))
+
+    def by_failure_mode(self) -> dict[FailureMode, list[Finding]]:
+        out: dict[FailureMode, list[Finding]] = {}
+        for f in self.findings:
+            out.setdefault(f.failure_mode, []).append(f)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report of CONTRACT.md (extended with ``columns`` and ``checks_run``)."""
+        return {
+            "seismo_version": self.seismo_version,
+            "created_at": self.created_at,
+            "datasets": {k: v.to_dict() for k, v in self.datasets.items()},
+            "schema": jsonable(self.schema),
+            "findings": [f.to_dict() for f in self.findings],
+            "summary": self.summary(),
+            "columns": jsonable(self.column_table),
+            "checks_run": list(self.checks_run),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """The report as JSON text: stable key order, no NaN (``null`` instead)."""
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+
+    def to_html(self, path: str | None = None) -> str:
+        """Render as a self-contained HTML page; write it to ``path`` when given."""
+        from seismo.report.html import render_html
+
+        text = render_html(self)
+        if path is not None:
+            from pathlib import Path
+
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def _repr_html_(self) -> str:
+        from seismo.report.html import render_html_fragment
+
+        return render_html_fragment(self)
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return f"Report(findings={s['findings']}, max_severity={s['max_severity']!r})"
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first; ties by failure mode (CONTRACT order) then id."""
+    modes = list(FailureMode)
+    return sorted(findings, key=lambda f: (-f.severity.rank, modes.index(f.failure_mode), f.id))
+
+
+def jsonable(value: Any) -> Any:
+    """Convert numpy scalars/arrays, enums, tuples and non-finite floats to plain JSON values.
+
+    NaN becomes ``None``; +/-inf become the strings ``"inf"`` / ``"-inf"``.
+    """
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return jsonable(value.tolist())
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

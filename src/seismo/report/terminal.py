@@ -1,0 +1,54 @@
+"""Terminal summary of a report, with rich: counts by failure mode and severity, then the findings."""
+
+from __future__ import annotations
+
+from typing import IO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from seismo.report.model import Report, Severity
+
+__all__ = ["print_summary"]
+
+_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: int = 30, paths: dict[str, str] | None = None) -> None:
+    """Print the verdict, a table of findings by failure mode and severity, and the top findings."""
+    console = Console(file=file, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        console.width = 120  # logs and CI: wide enough for one line per finding
+    ds = ", ".join(f"{k}: {v.rows:,} rows x {v.columns} columns ({escape(v.source)})" for k, v in report.datasets.items())
+    console.print(f"[bold]seismo {report.seismo_version}[/bold]  {ds}")
+    summary = report.summary()
+    if not report.findings:
+        console.print("[green]No findings.[/green] Every check that could run passed.")
+    else:
+        counts = Table(title="Findings by failure mode and severity", title_justify="left")
+        counts.add_column("failure mode")
+        sevs = [s for s in reversed(list(Severity)) if summary["by_severity"].get(s.value)]
+        for s in sevs:
+            counts.add_column(s.value, justify="right", style=_STYLE[s])
+        for mode, findings in report.by_failure_mode().items():
+            row = [mode.value] + [str(sum(f.severity == s for f in findings) or "") for s in sevs]
+            counts.add_row(*row)
+        console.print(counts)
+        table = Table(title="Findings, most severe first", title_justify="left", show_lines=False)
+        table.add_column("severity", no_wrap=True)
+        table.add_column("check", no_wrap=True)
+        table.add_column("finding", overflow="fold")
+        for f in report.findings[:max_findings]:
+            table.add_row(f"[{_STYLE[f.severity]}]{f.severity.value}[/]", escape(f.check), escape(f.message))
+        console.print(table)
+        if len(report.findings) > max_findings:
+            console.print(f"... and {len(report.findings) - max_findings} more (see the JSON or HTML report)")
+    for label, path in (paths or {}).items():
+        console.print(f"{label}: {escape(path)}")

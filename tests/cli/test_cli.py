@@ -1,0 +1,166 @@
+"""The command line, per CONTRACT.md: exit codes, one-line errors on bad input, outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from seismo.cli import main
+
+HOSTILE = ["</script><script>alert(1)</script>", "<img src=x onerror=alert(1)>", 'q"uo\'te', "🚀 emoji", "עברית RTL"]
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    n = 500
+    ref = pl.DataFrame({"x": rng.normal(size=n), "c": rng.choice(["a", "b"], n), "y": rng.integers(0, 2, n)})
+    cur = ref.with_columns(pl.when(pl.col("x") > 0).then(None).otherwise(pl.col("x")).alias("x"))
+    ref.write_csv(tmp_path / "ref.csv")
+    cur.write_parquet(tmp_path / "cur.parquet")
+    return tmp_path / "ref.csv", tmp_path / "cur.parquet"
+
+
+def test_scan_writes_json_and_html_and_gates(pair: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ref, cur = pair
+    j, h = tmp_path / "r.json", tmp_path / "r.html"
+    code, out, _ = run(["scan", str(ref), str(cur), "--target", "y", "--json", str(j), "--html", str(h)], capsys)
+    assert code == 1  # a high finding: the missing rise of x
+    report = json.loads(j.read_text())
+    assert report["summary"]["max_severity"] == "high" and h.read_text().startswith("<!DOCTYPE html>")
+    assert "quality.missing_rise" in out
+    code, _, _ = run(["scan", str(ref), str(cur), "--fail-on", "critical", "-q"], capsys)
+    assert code == 0
+
+
+def test_json_to_stdout_is_pure_json(pair: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    ref, cur = pair
+    code, out, err = run(["scan", str(ref), str(cur), "--json", "-"], capsys)
+    assert json.loads(out)["datasets"]["reference"]["source"] == "ref.csv"
+    assert "seismo" in err  # the summary went to stderr
+
+
+def test_only_and_clean_pass(pair: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    ref, _ = pair
+    code, out, _ = run(["scan", str(ref), str(ref), "--only", "quality"], capsys)
+    assert code == 0 and "No findings" in out
+
+
+@pytest.mark.parametrize(
+    ("files", "extra", "message"),
+    [
+        ({"a.csv": b""}, [], "a.csv: file is empty"),
+        ({"a.csv": b"x,y\n1,2\n"}, ["--target", "nope"], "--target column 'nope' not found"),
+        ({"a.xlsx": b"PK"}, [], "unknown file extension .xlsx"),
+        ({"a.csv": b"x,x\n1,2\n"}, [], "duplicated column name 'x'"),
+        ({"a.csv": b"\x00\x01\x02"}, [], "not a text CSV file"),
+        ({"a.parquet": b"garbage"}, [], "not a readable parquet file"),
+        ({"a.csv": b"x\n1\n"}, ["--only", "bogus"], "unknown check 'bogus'"),
+        ({"a.csv": b"x\n1\n"}, ["--schema", "missing.yaml"], "schema file not found"),
+        ({"a.csv": b"x\n1\n", "s.yaml": b"columns: {x: {role: wizard}}"}, ["--schema", "s.yaml"], "role must be one of"),
+        ({"a.csv": b"x\n1\n"}, ["--fail-on", "extreme"], "Invalid value for '--fail-on'"),
+    ],
+)
+def test_bad_input_is_one_error_line_and_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                files: dict[str, bytes], extra: list[str], message: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, content in files.items():
+        Path(name).write_bytes(content)
+    data = next(n for n in files if not n.endswith(".yaml"))
+    code, out, err = run(["scan", data, *extra], capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], err
+    assert "Traceback" not in err
+
+
+def test_missing_file_and_bad_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["scan", "/nonexistent/ref.csv", "/nonexistent/cur.csv"], capsys)
+    assert code == 2 and err.startswith("error: /nonexistent/ref.csv: file not found")
+    code, _, err = run(["scan"], capsys)
+    assert code == 2 and err.startswith("error: Missing argument")
+    code, _, err = run(["nope"], capsys)
+    assert code == 2 and err.startswith("error: No such command")
+
+
+def test_bad_tables_give_findings_not_crashes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    header_only = tmp_path / "h.csv"
+    header_only.write_text("a,b\n")
+    code, out, _ = run(["scan", str(header_only), "--json", "-", "-q"], capsys)
+    assert code == 1 and json.loads(out)["findings"][0]["check"] == "quality.no_rows"
+    all_null = tmp_path / "n.csv"
+    all_null.write_text("a,b\n,1\n,2\n,3\n")
+    code, out, _ = run(["scan", str(all_null), "--json", "-", "-q"], capsys)
+    assert "quality.missing:reference:a" in {f["id"] for f in json.loads(out)["findings"]}
+    mixed = tmp_path / "m.csv"
+    mixed.write_text("a,b\n" + "".join(f"{i},{i}\n" for i in range(50)) + "oops,3\n")
+    code, out, _ = run(["scan", str(mixed), "--json", "-", "-q"], capsys)
+    assert "quality.mixed_types:reference:a" in {f["id"] for f in json.loads(out)["findings"]}
+
+
+def test_hostile_names_and_values(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    df = pl.DataFrame({name: [HOSTILE[i % len(HOSTILE)]] * 40 for i, name in enumerate(HOSTILE)})
+    p = tmp_path / "hostile.csv"
+    df.write_csv(p)
+    html = tmp_path / "h.html"
+    code, out, _ = run(["scan", str(p), "--html", str(html), "--json", str(tmp_path / "h.json"), "-q"], capsys)
+    assert code in (0, 1)
+    page = html.read_text()
+    assert "<script" not in page and "<img" not in page
+    names = set(json.loads((tmp_path / "h.json").read_text())["schema"])
+    assert names == set(HOSTILE)
+
+
+def test_million_distinct_strings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    n = 1_000_000
+    df = pl.DataFrame({"s": [f"k{i:07d}" for i in range(n)], "v": np.arange(n) % 10})
+    p = tmp_path / "big.parquet"
+    df.write_parquet(p)
+    code, out, _ = run(["scan", str(p), "--json", "-", "-q"], capsys)
+    assert code in (0, 1)
+    found = {f["id"] for f in json.loads(out)["findings"]}
+    assert "quality.identifier_feature:reference:s" in found
+
+
+def test_stdin_csv(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "seismo", "scan", "-", "--json", "-", "-q"], input=b"a,b\n1,2\n3,4\n",
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["datasets"]["reference"]["source"] == "<stdin>"
+
+
+def test_console_script_error_has_no_traceback(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "seismo", "scan", str(tmp_path / "none.csv")], capture_output=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().strip() == f"error: {tmp_path / 'none.csv'}: file not found"
+
+
+def test_schema_infer_round_trips_through_scan(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    df = pl.DataFrame({"user_id": np.arange(1_600_000_000_000, 1_600_000_000_100), "amount": np.linspace(0, 1, 100)})
+    p = tmp_path / "d.csv"
+    df.write_csv(p)
+    code, out, _ = run(["schema", "infer", str(p)], capsys)
+    assert code == 0 and "user_id:" in out and "role: id" in out and "confidence:" in out
+    (tmp_path / "s.yaml").write_text(out)
+    code, _, err = run(["scan", str(p), "--schema", str(tmp_path / "s.yaml"), "-q"], capsys)
+    assert code == 0, err
+
+
+def test_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = tmp_path / "demo"
+    code, out, _ = run(["demo", "--out", str(out_dir), "--rows", "4000"], capsys)
+    assert code == 0
+    assert (out_dir / "report.json").exists() and (out_dir / "report.html").exists()
+    assert str(out_dir / "report.json") in out

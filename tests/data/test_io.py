@@ -1,0 +1,137 @@
+"""Loading: every supported input into one polars frame, never mutating the caller's object."""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from seismo.data.io import load
+from seismo.exceptions import DataLoadError
+
+DF = pl.DataFrame({"a": [1, 2, 3], "b": ["x", "y", None], "c": [0.5, None, 1.5]})
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet", "jsonl", "arrow", "feather", "tsv", "csv.gz"])
+def test_files_by_extension(tmp_path: Path, ext: str) -> None:
+    p = tmp_path / f"t.{ext}"
+    if ext in ("csv",):
+        DF.write_csv(p)
+    elif ext == "tsv":
+        DF.write_csv(p, separator="\t")
+    elif ext == "csv.gz":
+        import gzip
+
+        p.write_bytes(gzip.compress(DF.write_csv().encode()))
+    elif ext == "parquet":
+        DF.write_parquet(p)
+    elif ext == "jsonl":
+        DF.write_ndjson(p)
+    else:
+        DF.write_ipc(p)
+    ds = load(p)
+    assert ds.frame.shape == (3, 3) and ds.source == p.name
+    assert ds.frame.get_column("a").to_list() == [1, 2, 3]
+
+
+def test_json_array_file(tmp_path: Path) -> None:
+    p = tmp_path / "t.json"
+    p.write_text('[{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]')
+    assert load(p).frame.shape == (2, 2)
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"a,b\n1,x\n2,y\n")))
+    ds = load("-")
+    assert ds.frame.shape == (2, 2) and ds.source == "<stdin>"
+
+
+def test_pandas_polars_arrow_objects_not_mutated() -> None:
+    pdf = pd.DataFrame({"a": [1.0, np.nan, 3.0], "b": ["x", None, "z"]})
+    before = pdf.copy()
+    ds = load(pdf)
+    assert ds.frame.shape == (3, 2)
+    pd.testing.assert_frame_equal(pdf, before)
+    table = pa.table({"a": [1, 2]})
+    assert load(table).frame.shape == (2, 1)
+    assert load(DF.lazy()).frame.equals(DF)
+    loaded = load(DF)
+    assert loaded.frame.equals(DF) and loaded.frame is not DF
+
+
+def test_pandas_mixed_object_column_is_recorded() -> None:
+    pdf = pd.DataFrame({"m": [1, "two", 3.0, None], "ok": [1, 2, 3, 4], 5: ["a", "b", "c", "d"]})
+    ds = load(pdf)
+    assert ds.mixed_types == {"m": ["float", "int", "str"]}
+    assert ds.frame.get_column("m").dtype == pl.String
+    assert "5" in ds.frame.columns  # non-string names become strings
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "file is empty"),
+        ("blank.csv", b"\n\n", "file is empty"),
+        ("bin.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a text CSV"),
+        ("dup.csv", b"a,b,a\n1,2,3\n", "duplicated column name 'a'"),
+        ("bad.parquet", b"this is not parquet", "not a readable parquet"),
+        ("bad.arrow", b"nope", "not a readable ipc"),
+        ("t.xlsx", b"PK", "unknown file extension .xlsx"),
+    ],
+)
+def test_bad_files(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(DataLoadError, match=message):
+        load(p)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(DataLoadError, match="file not found"):
+        load(tmp_path / "nope.csv")
+    d = tmp_path / "d.csv"
+    d.mkdir()
+    with pytest.raises(DataLoadError, match="is a directory"):
+        load(d)
+
+
+def test_header_only_csv_has_zero_rows(tmp_path: Path) -> None:
+    p = tmp_path / "h.csv"
+    p.write_text("a,b,c\n")
+    ds = load(p)
+    assert ds.rows == 0 and ds.frame.columns == ["a", "b", "c"]
+
+
+def test_hostile_and_unicode_column_names(tmp_path: Path) -> None:
+    names = ["</script>", 'quo"te', "emoji 🚀", "עברית", "a,b"]
+    df = pl.DataFrame({n: [1, 2] for n in names})
+    p = tmp_path / "h.csv"
+    df.write_csv(p)
+    assert load(p).frame.columns == names
+
+
+def test_late_type_change_in_csv_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "late.csv"
+    p.write_text("a\n" + "1\n" * 20_000 + "oops\n")
+    ds = load(p)
+    assert ds.rows == 20_001 and ds.frame.get_column("a").dtype == pl.String
+
+
+def test_unsupported_object() -> None:
+    with pytest.raises(DataLoadError, match="cannot load an object of type int"):
+        load(42)
+    with pytest.raises(DataLoadError, match="duplicated column name"):
+        load(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+
+
+def test_polars_object_columns_are_rebuilt() -> None:
+    obj = pl.DataFrame({"o": pl.Series([1, None, 3.5], dtype=pl.Object), "m": pl.Series([1, "a", None], dtype=pl.Object)})
+    ds = load(obj)
+    assert ds.frame.schema["o"] == pl.Float64 and ds.frame.schema["m"] == pl.String
+    assert ds.mixed_types == {"m": ["int", "str"]}

@@ -1,0 +1,174 @@
+"""Each data-quality check finds what it should, on tables built here, and stays silent on clean data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+import seismo
+from seismo.data.schema import Column, Schema
+from seismo.quality.duplicates import expected_duplicate_rows
+
+
+def ids(report: seismo.Report) -> set[str]:
+    return {f.id for f in report.findings}
+
+
+def checks(report: seismo.Report) -> set[str]:
+    return {f.check for f in report.findings}
+
+
+def test_clean_data_has_no_findings(clean_pair: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    ref, cur = clean_pair
+    report = seismo.scan(ref, cur, target="y")
+    assert report.findings == []
+    assert {r["name"] for r in report.column_table} == set(ref.columns)
+    assert "quality.missing_rise" in report.checks_run
+
+
+def test_zero_rows_is_never_a_clean_pass(clean_pair: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    ref, cur = clean_pair
+    report = seismo.scan(ref, cur.head(0))
+    assert ids(report) == {"quality.no_rows:current"}
+    assert report.exit_code("high") == 1
+    assert "No data" not in report.to_html()  # only one side is empty
+    only_empty = seismo.scan(cur.head(0))
+    assert "No data" in only_empty.to_html() and only_empty.exit_code() == 1
+
+
+def test_missing_values_and_rise() -> None:
+    rng = np.random.default_rng(0)
+    n = 4000
+    ref = pl.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.normal(size=n)})
+    a = rng.normal(size=n)
+    a[rng.random(n) < 0.4] = np.nan  # NaN is missing, as in pandas
+    cur = pl.DataFrame({"a": a, "b": [None] * n, "c": rng.normal(size=n)}, schema={"a": pl.Float64, "b": pl.Float64, "c": pl.Float64})
+    report = seismo.scan(ref, cur)
+    got = {f.id: f for f in report.findings}
+    assert got["quality.missing:current:b"].severity == "high"
+    assert got["quality.missing:current:a"].severity == "low"
+    rise = got["quality.missing_rise:a"]
+    assert rise.evidence["q_value"] < 0.01 and rise.evidence["rise"] > 0.35 and rise.severity == "high"
+    assert "quality.missing_rise:c" not in got
+
+
+def test_tiny_missing_rise_at_large_n_is_not_an_alarm() -> None:
+    n = 1_000_000
+    i = pl.int_range(n, eager=True)
+    ref = pl.select(
+        a=pl.when(i % 1000 == 0).then(None).otherwise(1.0))
+    cur = pl.select(a=pl.when(i % 500 == 0).then(None).otherwise(1.0))  # 0.1% -> 0.2%: significant, tiny
+    assert "quality.missing_rise" not in checks(seismo.scan(ref, cur, only=["quality.missing_rise"]))
+
+
+def test_nonfinite() -> None:
+    x = np.ones(100)
+    x[3] = np.inf
+    y = np.ones(100)
+    y[5] = np.nan
+    z = pl.Series("z", [1.0, None, float("nan"), 2.0] * 25)
+    report = seismo.scan(pl.DataFrame({"x": x, "y": y, "z": z}), only=["quality.nonfinite"])
+    assert ids(report) == {"quality.nonfinite:reference:x", "quality.nonfinite:reference:z"}
+
+
+def test_constant_and_near_constant() -> None:
+    n = 1000
+    df = pl.DataFrame({"const": ["USD"] * n, "near": [0] * 998 + [1, 2], "fine": np.arange(n) % 7,
+                       "y": [1] * n})
+    report = seismo.scan(df, target="y", only=["quality.constant"])
+    got = {f.id: f for f in report.findings}
+    assert got["quality.constant:reference:const"].severity == "medium"
+    assert got["quality.constant:reference:y"].severity == "high"  # a constant target
+    assert got["quality.near_constant:reference:near"].severity == "low"
+    assert len(got) == 3
+
+
+def test_duplicate_rows_beyond_chance_only() -> None:
+    rng = np.random.default_rng(1)
+    cont = pl.DataFrame({"x": rng.normal(size=1000), "c": rng.choice(["a", "b"], 1000)})
+    dup = pl.concat([cont, cont.head(30)])
+    f = [f for f in seismo.scan(dup, only=["quality.duplicate_rows"]).findings]
+    assert len(f) == 1 and f[0].evidence["duplicate_rows"] == 30 and f[0].severity == "medium"
+    # a few low-cardinality categoricals repeat by nature: no finding
+    cats = pl.DataFrame({"a": rng.choice(["x", "y", "z"], 5000), "b": rng.choice(["u", "v"], 5000)})
+    assert expected_duplicate_rows(cats) > 1000
+    assert seismo.scan(cats, only=["quality.duplicate_rows"]).findings == []
+
+
+def test_duplicate_columns_across_dtypes() -> None:
+    df = pl.DataFrame({"a": [1, 2, 3] * 10, "b": [1.0, 2.0, 3.0] * 10, "c": [3, 2, 1] * 10,
+                       "n1": [None] * 30, "n2": [None] * 30}, schema_overrides={"n1": pl.Float64, "n2": pl.Float64})
+    f = seismo.scan(df, only=["quality.duplicate_columns"]).findings
+    assert [x.columns for x in f] == [("a", "b")]
+
+
+def test_mixed_types_pandas_and_strings() -> None:
+    pdf = pd.DataFrame({"m": [1, "two", 3] * 20, "na": ["1", "n/a", "3"] * 20, "txt": ["a", "b", "1"] * 20})
+    f = {x.id: x for x in seismo.scan(pdf, only=["quality.mixed_types"]).findings}
+    assert "values of several Python types" in f["quality.mixed_types:reference:m"].message
+    assert "missing values written as text" in f["quality.mixed_types:reference:na"].message
+    assert "quality.mixed_types:reference:txt" not in f  # mostly text: a categorical, not a number column
+
+
+def test_schema_values() -> None:
+    schema = Schema.declare(age=Column.numeric(min=18, max=100), plan=Column.categorical(["free", "pro"]),
+                            email=Column(kind="text", nullable=False))
+    df = pl.DataFrame({"age": [20, 30, -1, 999] * 10, "plan": ["free", "pro", "PRO", "free"] * 10,
+                       "email": ["a@x.io", None, "b@x.io", "c@x.io"] * 10})
+    f = {x.id: x for x in seismo.scan(df, schema=schema, only=["quality.schema_values"]).findings}
+    assert f["quality.schema_values:reference:age:range"].evidence["count"] == 20
+    assert f["quality.schema_values:reference:plan:categories"].evidence["examples"] == ["PRO"]
+    assert f["quality.schema_values:reference:email:nullable:"].evidence["count"] == 10
+
+
+def test_timestamps() -> None:
+    df = pl.DataFrame({"ts": ["2024-01-01T00:00:00Z", "2024-13-45", "1970-01-01", "2999-01-01"] * 10, "x": range(40)})
+    f = {x.id: x for x in seismo.scan(df, timestamp="ts", only=["quality.timestamps"]).findings}
+    assert set(f) == {"quality.timestamps:reference:ts:unparsable", "quality.timestamps:reference:ts:future",
+                      "quality.timestamps:reference:ts:epoch_zero"}
+    bad_unit = pl.DataFrame({"ts": [1, 2, 3]})
+    f2 = seismo.scan(bad_unit, timestamp="ts", only=["quality.timestamps"]).findings
+    assert f2[0].severity == "high" and "cannot be read as times" in f2[0].message
+
+
+def test_identifier_features_and_high_cardinality() -> None:
+    n = 3000
+    rng = np.random.default_rng(2)
+    df = pl.DataFrame({
+        "token": [f"{v:016x}" for v in rng.integers(0, 2**60, n)],
+        "user_id": rng.integers(0, 10**12, n),
+        "employer": [f"emp {i}" for i in rng.integers(0, 2000, n)],
+    })
+    report = seismo.scan(df, only=["quality.identifier_feature", "quality.high_cardinality"])
+    assert ids(report) == {"quality.identifier_feature:reference:token", "quality.high_cardinality:reference:employer"}
+    declared = Schema.declare(token=Column.id())
+    assert "quality.identifier_feature:reference:token" not in ids(seismo.scan(df, schema=declared))
+
+
+def test_only_unknown_check_is_an_input_error() -> None:
+    with pytest.raises(seismo.InputError, match="unknown check 'nope'"):
+        seismo.scan(pl.DataFrame({"a": [1]}), only=["nope"])
+
+
+def test_one_bad_check_does_not_lose_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seismo import quality
+
+    def boom(ctx: object) -> list[seismo.Finding]:
+        raise RuntimeError("kaput")
+
+    broken = quality.Check("quality.boom", boom, ("any",))
+    monkeypatch.setattr(quality, "CHECKS", [*quality.CHECKS, broken])
+    df = pl.DataFrame({"a": [None] * 10}, schema={"a": pl.Float64})
+    report = seismo.scan(df, raise_errors=False)
+    assert "seismo.check_error:quality.boom" in ids(report)
+    assert "quality.missing:reference:a" in ids(report)
+
+
+def test_column_order_changes_nothing(clean_pair: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    ref, cur = clean_pair
+    cur = cur.with_columns(pl.when(pl.col("age") > 80).then(None).otherwise(pl.col("amount")).alias("amount"))
+    a = seismo.scan(ref, cur).to_dict()
+    b = seismo.scan(ref.select(ref.columns[::-1]), cur.select(cur.columns[::-1])).to_dict()
+    assert a["findings"] == b["findings"]

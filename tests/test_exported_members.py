@@ -1,0 +1,18 @@
+"""The public names are exactly these: adding one is a decision, removing one breaks users."""
+
+import seismo
+
+
+def test_public_api() -> None:
+    assert sorted(seismo.__all__) == sorted([
+        "Column", "DataLoadError", "Dataset", "FailureMode", "Finding", "InputError", "Kind", "Report", "Role",
+        "Schema", "SchemaError", "SeismoError", "Severity", "__version__", "infer_schema", "load", "scan",
+    ])
+    for name in seismo.__all__:
+        assert hasattr(seismo, name), name
+
+
+def test_profile_api() -> None:
+    import seismo.profile
+
+    assert {"ColumnProfile", "TableProfile", "profile_table", "merge"} <= set(seismo.profile.__all__)
