@@ -172,3 +172,30 @@ def test_column_order_changes_nothing(clean_pair: tuple[pl.DataFrame, pl.DataFra
     a = seismo.scan(ref, cur).to_dict()
     b = seismo.scan(ref.select(ref.columns[::-1]), cur.select(cur.columns[::-1])).to_dict()
     assert a["findings"] == b["findings"]
+
+
+def test_disguised_missing_text_and_sentinels() -> None:
+    rng = np.random.default_rng(5)
+    n = 2000
+    work = rng.choice(["Private", "Self-emp", "Gov"], n).astype(object)
+    work[:80] = "?"
+    days = rng.integers(0, 365, n).astype(float)
+    days[:50] = 999.0  # "never" written as 999
+    ternary = rng.choice([-1, 0, 1], n)  # -1 is a real value here: too few other values to call it a sentinel
+    balance = rng.integers(-5000, 5000, n)
+    balance[:40] = -1  # inside the range: a real value
+    df = pl.DataFrame({"workclass": work.tolist(), "days_since": days, "vote": ternary, "balance": balance,
+                       "x": rng.normal(size=n)})
+    f = {x.id: x for x in seismo.scan(df, only=["quality.disguised_missing"]).findings}
+    assert set(f) == {"quality.disguised_missing:reference:workclass", "quality.disguised_missing:reference:days_since"}
+    assert f["quality.disguised_missing:reference:workclass"].evidence["values"] == {"?": 80}
+    assert f["quality.disguised_missing:reference:days_since"].evidence["values"] == {"999.0": 50}
+
+
+def test_inconsistent_categories() -> None:
+    composed, decomposed = "caf\u00e9", "cafe\u0301"
+    df = pl.DataFrame({"sex": ["Male", "male ", "Female", "MALE"] * 25, "place": [composed, decomposed, "bar", "pub"] * 25,
+                       "ok": ["a", "b", "c", "d"] * 25})
+    f = {x.id: x for x in seismo.scan(df, only=["quality.inconsistent_categories"]).findings}
+    assert set(f) == {"quality.inconsistent_categories:reference:sex", "quality.inconsistent_categories:reference:place"}
+    assert sorted(f["quality.inconsistent_categories:reference:sex"].evidence["groups"][0]) == ["MALE", "Male", "male "]

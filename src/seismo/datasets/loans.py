@@ -143,6 +143,14 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     inject("quality.missing", "promo_code", "current", "the column stopped arriving")
     inject("quality.missing_rise", "promo_code", "current", "the column stopped arriving")
     # Current (serving extract)
+    home = cur["home_ownership"].astype(object)
+    home[rng.random(n_current) < 0.03] = "?"
+    cur["home_ownership"] = home
+    inject("quality.disguised_missing", "home_ownership", "current", "'?' written for an unknown value")
+    channel = cur["channel"].astype(object)
+    channel[(channel == "web") & (rng.random(n_current) < 0.1)] = "Web "
+    cur["channel"] = channel
+    inject("quality.inconsistent_categories", "channel", "current", "'Web ' beside 'web' from a second app version")
     broken_join = rng.random(n_current) < 0.35
     cur["employment_length"] = np.where(broken_join, np.nan, cur["employment_length"])
     inject("quality.missing", "employment_length", "current", "a third of the rows lost their value")

@@ -5,6 +5,7 @@ very high cardinality. Every check takes a :class:`~seismo.check.ScanContext` an
 
 from seismo.check import Check
 from seismo.quality.duplicates import check_duplicate_columns, check_duplicate_rows
+from seismo.quality.encoding import check_disguised_missing, check_inconsistent_categories
 from seismo.quality.missing import check_empty, check_missing, check_missing_rise
 from seismo.quality.timestamps import check_timestamps
 from seismo.quality.values import (
@@ -25,6 +26,8 @@ CHECKS: list[Check] = [
     Check("quality.duplicate_rows", check_duplicate_rows, ("any",), "duplicated rows beyond chance"),
     Check("quality.duplicate_columns", check_duplicate_columns, ("any",), "identical columns under two names"),
     Check("quality.mixed_types", check_mixed_types, ("any",), "several types in one column"),
+    Check("quality.disguised_missing", check_disguised_missing, ("any",), "placeholders such as '?' or -999 for missing"),
+    Check("quality.inconsistent_categories", check_inconsistent_categories, ("any",), "one category spelled several ways"),
     Check("quality.schema_values", check_schema_values, ("any",), "values the declared schema forbids"),
     Check("quality.timestamps", check_timestamps, ("any",), "unparsable, future or epoch-zero timestamps"),
     Check("quality.identifier_feature", check_identifier_features, ("any",), "identifier-like features"),
