@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/seismo demo --out seismo-demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
 	$(BIN)/python -m mypy
+	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
