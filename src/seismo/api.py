@@ -60,12 +60,12 @@ def _build_schema(
     datasets: Sequence[Dataset], declared: Schema | None, roles: Mapping[str, str | Sequence[str] | None]
 ) -> Schema:
     columns: dict[str, pl.Series] = {}
-    for ds in datasets:  # the reference first: inference reads the training data when it has rows
+    for ds in datasets:  # the reference first: inference reads the training data when it has values
         for name in ds.frame.columns:
-            if name not in columns or (columns[name].len() == 0 and ds.rows > 0):
-                columns[name] = ds.frame.get_column(name)
-    frame = pl.DataFrame(list(columns.values())) if columns else pl.DataFrame()
-    schema = semantic.infer_schema(frame, declared=declared.columns if declared else None)
+            s = ds.frame.get_column(name)
+            if name not in columns or (columns[name].null_count() == columns[name].len() and s.null_count() < s.len()):
+                columns[name] = s
+    schema = semantic.infer_schema(columns, declared=declared.columns if declared else None)
     sources = " and ".join(ds.source for ds in datasets)
     for arg, role, kind in _ROLE_ARGS:
         given = roles.get(arg)
@@ -181,8 +181,10 @@ def scan(
 def _select(checks: list[Check], only: Iterable[str] | None) -> list[Check]:
     if only is None:
         return checks
+    if isinstance(only, str):
+        only = only.split(",")
     wanted = [o.strip() for o in only if o.strip()]
-    chosen = [c for c in checks if any(c.name == w or c.name.startswith(w.rstrip(".") + ".") for w in wanted)]
+    chosen = [c for c in checks if c.always or any(c.name == w or c.name.startswith(w.rstrip(".") + ".") for w in wanted)]
     unknown = [w for w in wanted if not any(c.name == w or c.name.startswith(w.rstrip(".") + ".") for c in checks)]
     if unknown:
         names = ", ".join(c.name for c in checks)

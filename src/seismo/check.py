@@ -80,6 +80,8 @@ class Check:
     run: Callable[[ScanContext], list[Finding]]
     needs: tuple[Requirement, ...] = ("any",)
     description: str = ""
+    always: bool = False
+    """Run even when ``only`` leaves it out (a report on an empty table must never read as a pass)."""
 
     def applicable(self, ctx: ScanContext) -> bool:
         return all(ctx.has(r) for r in self.needs)

@@ -164,3 +164,39 @@ def test_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert (out_dir / "report.json").exists() and (out_dir / "report.html").exists()
     assert str(out_dir / "report.json") in out
+
+
+def test_escape_sequences_in_names_never_reach_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    evil = "\x1b[31mred\x1b]0;title\x07"
+    p = tmp_path / "e.parquet"
+    pl.DataFrame({evil: [None] * 10, "x": range(10)}, schema={evil: pl.Float64, "x": pl.Int64}).write_parquet(p)
+    code, out, err = run(["scan", str(p)], capsys)
+    assert "\x1b" not in out and "\\x1b[31mred" in out
+    code, out, err = run(["scan", str(p), "--target", evil + "x"], capsys)
+    assert code == 2 and "\x1b" not in err
+
+
+def test_datetime_columns_show_dates(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    import seismo
+
+    df = pl.DataFrame({"when": [datetime(2024, 1, i + 1) for i in range(20)], "x": range(20)})
+    row = next(r for r in seismo.scan(df).column_table if r["name"] == "when")
+    assert row["reference_min"].startswith("2024-01-01") and "reference_mean" not in row
+
+
+def test_columns_on_one_side_and_pandas_index_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "r.csv").write_text("x\n1\n2\n3\n")
+    (tmp_path / "c.csv").write_text("x,y\n1,0\n2,1\n")
+    code, out, err = run(["scan", str(tmp_path / "r.csv"), str(tmp_path / "c.csv"), "--json", "-", "-q"], capsys)
+    assert code == 0, err
+    assert set(json.loads(out)["schema"]) == {"x", "y"}
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)}).to_csv(tmp_path / "p.csv")  # index as ""
+    code, out, err = run(["scan", str(tmp_path / "p.csv"), "--json", "-", "-q"], capsys)
+    report = json.loads(out)
+    assert "" in report["schema"]
+    assert "quality.identifier_feature:reference:" in {f["id"] for f in report["findings"]}

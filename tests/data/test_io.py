@@ -68,7 +68,7 @@ def test_pandas_polars_arrow_objects_not_mutated() -> None:
 def test_pandas_mixed_object_column_is_recorded() -> None:
     pdf = pd.DataFrame({"m": [1, "two", 3.0, None], "ok": [1, 2, 3, 4], 5: ["a", "b", "c", "d"]})
     ds = load(pdf)
-    assert ds.mixed_types == {"m": ["float", "int", "str"]}
+    assert ds.mixed_types == {"m": ["number", "str"]}
     assert ds.frame.get_column("m").dtype == pl.String
     assert "5" in ds.frame.columns  # non-string names become strings
 
@@ -134,4 +134,43 @@ def test_polars_object_columns_are_rebuilt() -> None:
     obj = pl.DataFrame({"o": pl.Series([1, None, 3.5], dtype=pl.Object), "m": pl.Series([1, "a", None], dtype=pl.Object)})
     ds = load(obj)
     assert ds.frame.schema["o"] == pl.Float64 and ds.frame.schema["m"] == pl.String
-    assert ds.mixed_types == {"m": ["int", "str"]}
+    assert ds.mixed_types == {"m": ["number", "str"]}
+
+
+def test_pandas_missing_spellings_are_not_mixed_types() -> None:
+    pdf = pd.DataFrame({
+        "s": pd.array(["a", pd.NA, "b"], dtype=object),
+        "t": [pd.Timestamp("2024-01-01"), pd.NaT, pd.Timestamp("2024-01-02")],
+        "n": np.array([np.int64(1), 2, None], dtype=object),
+        "u": np.array([np.str_("x"), "y", None], dtype=object),
+        "p": pd.period_range("2024-01", periods=3, freq="M"),
+    })
+    ds = load(pdf)
+    assert ds.mixed_types == {}
+    assert ds.frame.get_column("s").to_list() == ["a", None, "b"]
+    assert ds.frame.get_column("t").null_count() == 1 and ds.frame.get_column("n").null_count() == 1
+    assert ds.frame.get_column("p").to_list() == ["2024-01", "2024-02", "2024-03"]
+
+
+def test_bom_wide_header_tsv_gz_and_stray_nul(tmp_path: Path) -> None:
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbfa,b\n1,2\n")
+    assert load(bom).frame.columns == ["a", "b"]
+    wide = tmp_path / "wide.csv"
+    names = [f"col{i}" for i in range(12_000)]
+    wide.write_text(",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    assert load(wide).frame.width == 12_000
+    import gzip
+
+    tsv = tmp_path / "t.tsv.gz"
+    tsv.write_bytes(gzip.compress(b"a\tb\n1\t2\n"))
+    assert load(tsv).frame.columns == ["a", "b"]
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"a,b\n" + b"1,x\n" * 2000 + b'2,"y\x00z"\n')
+    assert load(nul).rows == 2001
+
+
+def test_jsonl_late_type_change(tmp_path: Path) -> None:
+    p = tmp_path / "late.jsonl"
+    p.write_text('{"a": 1}\n' * 20_000 + '{"a": "oops"}\n')
+    assert load(p).rows == 20_001

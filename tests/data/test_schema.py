@@ -81,3 +81,11 @@ def test_inferred_schema_yaml_has_confidence_and_signals() -> None:
     y = infer_schema(pl.DataFrame({"user_id": [1, 2, 3], "x": [0.1, 0.2, 0.3]})).to_yaml()
     back = Schema.from_yaml(y)
     assert back["user_id"].role == Role.ID and "confidence:" in y and "signals:" in y
+
+
+def test_nullable_and_nan_bounds_are_parsed_strictly() -> None:
+    assert Schema.from_yaml("columns:\n  a: {kind: numeric, nullable: 'false'}\n")["a"].nullable is False
+    with pytest.raises(SchemaError, match="nullable must be true or false"):
+        Schema.from_yaml("columns:\n  a: {kind: numeric, nullable: maybe}\n")
+    with pytest.raises(SchemaError, match="not NaN"):
+        Schema.from_yaml("columns:\n  a: {kind: numeric, min: .nan}\n")

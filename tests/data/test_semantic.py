@@ -124,3 +124,30 @@ def test_column_order_changes_nothing() -> None:
     df = pl.DataFrame({"a": RNG.normal(size=50), "b": ["x", "y"] * 25, "id": np.arange(50)})
     s1, s2 = infer_schema(df), infer_schema(df.select(["id", "b", "a"]))
     assert {k: (v.kind, v.role, v.confidence) for k, v in s1.items()} == {k: (v.kind, v.role, v.confidence) for k, v in s2.items()}
+
+
+@pytest.mark.parametrize("name", ["response_time", "day", "Time", "hour_time", "duration_ts"])
+def test_time_names_need_time_values(name: str) -> None:
+    # a name alone never makes a datetime: milliseconds of latency, a day of month
+    col = infer_column(name, pl.Series(RNG.integers(1, 900, N)))
+    assert col.kind == Kind.NUMERIC and col.role == Role.FEATURE
+
+
+def test_yyyymmdd_and_time_of_day() -> None:
+    from datetime import time
+
+    assert infer_column("date", pl.Series([20240101 + i for i in range(28)] * 3)).kind == Kind.DATETIME
+    assert infer_column("opens", pl.Series([time(9, 30), time(10, 0)] * 10)).kind == Kind.NUMERIC
+
+
+def test_uid_and_no_evidence_is_not_confident() -> None:
+    assert infer_column("uid", pl.Series(1_600_000_000_000 + np.arange(N))).kind == Kind.IDENTIFIER
+    empty = infer_column("a", pl.Series([None] * 5, dtype=pl.Float64))
+    assert empty.confidence < AMBIGUOUS
+    assert infer_column("a", pl.Series([1, 1, 1, None])).kind == Kind.NUMERIC  # a constant 1 is not a flag
+
+
+def test_ambiguous_time_does_not_get_the_timestamp_role() -> None:
+    vals = RNG.integers(1_500_000_000_000, 1_700_000_000_000, N)
+    s = infer_schema(pl.DataFrame({"customer": vals, "x": RNG.normal(size=N)}))
+    assert s.with_role(Role.TIMESTAMP) == []

@@ -46,3 +46,9 @@ def test_dates() -> None:
     from datetime import date
 
     assert to_utc(pl.Series([date(2024, 5, 1)])).values[0] == datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def test_yyyymmdd_integers() -> None:
+    r = to_utc(pl.Series([20240131, 20240229, 20240230, None]))
+    assert r.unit == "yyyymmdd" and r.values[0] == datetime(2024, 1, 31, tzinfo=UTC)
+    assert r.unparsable == 1 and r.examples == ("20240230",)

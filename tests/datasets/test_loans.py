@@ -13,6 +13,8 @@ def _matches(finding: dict, inj: seismo.datasets.Injected) -> bool:  # type: ign
         return False
     if inj.column is not None and inj.column not in finding["columns"]:
         return False
+    if inj.id_contains and inj.id_contains not in finding["id"]:
+        return False
     return finding["evidence"].get("dataset", inj.dataset) == inj.dataset
 
 

@@ -199,3 +199,31 @@ def test_inconsistent_categories() -> None:
     f = {x.id: x for x in seismo.scan(df, only=["quality.inconsistent_categories"]).findings}
     assert set(f) == {"quality.inconsistent_categories:reference:sex", "quality.inconsistent_categories:reference:place"}
     assert sorted(f["quality.inconsistent_categories:reference:sex"].evidence["groups"][0]) == ["MALE", "Male", "male "]
+
+
+def test_schema_mismatch() -> None:
+    schema = Schema.declare(amount=Column.numeric(), ghost=Column.target())
+    df = pl.DataFrame({"amount": ["1,200", "3,400"] * 20})
+    f = {x.id: x for x in seismo.scan(df, schema=schema, only=["quality.schema_mismatch"]).findings}
+    assert set(f) == {"quality.schema_mismatch:reference:amount:dtype", "quality.schema_mismatch:reference:ghost:missing"}
+    assert f["quality.schema_mismatch:reference:amount:dtype"].severity == "high"
+
+
+def test_typed_categories() -> None:
+    schema = Schema.declare(flag=Column.categorical(["true", "false"]), code=Column.categorical(["1", "2", "3"]))
+    pdf = pd.DataFrame({"flag": [True, False] * 20, "code": [1.0, 2.0, np.nan, 3.0] * 10})
+    assert seismo.scan(pdf, schema=schema, only=["quality.schema_values"]).findings == []
+
+
+def test_only_as_a_string_and_no_rows_always_reported(clean_pair: tuple[pl.DataFrame, pl.DataFrame]) -> None:
+    ref, cur = clean_pair
+    report = seismo.scan(ref.head(0), cur, only="quality.missing")
+    assert ids(report) == {"quality.no_rows:reference"}
+
+
+def test_dates_of_birth_and_due_dates_are_not_timestamp_problems() -> None:
+    from datetime import date
+
+    df = pl.DataFrame({"birth_date": [date(1950 + i % 40, 1, 1) for i in range(100)],
+                       "due_date": [date(2030, 1, 1 + i % 28) for i in range(100)], "x": np.arange(100) * 1.5})
+    assert seismo.scan(df, only=["quality.timestamps"]).findings == []

@@ -18,7 +18,9 @@ __all__ = ["main"]
 
 
 def _error(message: str) -> int:
-    text = " ".join(str(message).split())  # one line, whatever the message held
+    from seismo.report.terminal import printable
+
+    text = printable(" ".join(str(message).split()))  # one line, no escape sequences, whatever it held
     click.echo(f"error: {text}", err=True)
     return 2
 

@@ -25,7 +25,7 @@ from seismo.exceptions import DataLoadError
 
 __all__ = ["Dataset", "load", "SUPPORTED_EXTENSIONS"]
 
-_CSV = (".csv", ".csv.gz", ".tsv", ".txt")
+_CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt")
 _PARQUET = (".parquet", ".pq")
 _JSONL = (".jsonl", ".ndjson", ".json")
 _IPC = (".arrow", ".feather", ".ipc")
@@ -82,9 +82,10 @@ def _load_object(obj: Any, *, name: str | None) -> Dataset:
         return _normalise(obj.clone(), name or "polars.DataFrame")
     if isinstance(obj, pl.LazyFrame):
         try:
-            return Dataset(obj.collect(), name or "polars.LazyFrame")
+            collected = obj.collect()
         except Exception as exc:  # polars raises many types while collecting
             raise DataLoadError(f"{name or 'LazyFrame'}: cannot collect ({_short(exc)})") from None
+        return _normalise(collected, name or "polars.LazyFrame")
     if isinstance(obj, pl.Series):
         return _normalise(obj.to_frame(), name or "polars.Series")
     module = type(obj).__module__.split(".")[0]
@@ -106,9 +107,8 @@ def _normalise(frame: pl.DataFrame, source: str) -> Dataset:
         if dtype != pl.Object:
             continue
         values = frame.get_column(name).to_list()
-        kinds = sorted({type(v).__name__ for v in values if not _is_missing(v)})
-        numeric = set(kinds) <= {"int", "float"}
-        if len(kinds) > 1 and not numeric:
+        kinds = sorted({_type_family(v) for v in values if not _is_missing(v)})
+        if len(kinds) > 1:
             mixed[name] = kinds
         try:
             rebuilt = pl.Series(name, [None if _is_missing(v) else v for v in values], strict=False)
@@ -141,39 +141,76 @@ def _from_pandas(df: Any, *, name: str) -> Dataset:
     names = [str(c) for c in df.columns]
     _check_unique(names, name)
     mixed: dict[str, list[str]] = {}
-    columns: dict[str, Any] = {}
+    converted: list[pl.Series] = []
     for col_name, (_, series) in zip(names, df.items(), strict=True):
         if series.dtype == object:
             kinds = _python_types(series)
             if len(kinds) > 1:
                 mixed[col_name] = kinds
                 series = series.map(lambda v: None if _is_missing(v) else str(v))
-        columns[col_name] = series
-    frame_pd = pd.DataFrame(columns, copy=False)
-    frame_pd.columns = names
-    try:
-        frame = pl.from_pandas(frame_pd, include_index=False)
-    except Exception as exc:
-        raise DataLoadError(f"{name}: cannot convert to a table ({_short(exc)})") from None
+            else:  # pd.NA, NaT and NaN among strings or dates are missing values, not text
+                series = series.map(lambda v: None if _is_missing(v) else v)
+        converted.append(_series_from_pandas(col_name, series, name))
+    frame = pl.DataFrame(converted) if converted else pl.DataFrame()
     return Dataset(frame, name, mixed)
 
 
+def _series_from_pandas(col_name: str, series: Any, source: str) -> pl.Series:
+    """One pandas column as polars; Period and Interval columns (which polars would turn into bare
+    ordinals, or refuse) as their text."""
+    import pandas as pd
+
+    if isinstance(series.dtype, (pd.PeriodDtype, pd.IntervalDtype)):
+        series = series.astype(str).where(series.notna(), None)
+    try:
+        out = pl.from_pandas(series.reset_index(drop=True))
+    except Exception:
+        try:
+            out = pl.Series(col_name, [None if _is_missing(v) else str(v) for v in series.tolist()], dtype=pl.String)
+        except Exception as exc:
+            raise DataLoadError(f"{source}: column {col_name!r} cannot be converted ({_short(exc)})") from None
+    series_out: pl.Series = out if isinstance(out, pl.Series) else out.to_series()
+    return series_out.alias(col_name)
+
+
 def _is_missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and v != v)
+    """None, NaN, pandas' NA and NaT: every spelling of "no value"."""
+    if v is None:
+        return True
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(v)) if not isinstance(v, (list, tuple, dict, set)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _type_family(v: Any) -> str:
+    """A value's kind, so that numpy and Python spellings of one kind count once."""
+    import datetime as dt
+    import numbers
+
+    if isinstance(v, (bool,)) or type(v).__name__ == "bool_":
+        return "bool"
+    if isinstance(v, numbers.Number):
+        return "number"
+    if isinstance(v, str):
+        return "str"
+    if isinstance(v, (dt.datetime, dt.date)) or type(v).__name__ in ("Timestamp", "datetime64"):
+        return "datetime"
+    if isinstance(v, bytes):
+        return "bytes"
+    return type(v).__name__
 
 
 def _python_types(series: Any) -> list[str]:
-    """Names of the Python types in an object column (nulls ignored), on a sample when large."""
+    """Kinds of the values in an object column (missing values ignored), on a sample when large."""
     values = series.to_numpy()
     if values.size > 200_000:
         import numpy as np
 
         values = values[np.random.default_rng(0).choice(values.size, 200_000, replace=False)]
-    types = {type(v).__name__ for v in values if not _is_missing(v)}
-    # Python ints and floats together are still one numeric kind: not "mixed".
-    if types <= {"int", "float"} and types:
-        return ["number"]
-    return sorted(types)
+    return sorted({_type_family(v) for v in values if not _is_missing(v)})
 
 
 def _from_arrow(obj: Any, *, name: str) -> Dataset:
@@ -227,7 +264,7 @@ def _load_path(path: str, *, name: str | None) -> Dataset:
     except OSError as exc:
         raise DataLoadError(f"{path}: cannot read ({exc.strerror})") from None
     if kind == "csv":
-        separator = "\t" if path.lower().endswith(".tsv") else ","
+        separator = "\t" if path.lower().endswith((".tsv", ".tsv.gz")) else ","
         if path.lower().endswith(".gz"):
             import gzip
 
@@ -266,28 +303,39 @@ def _read_json(p: Path, head: bytes) -> pl.DataFrame:
     stripped = head.lstrip()
     if stripped.startswith(b"["):
         return pl.read_json(p)
-    return pl.read_ndjson(p, infer_schema_length=10_000)
+    try:
+        return pl.read_ndjson(p, infer_schema_length=10_000)
+    except Exception:  # a later row broke the inferred dtype: infer from every row instead
+        return pl.read_ndjson(p, infer_schema_length=None)
 
 
-def _csv_header(head: bytes, separator: str) -> list[str]:
+def _csv_header(src: Any, head: bytes, separator: str) -> list[str]:
+    """The header row as Python's csv module reads it (exact quoting; BOM removed), from the whole
+    first record even when it is longer than the sniffed head."""
     import csv
 
-    text = head.decode("utf-8", errors="replace")
-    first = next(csv.reader(io.StringIO(text), delimiter=separator), [])
-    return [c for c in first]
+    if len(head) < 65536 or b"\n" in head:
+        text = head.decode("utf-8", errors="replace")
+    elif isinstance(src, io.BytesIO):
+        text = src.getvalue().split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    else:
+        with open(src, "rb") as fh:
+            text = fh.readline().decode("utf-8", errors="replace")
+    first = next(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=separator), [])
+    return list(first)
 
 
 def _read_csv(src: Any, *, source: str, head: bytes, separator: str = ",") -> Dataset:
     if not head.strip():
         raise DataLoadError(f"{source}: file is empty (no header, no rows)")
-    if b"\x00" in head:
+    if head.count(b"\x00") > len(head) // 1000:  # a stray NUL inside a quoted value is not a binary file
         raise DataLoadError(f"{source}: not a text CSV file (binary content)")
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not just a multi-byte character cut at the buffer edge
             raise DataLoadError(f"{source}: not UTF-8 text (bad byte at offset {exc.start})") from None
-    header = _csv_header(head, separator)
+    header = _csv_header(src, head, separator)
     _check_unique(header, source)
     kwargs: dict[str, Any] = {"separator": separator, "try_parse_dates": False}
     try:

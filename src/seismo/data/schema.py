@@ -190,7 +190,7 @@ class Column:
                 min=_opt_float(raw.get("min")),
                 max=_opt_float(raw.get("max")),
                 categories=tuple(str(c) for c in cats) if cats is not None else None,
-                nullable=bool(raw["nullable"]) if raw.get("nullable") is not None else None,
+                nullable=_opt_bool(raw.get("nullable")),
                 declared=True,
             )
         except (SchemaError, TypeError, ValueError) as exc:
@@ -202,7 +202,24 @@ def _opt_float(value: Any) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise SchemaError(f"expected a number; got {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise SchemaError(f"expected a number; got {value!r}") from None
+    if math.isnan(number):
+        raise SchemaError("a bound must be a number, not NaN")
+    return number
+
+
+def _opt_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "yes", "1"):
+        return True
+    if text in ("false", "no", "0"):
+        return False
+    raise SchemaError(f"nullable must be true or false; got {value!r}")
 
 
 @dataclass(frozen=True)

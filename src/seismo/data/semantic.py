@@ -41,7 +41,7 @@ EPOCH_UNITS: dict[str, int] = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000
 _MAX_PLAUSIBLE_SPAN_S = 25 * 365.25 * 86400  # an event log rarely covers more than 25 years
 
 _ID_NAME = re.compile(
-    r"(^|[_\W])(id|ids|uuid|guid|key|hash|sku|ssn|ref|code_id|no)$|^id[_\W]|[a-z0-9]Id$|(^|_)(uuid|guid)(_|$)",
+    r"(^|[_\W])(id|ids|uid|uuid|guid|key|hash|sku|ssn|ref|code_id|no)$|^id[_\W]|[a-z0-9]Id$|(^|_)(uuid|guid)(_|$)",
 )
 _TIME_NAME = re.compile(
     r"(^|[_\W])(ts|timestamp|time|datetime|date|dt|epoch|day|created|updated|modified)$"
@@ -50,12 +50,14 @@ _TIME_NAME = re.compile(
 _TARGET_NAME = re.compile(r"^(target|label|labels|y|y_true|class|outcome|ground_truth|is_fraud|default)$", re.I)
 _PRED_NAME = re.compile(r"^(prediction|predictions|pred|preds|y_pred|y_hat|yhat|predicted|predicted_label)$", re.I)
 _PROBA_NAME = re.compile(r"^(proba|prob|probability|p|score)_.+$|.+_(proba|prob|probability)$", re.I)
+_NOT_EVENT_TIME = re.compile(r"birth|dob|due|expir|matur|valid_(to|until)|deadline|end_date|until", re.I)
 _BOOL_NAME = re.compile(r"^(is|has|was|flag|did|can)_|_flag$", re.I)
 _UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 _EMAIL = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
 _ISO_DATE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$"
 _NUMERIC_STR = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 _SAMPLE = 20_000
+_EVIDENCE_FLOOR = 0.1
 _NA_TOKENS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "?", "missing", "#n/a", "nil")
 
 
@@ -73,7 +75,8 @@ class _Votes:
         top_kind, top = ranked[0]
         second = max(ranked[1][1], 0.0) if len(ranked) > 1 else 0.0
         top = max(top, 1e-9)
-        return top_kind, top / (top + second)
+        # the floor keeps a lone weak vote from claiming certainty: no evidence is not confidence
+        return top_kind, top / (top + max(second, _EVIDENCE_FLOOR))
 
 
 def _name_signals(name: str, votes: _Votes) -> None:
@@ -97,7 +100,7 @@ def _integer_signals(s: pl.Series, n: int, distinct: int, votes: _Votes) -> None
     assert isinstance(lo, (int, float)) and isinstance(hi, (int, float))
     ratio = distinct / n
     increasing = s.is_sorted()
-    if distinct <= 2 and {lo, hi} <= {0, 1}:
+    if distinct == 2 and {lo, hi} == {0, 1}:
         votes.add(Kind.BOOLEAN, 0.7, "only the values 0 and 1")
         return
     digits = len(str(int(max(abs(lo), abs(hi)))))
@@ -117,11 +120,22 @@ def _integer_signals(s: pl.Series, n: int, distinct: int, votes: _Votes) -> None
             repeats = n / distinct
             if repeats >= 5:
                 votes.add(Kind.IDENTIFIER, 0.15, f"each value repeats {repeats:.0f} times on average (an entity key)")
-    elif digits >= 10 and ratio > 0.5:
-        votes.add(Kind.IDENTIFIER, 0.4, f"{digits}-digit integers, mostly distinct")
+    elif _is_yyyymmdd(s, lo, hi):
+        votes.add(Kind.DATETIME, 0.5, "integers of the form YYYYMMDD")
+    else:
+        votes.add(Kind.DATETIME, -0.7, "values outside every epoch range (1990-2050): not times")
+        if digits >= 10 and ratio > 0.5:
+            votes.add(Kind.IDENTIFIER, 0.4, f"{digits}-digit integers, mostly distinct")
     votes.add(Kind.NUMERIC, 0.25, "integer dtype")
     if distinct <= 20 and ratio < 0.05:
         votes.add(Kind.NUMERIC, 0.05, f"{distinct} distinct values (ordinal or code)")
+
+
+def _is_yyyymmdd(s: pl.Series, lo: float, hi: float) -> bool:
+    if not (19_000_101 <= lo and hi <= 21_001_231):
+        return False
+    month, day = (s // 100) % 100, s % 100
+    return bool(((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all())
 
 
 def _span_text(span_s: float) -> str:
@@ -193,6 +207,8 @@ def _float_signals(s: pl.Series, n: int, votes: _Votes) -> None:
             votes.add(Kind.DATETIME, 0.4, f"increasing values in the epoch-{unit} range of 1990-2050")
         else:
             votes.add(Kind.DATETIME, 0.15, f"values in the epoch-{unit} range of 1990-2050")
+    else:
+        votes.add(Kind.DATETIME, -0.7, "values outside every epoch range (1990-2050): not times")
     if {float(lo), float(hi)} <= {0.0, 1.0} and finite.is_in([0.0, 1.0]).all():
         votes.add(Kind.BOOLEAN, 0.5, "only the values 0.0 and 1.0")
 
@@ -212,6 +228,8 @@ def infer_column(name: str, series: pl.Series) -> Column:
     _name_signals(name, votes)
     if dtype == pl.Boolean:
         votes.add(Kind.BOOLEAN, 2.0, "boolean dtype")
+    elif dtype == pl.Time:
+        votes.add(Kind.NUMERIC, 2.0, "time-of-day dtype: a feature, not an event time")
     elif dtype.is_temporal() and dtype != pl.Duration and not isinstance(dtype, pl.Duration):
         votes.add(Kind.DATETIME, 2.0, f"{dtype} dtype")
     elif isinstance(dtype, pl.Duration):
@@ -268,16 +286,20 @@ def _role_for(name: str, kind: Kind, series: pl.Series, *, named_id: bool = True
     return Role.FEATURE
 
 
-def infer_schema(frame: pl.DataFrame, *, declared: Mapping[str, Column] | None = None) -> Schema:
-    """Infer every column of ``frame``; columns in ``declared`` are taken as given.
+def infer_schema(
+    frame: pl.DataFrame | Mapping[str, pl.Series], *, declared: Mapping[str, Column] | None = None
+) -> Schema:
+    """Infer every column of ``frame`` (a table, or a mapping of column name to values, which
+    may differ in length); columns in ``declared`` are taken as given.
 
-    Only one column keeps the ``timestamp`` role (the best-named, most confident one); other
-    time columns stay features of kind ``datetime``.
+    Only one column keeps the ``timestamp`` role (the best-named, most confident one, and never
+    an ambiguous one); other time columns stay features of kind ``datetime``.
     """
     declared = dict(declared or {})
+    series = {n: frame.get_column(n) for n in frame.columns} if isinstance(frame, pl.DataFrame) else dict(frame)
     cols: dict[str, Column] = {}
-    for name in frame.columns:
-        cols[name] = declared[name] if name in declared else infer_column(name, frame.get_column(name))
+    for name, values in series.items():
+        cols[name] = declared[name] if name in declared else infer_column(name, values)
     for name, col in declared.items():  # declared columns absent from the data stay (validate reports them)
         cols.setdefault(name, col)
     return Schema(_single_timestamp(cols))
@@ -286,6 +308,12 @@ def infer_schema(frame: pl.DataFrame, *, declared: Mapping[str, Column] | None =
 def _single_timestamp(cols: dict[str, Column]) -> dict[str, Column]:
     from dataclasses import replace
 
+    for n, c in cols.items():
+        if c.role == Role.TIMESTAMP and not c.declared and c.confidence < AMBIGUOUS:
+            cols[n] = replace(c, role=Role.FEATURE)  # an unsure time is no basis for windows or splits
+    for n, c in cols.items():
+        if c.role == Role.TIMESTAMP and not c.declared and _NOT_EVENT_TIME.search(n):
+            cols[n] = replace(c, role=Role.FEATURE)  # a birth or due date describes the row; it does not time it
     times = [n for n, c in cols.items() if c.role == Role.TIMESTAMP]
     if len(times) <= 1 or any(cols[n].declared for n in times):
         declared_times = [n for n in times if cols[n].declared]

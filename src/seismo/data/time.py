@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from seismo.data.semantic import EPOCH_UNITS, _epoch_unit
+from seismo.data.semantic import EPOCH_UNITS, _epoch_unit, _is_yyyymmdd
 from seismo.exceptions import InputError
 
 __all__ = ["TimeColumn", "to_utc"]
@@ -35,7 +35,7 @@ class TimeColumn:
         ``Datetime("us", "UTC")`` series, null where the input was null or did not parse.
     unit
         How the input was read: ``"datetime"``, ``"date"``, ``"naive"``, an epoch unit
-        (``"s"``, ``"ms"``, ``"us"``, ``"ns"``) or ``"text"``.
+        (``"s"``, ``"ms"``, ``"us"``, ``"ns"``), ``"yyyymmdd"`` integers, or ``"text"``.
     unparsable
         Rows that held a value that could not be read as a time.
     examples
@@ -64,9 +64,17 @@ def to_utc(series: pl.Series, *, unit: str | None = None) -> TimeColumn:
     raise InputError(f"column {series.name!r}: cannot read {dtype} values as times")
 
 
+def _from_yyyymmdd(series: pl.Series) -> TimeColumn:
+    text = series.cast(pl.String)
+    parsed = text.str.to_datetime("%Y%m%d", strict=False, time_unit="us", time_zone="UTC")
+    bad = series.is_not_null() & parsed.is_null()
+    examples = tuple(str(v) for v in series.filter(bad).head(5).to_list())
+    return TimeColumn(parsed.cast(_TARGET).alias(series.name), "yyyymmdd", int(bad.sum()), examples)
+
+
 def _from_epoch(series: pl.Series, unit: str | None) -> TimeColumn:
     finite = series.cast(pl.Float64)
-    finite = finite.filter(finite.is_finite())
+    finite = finite.filter(finite.is_finite() & (finite != 0.0))  # 0 is a placeholder, not a unit hint
     if unit is None:
         if finite.len() == 0:
             unit = "s"
@@ -74,6 +82,8 @@ def _from_epoch(series: pl.Series, unit: str | None) -> TimeColumn:
             lo, hi = finite.min(), finite.max()
             assert isinstance(lo, float) and isinstance(hi, float)
             unit = _epoch_unit(lo, hi)
+            if unit is None and series.dtype.is_integer() and _is_yyyymmdd(series.drop_nulls(), lo, hi):
+                return _from_yyyymmdd(series)
             if unit is None:
                 raise InputError(
                     f"column {series.name!r}: numbers from {lo:g} to {hi:g} are not epoch times in 1990-2050; "

@@ -11,10 +11,10 @@ from seismo.data.schema import Kind
 if TYPE_CHECKING:  # pragma: no cover
     from seismo.data.schema import Schema
 
-__all__ = ["validate_schema"]
+__all__ = ["category_mask", "kind_fits", "validate_schema"]
 
 
-def _kind_fits(kind: Kind, dtype: pl.DataType) -> bool:
+def kind_fits(kind: Kind, dtype: pl.DataType) -> bool:
     if kind == Kind.NUMERIC:
         return dtype.is_numeric() or dtype == pl.Boolean or isinstance(dtype, pl.Duration)
     if kind == Kind.BOOLEAN:
@@ -22,6 +22,27 @@ def _kind_fits(kind: Kind, dtype: pl.DataType) -> bool:
     if kind == Kind.DATETIME:
         return dtype.is_temporal() or dtype.is_numeric() or dtype == pl.String
     return True  # categorical, text and identifier columns may be stored as numbers or strings
+
+
+_TRUE = {"true", "1", "yes", "y", "t", "1.0"}
+_FALSE = {"false", "0", "no", "n", "f", "0.0"}
+
+
+def category_mask(values: pl.Series, categories: tuple[str, ...]) -> pl.Series:
+    """Which ``values`` are among the declared ``categories``, compared by type: numbers as numbers
+    (``1`` matches ``1.0``), booleans by truth value (``true`` matches ``True``), text as text."""
+    if values.dtype == pl.Boolean:
+        allowed = {True for c in categories if c.strip().lower() in _TRUE} | {False for c in categories if c.strip().lower() in _FALSE}
+        return values.is_in(list(allowed)) if allowed else pl.Series([False] * values.len())
+    if values.dtype.is_numeric():
+        numbers = []
+        for c in categories:
+            try:
+                numbers.append(float(c))
+            except ValueError:
+                continue
+        return values.cast(pl.Float64).is_in(numbers)
+    return values.cast(pl.String).is_in(list(categories))
 
 
 def validate_schema(schema: Schema, frame: Any) -> list[str]:
@@ -42,7 +63,7 @@ def validate_schema(schema: Schema, frame: Any) -> list[str]:
             problems.append(f"column {name!r}: declared but missing from the data")
             continue
         s = df.get_column(name)
-        if not _kind_fits(col.kind, s.dtype):
+        if not kind_fits(col.kind, s.dtype):
             problems.append(f"column {name!r}: declared {col.kind.value} but stored as {s.dtype}")
             continue
         if col.nullable is False and s.null_count():
@@ -56,8 +77,7 @@ def validate_schema(schema: Schema, frame: Any) -> list[str]:
                 problems.append(f"column {name!r}: {bad.len()} value{'s' if bad.len() > 1 else ''} outside "
                                 f"[{lo}, {hi}] (e.g. {bad[0]})")
         if col.categories is not None:
-            text = v.cast(pl.String)
-            bad = text.filter(~text.is_in(list(col.categories)))
+            bad = v.filter(~category_mask(v, col.categories))
             if bad.len():
                 problems.append(f"column {name!r}: {bad.len()} value{'s' if bad.len() > 1 else ''} not among the "
                                 f"declared categories (e.g. {bad[0]!r})")

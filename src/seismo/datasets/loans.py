@@ -33,6 +33,8 @@ class Injected:
     column: str | None
     dataset: str
     what: str
+    id_contains: str = ""
+    """A part of the finding's id that must match (when one check finds several things)."""
 
 
 @dataclass(frozen=True)
@@ -116,8 +118,8 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     cur = _base(rng, n_current, int(ref["applied_at"][-1]) + 86_400 * 30, n_reference)
     injected: list[Injected] = []
 
-    def inject(check: str, column: str | None, dataset: str, what: str) -> None:
-        injected.append(Injected(check, column, dataset, what))
+    def inject(check: str, column: str | None, dataset: str, what: str, id_contains: str = "") -> None:
+        injected.append(Injected(check, column, dataset, what, id_contains))
 
     # Reference (training extract)
     ref["income_usd"] = ref["income"].copy()
@@ -171,10 +173,11 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
         dates = days.astype(str).astype(object)
         if label == "current":
             dates[rng.choice(n, 60, replace=False)] = "31/02/2024"
-            dates[rng.choice(n, 25, replace=False)] = "1970-01-01"
         table["last_payment_date"] = dates
-    inject("quality.timestamps", "last_payment_date", "current", "dates in a foreign format that cannot be parsed")
-    inject("quality.timestamps", "last_payment_date", "current", "1970-01-01 placeholders")
+    inject("quality.timestamps", "last_payment_date", "current", "dates in a foreign format that cannot be parsed",
+           ":unparsable")
+    cur["applied_at"][rng.choice(n_current, 25, replace=False)] = 0
+    inject("quality.timestamps", "applied_at", "current", "event times written as 0 (1970-01-01)", ":epoch_zero")
     reference = _frame(ref)
     dup = reference.sample(int(n_reference * 0.02), seed=seed)
     reference = pl.concat([reference, dup])

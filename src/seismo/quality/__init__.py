@@ -6,6 +6,7 @@ very high cardinality. Every check takes a :class:`~seismo.check.ScanContext` an
 from seismo.check import Check
 from seismo.quality.duplicates import check_duplicate_columns, check_duplicate_rows
 from seismo.quality.encoding import check_disguised_missing, check_inconsistent_categories
+from seismo.quality.schema import check_schema_mismatch
 from seismo.quality.missing import check_empty, check_missing, check_missing_rise
 from seismo.quality.timestamps import check_timestamps
 from seismo.quality.values import (
@@ -18,7 +19,7 @@ from seismo.quality.values import (
 )
 
 CHECKS: list[Check] = [
-    Check("quality.no_rows", check_empty, ("any",), "tables with zero rows"),
+    Check("quality.no_rows", check_empty, ("any",), "tables with zero rows", always=True),
     Check("quality.missing", check_missing, ("any",), "columns with many missing values"),
     Check("quality.missing_rise", check_missing_rise, ("both",), "missing values rising against the reference"),
     Check("quality.nonfinite", check_nonfinite, ("any",), "NaN and infinite values"),
@@ -28,6 +29,7 @@ CHECKS: list[Check] = [
     Check("quality.mixed_types", check_mixed_types, ("any",), "several types in one column"),
     Check("quality.disguised_missing", check_disguised_missing, ("any",), "placeholders such as '?' or -999 for missing"),
     Check("quality.inconsistent_categories", check_inconsistent_categories, ("any",), "one category spelled several ways"),
+    Check("quality.schema_mismatch", check_schema_mismatch, ("any",), "declared columns absent or of the wrong type"),
     Check("quality.schema_values", check_schema_values, ("any",), "values the declared schema forbids"),
     Check("quality.timestamps", check_timestamps, ("any",), "unparsable, future or epoch-zero timestamps"),
     Check("quality.identifier_feature", check_identifier_features, ("any",), "identifier-like features"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from seismo.check import ScanContext
@@ -102,32 +103,58 @@ def _is_constant(cp: Any) -> bool:
     return bool(top) and top[0][1] == cp.count - cp.null_count - cp.nan_count
 
 
-def _signature(s: pl.Series) -> tuple[object, ...]:
-    family = "num" if s.dtype.is_numeric() or s.dtype == pl.Boolean else str(s.dtype)
-    head = s.head(64)
-    head = head.cast(pl.Float64) if family == "num" else head.cast(pl.String, strict=False)
-    return (family, s.null_count(), tuple(head.to_list()))
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _comparable(s: pl.Series) -> pl.Series | None:
+    """The column in a form where equal values mean equal data: numbers and booleans as float64,
+    temporals as their integer physical values, text as text; None for what cannot be compared."""
+    dt = s.dtype
+    try:
+        if dt.is_numeric() or dt == pl.Boolean:
+            return s.cast(pl.Float64)
+        if dt.is_temporal():
+            return s.to_physical().cast(pl.Float64)
+        if dt == pl.String or isinstance(dt, (pl.Categorical, pl.Enum)):
+            return s.cast(pl.String)
+    except Exception:  # an exotic dtype: not worth a crash
+        return None
+    return None
+
+
+def _fingerprint(s: pl.Series) -> int:
+    """A hash of the whole column, position by position (one pass, no pairwise comparison)."""
+    h = s.hash(seed=7).to_numpy()
+    with np.errstate(over="ignore"):
+        mixed = h * _GOLDEN + np.arange(len(h), dtype=np.uint64)
+    return int(np.bitwise_xor.reduce(mixed)) if len(mixed) else 0
 
 
 def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
-    """Columns with identical values under different names (candidates found by a cheap
-    signature, then compared in full)."""
+    """Columns with identical values under different names: columns are grouped by a whole-column
+    hash (linear in the number of columns), then confirmed by a full comparison within a group."""
     out = []
     for label, ds in ctx.datasets():
         groups: dict[tuple[object, ...], list[str]] = {}
+        comparable: dict[str, pl.Series] = {}
         profile = ctx.profile(label)
         for c in ds.frame.columns:
             s = ds.frame.get_column(c)
-            if s.dtype.is_nested() or s.null_count() == s.len() or _is_constant(profile.columns[c]):
+            if s.null_count() == s.len() or _is_constant(profile.columns[c]):
                 continue  # all-null and constant columns are reported as such, not as copies of each other
-            groups.setdefault(_signature(s), []).append(c)
+            v = _comparable(s)
+            if v is None:
+                continue
+            comparable[c] = v
+            family = "text" if v.dtype == pl.String else "number"
+            groups.setdefault((family, v.null_count(), _fingerprint(v)), []).append(c)
         for names in groups.values():
             seen: set[str] = set()
             for i, a in enumerate(names):
                 if a in seen:
                     continue
-                sa = ds.frame.get_column(a)
-                same = [b for b in names[i + 1:] if b not in seen and _equal(sa, ds.frame.get_column(b))]
+                sa = comparable[a]
+                same = [b for b in names[i + 1:] if b not in seen and sa.equals(comparable[b], check_names=False, null_equal=True)]
                 if not same:
                     continue
                 seen.update(same)
@@ -146,12 +173,3 @@ def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
                     )
                 )
     return out
-
-
-def _equal(a: pl.Series, b: pl.Series) -> bool:
-    if a.dtype != b.dtype:
-        if (a.dtype.is_numeric() or a.dtype == pl.Boolean) and (b.dtype.is_numeric() or b.dtype == pl.Boolean):
-            a, b = a.cast(pl.Float64), b.cast(pl.Float64)
-        else:
-            a, b = a.cast(pl.String, strict=False), b.cast(pl.String, strict=False)
-    return bool(a.equals(b, check_names=False, null_equal=True))

@@ -8,6 +8,7 @@ import polars as pl
 from seismo.check import ScanContext
 from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import infer_column
+from seismo.data.validate import category_mask
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = [
@@ -212,8 +213,7 @@ def _violations(s: pl.Series, col: Column) -> list[tuple[pl.Series, str]]:
         rule = f"range [{col.min if col.min is not None else '-inf'}, {col.max if col.max is not None else 'inf'}]"
         found.append((v.filter(lo | hi), rule))
     if col.categories is not None:
-        text = v.cast(pl.String)
-        found.append((text.filter(~text.is_in(list(col.categories))), f"categories ({len(col.categories)} allowed)"))
+        found.append((v.filter(~category_mask(v, col.categories)).cast(pl.String), f"categories ({len(col.categories)} allowed)"))
     return found
 
 

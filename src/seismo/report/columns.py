@@ -18,6 +18,25 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else f
 
 
+def _is_calendar(cp: Any) -> bool:
+    return cp.kind == "datetime" and str(cp.dtype).startswith(("Datetime", "Date"))
+
+
+def _value(cp: Any, v: Any) -> float | str | None:
+    """A statistic as a number, or as ISO-8601 text for dates and datetimes."""
+    number = _num(v)
+    if number is None or not _is_calendar(cp):
+        return number
+    from datetime import UTC, datetime, timedelta
+
+    try:
+        if str(cp.dtype).startswith("Datetime"):
+            return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=number)).isoformat()
+        return (datetime(1970, 1, 1) + timedelta(days=number)).date().isoformat()
+    except OverflowError:
+        return number
+
+
 def _stats(cp: Any) -> dict[str, Any]:
     """A column profile's summary: missing share, distinct count, range or top value."""
     out: dict[str, Any] = {
@@ -25,11 +44,12 @@ def _stats(cp: Any) -> dict[str, Any]:
         "distinct": int(round(cp.distinct_estimate)) if cp.count and cp.distinct_estimate is not None else None,
     }
     if cp.kind in ("numeric", "datetime", "boolean") and (getattr(cp, "finite_count", None) or 0) > 0:
-        out["min"] = _num(cp.min)
-        out["median"] = _num(cp.quantile(0.5))
-        out["max"] = _num(cp.max)
-        out["mean"] = _num(cp.mean)
-        out["std"] = _num(cp.std)
+        out["min"] = _value(cp, cp.min)
+        out["median"] = _value(cp, cp.quantile(0.5))
+        out["max"] = _value(cp, cp.max)
+        if not _is_calendar(cp):
+            out["mean"] = _num(cp.mean)
+            out["std"] = _num(cp.std)
     top = cp.top(1) if cp.count else []
     if top and cp.kind in ("string", "boolean"):
         value, count = top[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import IO
 
 from rich.console import Console
@@ -10,7 +11,14 @@ from rich.table import Table
 
 from seismo.report.model import Report, Severity
 
-__all__ = ["print_summary"]
+__all__ = ["print_summary", "printable"]
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for a terminal: control characters (escape sequences) shown as ``\\x1b``, never run."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -26,7 +34,7 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
     console = Console(file=file, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         console.width = 120  # logs and CI: wide enough for one line per finding
-    ds = ", ".join(f"{k}: {v.rows:,} rows x {v.columns} columns ({escape(v.source)})" for k, v in report.datasets.items())
+    ds = ", ".join(f"{k}: {v.rows:,} rows x {v.columns} columns ({escape(printable(v.source))})" for k, v in report.datasets.items())
     console.print(f"[bold]seismo {report.seismo_version}[/bold]  {ds}")
     summary = report.summary()
     if not report.findings:
@@ -46,9 +54,9 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
         table.add_column("check", no_wrap=True)
         table.add_column("finding", overflow="fold")
         for f in report.findings[:max_findings]:
-            table.add_row(f"[{_STYLE[f.severity]}]{f.severity.value}[/]", escape(f.check), escape(f.message))
+            table.add_row(f"[{_STYLE[f.severity]}]{f.severity.value}[/]", escape(printable(f.check)), escape(printable(f.message)))
         console.print(table)
         if len(report.findings) > max_findings:
             console.print(f"... and {len(report.findings) - max_findings} more (see the JSON or HTML report)")
     for label, path in (paths or {}).items():
-        console.print(f"{label}: {escape(path)}")
+        console.print(f"{label}: {escape(printable(path))}")

@@ -1,0 +1,45 @@
+"""A declared schema that the data contradicts: declared columns that are absent, and columns whose
+stored type cannot hold the declared kind (a numeric column that arrives as text)."""
+
+from __future__ import annotations
+
+from seismo.check import ScanContext
+from seismo.data.validate import kind_fits
+from seismo.report.model import FailureMode, Finding, Severity
+
+__all__ = ["check_schema_mismatch"]
+
+
+def check_schema_mismatch(ctx: ScanContext) -> list[Finding]:
+    """Declared columns missing from a table, and declared kinds the stored dtype cannot hold."""
+    out = []
+    for label, ds in ctx.datasets(non_empty=False):
+        for name, col in ctx.schema.items():
+            if not col.declared:
+                continue
+            if name not in ds.frame.columns:
+                out.append(Finding(
+                    check="quality.schema_mismatch",
+                    failure_mode=FailureMode.DATA_QUALITY,
+                    severity=Severity.MEDIUM,
+                    columns=(name,),
+                    message=f"{name} is declared in the schema but missing from the {label} data ({ds.source})",
+                    evidence={"dataset": label, "declared": col.to_dict(), "columns_present": ds.n_columns},
+                    recommendation="Restore the column upstream, or remove it from the schema if it was dropped on purpose.",
+                    id=f"quality.schema_mismatch:{label}:{name}:missing",
+                ))
+                continue
+            dtype = ds.frame.schema[name]
+            if not kind_fits(col.kind, dtype):
+                out.append(Finding(
+                    check="quality.schema_mismatch",
+                    failure_mode=FailureMode.DATA_QUALITY,
+                    severity=Severity.HIGH,
+                    columns=(name,),
+                    message=f"{name} ({label}) is declared {col.kind.value} but stored as {dtype}",
+                    evidence={"dataset": label, "declared_kind": col.kind.value, "dtype": str(dtype)},
+                    recommendation="A type change upstream usually means a format change (a thousands separator, a "
+                    "unit suffix, a placeholder string); parse the column to its declared type at the source.",
+                    id=f"quality.schema_mismatch:{label}:{name}:dtype",
+                ))
+    return out
