@@ -35,7 +35,7 @@ def test_integer_columns_keep_exact_extremes() -> None:
     assert p.min == 3 and p.max == big and isinstance(p.max, int)
     assert p.distinct_estimate == 2.0 and p.finite_count == 3
     u = profile_column(pl.Series("u", [2**64 - 1, 0], dtype=pl.UInt64))
-    assert u.kind == "numeric" and u.max == float(2**64 - 1) and u.min == 0.0
+    assert u.kind == "numeric" and u.max == 2**64 - 1 and isinstance(u.max, int) and u.min == 0
     small = profile_column(pl.Series("s", [1, 2, 3], dtype=pl.Int8))
     assert small.mean == 2.0 and small.top(1) == [(1.0, 1)]
 
@@ -222,3 +222,89 @@ def test_no_pickle_anywhere() -> None:
         names = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
         names |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         assert not {"pickle", "cloudpickle", "dill", "marshal"} & names, path
+
+
+BIG = 2**64 - 1
+
+
+def test_uint64_ids_above_int64_stay_distinct() -> None:
+    ids = [BIG - i for i in range(50)]
+    p = profile_column(pl.Series("id", ids, dtype=pl.UInt64))
+    assert p.distinct_estimate == 50.0 and p.frequent_items is not None
+    assert p.frequent_items.key_type == "int" and p.top(1) == [(BIG - 49, 1)]  # not constant
+    assert sorted(k for k, _ in p.top()) == sorted(ids) and all(type(k) is int for k, _ in p.top())
+    assert (p.min, p.max) == (BIG - 49, BIG) and type(p.max) is int
+    assert p.quantile(1.0) == float(BIG) and p.rank_error == 0.0  # quantiles and moments: float64
+    dup = profile_column(pl.Series("id", ids + ids[:3], dtype=pl.UInt64))
+    assert dup.top(3) == [(BIG - 2, 2), (BIG - 1, 2), (BIG, 2)] and dup.distinct_estimate == 50.0
+
+
+def test_uint64_round_trips_exactly() -> None:
+    from seismo.profile import TableProfile, profile_table
+
+    ids = [BIG - i for i in range(50)] + [2**63 + 1, 2**63, 5, None]
+    t = profile_table(pl.DataFrame({"id": pl.Series(ids, dtype=pl.UInt64)}))
+    text = t.to_json()
+    assert str(BIG) in text and str(2**63 + 1) in text
+    for again in (TableProfile.from_json(text), TableProfile.from_bytes(t.to_bytes()),
+                  TableProfile.from_dict(t.to_dict())):
+        assert again == t and again.to_json() == text
+        assert again["id"].top() == t["id"].top() and again["id"].max == BIG
+        assert {k for k, _ in again["id"].top()} == {x for x in ids if x is not None}
+
+
+def test_uint64_merges_with_small_uint64_int64_and_float_chunks() -> None:
+    big = pl.Series("id", [BIG - i for i in range(50)] + [3], dtype=pl.UInt64)
+    small = pl.Series("id", [1, 2, 3, 2**62], dtype=pl.UInt64)  # all below 2**63: float keys
+    pb, ps = profile_column(big), profile_column(small)
+    assert ps.frequent_items is not None and ps.frequent_items.key_type == "float"
+    union = profile_column(pl.concat([big, small]))
+    for m in (pb.merge(ps), ps.merge(pb)):
+        assert m.kind == "numeric" and m.dtype == "UInt64" and m.count == 55
+        assert m.frequent_items == union.frequent_items and m.distinct_sketch == union.distinct_sketch
+        assert m.top(1) == [(3, 2)] and m.distinct_estimate == 54.0 and m.max == BIG and m.min == 1
+    ints = profile_column(pl.Series("id", [-7, 3], dtype=pl.Int64))
+    floats = profile_column(pl.Series("id", [3.0, 0.5]))
+    m = pb.merge(ints).merge(floats)
+    assert m.dtype == "Float64|Int64|UInt64" and m.min == -7 and m.max == BIG
+    assert m.top(1) == [(3, 3)] and m.distinct_estimate == 53.0
+    assert m.count == 55 and dict(m.top())[0.5] == 1 and dict(m.top())[BIG] == 1
+    assert ColumnProfile.from_dict(m.to_dict()) == m
+
+
+def test_uint64_hashing_matches_equal_values_of_other_dtypes() -> None:
+    from seismo.profile import hash_numbers
+
+    u = np.array([5, 2**53 + 1, 2**63, 2**63 + 1, BIG], dtype=np.uint64)
+    h = hash_numbers(u)
+    assert h[0] == hash_numbers(np.array([5.0]))[0] == hash_numbers(np.array([5], dtype=np.int64))[0]
+    assert h[1] == hash_numbers(np.array([2**53 + 1], dtype=np.int64))[0]
+    assert h[2] == hash_numbers(np.array([2.0**63]))[0]  # exactly a float64: hashes like it
+    assert len(set(h.tolist())) == 5
+    assert h[4] != hash_numbers(np.array([-1], dtype=np.int64))[0]  # same 64-bit pattern
+    assert h[3] != hash_numbers(np.array([-(2**63) + 1], dtype=np.int64))[0]
+
+
+def test_many_uint64_ids_dense_sketch_and_capacity() -> None:
+    ids = (np.uint64(2**63) + np.arange(20_000, dtype=np.uint64) * np.uint64(3)).astype(np.uint64)
+    p = profile_column(pl.Series("id", ids))
+    assert abs((p.distinct_estimate or 0) / 20_000 - 1) < 0.05
+    fi = p.frequent_items
+    assert fi is not None and fi.key_type == "int" and fi.total == 20_000 and p.top() == []
+    rep = profile_column(pl.Series("id", np.r_[ids, ids[:10], ids[:10]]))
+    assert rep.top(1) == [(2**63, 2)]  # 1,024 counters: the 1,025th count (1) is subtracted
+
+
+def test_quantiles_exact_and_deterministic_for_one_chunk() -> None:
+    rng = np.random.default_rng(4)
+    values = rng.gamma(2.0, size=30_000)
+    ints = rng.integers(-1000, 1000, size=30_000)
+    qs = [0.0, 0.001, 0.01, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1.0]
+    for data in (values, ints):
+        p = profile_column(pl.Series("x", data))
+        assert p.rank_error == 0.0 and p.quantiles(qs) == np.quantile(data.astype(float), qs).tolist()
+        again = profile_column(pl.Series("x", data))
+        assert again.to_dict() == p.to_dict()
+    half = profile_column(pl.Series("x", values[:15_000])).merge(profile_column(pl.Series("x", values[15_000:])))
+    assert half.rank_error is not None and half.rank_error > 0.01  # merged: KLL
+    assert abs(np.mean(values < half.quantile(0.5)) - 0.5) <= half.rank_error

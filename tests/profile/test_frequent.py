@@ -16,7 +16,7 @@ from seismo.profile import FrequentItems
 
 def summary(items: list[Any], key_type: Any = "str", capacity: int = 1024) -> FrequentItems:
     counts = Counter(items)
-    dtype = object if key_type == "str" else None
+    dtype = object if key_type in ("str", "int") else None
     keys = np.array(list(counts), dtype=dtype)
     return FrequentItems.from_counts(key_type, keys, np.array(list(counts.values()), dtype=np.int64), capacity)
 
@@ -70,7 +70,9 @@ def test_key_type_mismatch() -> None:
     with pytest.raises(ProfileError, match="str keys and float keys"):
         summary(["a"]).merge(summary([1.0], key_type="float"))
     with pytest.raises(ProfileError):
-        FrequentItems("int")  # type: ignore[arg-type]
+        FrequentItems("complex")  # type: ignore[arg-type]
+    with pytest.raises(ProfileError, match="bool keys and int keys"):
+        summary([True], key_type="bool").merge(summary([2**64 - 1], key_type="int"))
     with pytest.raises(ProfileError):
         FrequentItems("str", capacity=0)
 
@@ -125,3 +127,59 @@ def test_round_trip_and_validation() -> None:
                          ("total", 1), ("counts", [1, 1])]:
         with pytest.raises(ProfileError):
             FrequentItems.from_dict({**good, field: value})
+
+
+BIG = 2**64 - 1
+
+
+def test_int_keys_are_exact_python_ints() -> None:
+    ids = [BIG - i for i in range(50)] + [BIG, BIG, 2**63, 7]
+    fi = summary(ids, key_type="int")
+    assert fi.key_type == "int" and len(fi.keys) == 52 and fi.total == 54
+    assert fi.top(2) == [(BIG, 3), (7, 1)]
+    assert all(type(k) is int for k in fi.keys.tolist())
+    assert fi.count(BIG - 1) == 1 and fi.count(float(BIG)) == 0 and fi.count("x") == 0
+    from_uint64 = FrequentItems.from_counts(
+        "int", np.array([BIG, BIG - 1], dtype=np.uint64), np.array([2, 1]))
+    assert from_uint64.top() == [(BIG, 2), (BIG - 1, 1)] and type(from_uint64.top()[0][0]) is int
+
+
+def test_int_keys_round_trip_through_json() -> None:
+    import json
+
+    fi = summary([BIG - i for i in range(50)] + [2**63 + 1, 0], key_type="int")
+    text = json.dumps(fi.to_dict())
+    assert str(BIG) in text and str(2**63 + 1) in text  # JSON integers, not floats
+    again = FrequentItems.from_dict(json.loads(text))
+    assert again == fi and again.top() == fi.top()
+    bad = fi.to_dict()
+    for keys in (["a"] * 52, [True] * 52, [float("nan")] + bad["keys"][1:]):
+        with pytest.raises(ProfileError):
+            FrequentItems.from_dict({**bad, "keys": keys})
+
+
+def test_float_and_int_keys_merge_into_int_keys() -> None:
+    ints = summary([BIG, BIG, 2**63 + 1, 3], key_type="int")
+    floats = summary([3.0, 3.0, 0.5, 2.0**63], key_type="float")
+    for m in (ints.merge(floats), floats.merge(ints)):
+        assert m.key_type == "int" and m.total == 8
+        assert m.top() == [(3, 3), (BIG, 2), (0.5, 1), (2**63, 1), (2**63 + 1, 1)]
+        assert type(m.top()[0][0]) is int and type(m.top()[2][0]) is float
+        assert FrequentItems.from_dict(m.to_dict()) == m
+    assert ints.merge(floats) == floats.merge(ints)
+    assert FrequentItems("float").merge(ints) == ints
+    assert ints.merge(FrequentItems("float")) == ints
+
+
+int_items = st.lists(st.integers(0, 40).map(lambda i: BIG - i if i % 2 else i), max_size=80)
+
+
+@settings(max_examples=60, deadline=None)
+@given(int_items, int_items, int_items, st.integers(1, 1024))
+def test_merge_int_keys(a: list[int], b: list[int], c: list[int], capacity: int) -> None:
+    fa, fb, fc = (summary(x, key_type="int", capacity=capacity) for x in (a, b, c))
+    assert fa.merge(fb) == fb.merge(fa)
+    left = fa.merge(fb).merge(fc)
+    check_guarantees(left, a + b + c)
+    if capacity >= 41:
+        assert left == fa.merge(fb.merge(fc)) == summary(a + b + c, key_type="int", capacity=capacity)

@@ -171,3 +171,21 @@ def test_frame_is_not_modified() -> None:
     before = frame.clone()
     profile_table(frame)
     assert frame.equals(before)
+
+
+def test_identical_data_gives_identical_json() -> None:
+    frame = sample_frame(25_000, 7).with_columns(
+        pl.Series("u", np.arange(25_000, dtype=np.uint64) * np.uint64(7**20)),  # above 2**63
+        pl.Series("d", np.random.default_rng(7).lognormal(size=25_000)),
+    )
+    first, second = profile_table(frame), profile_table(frame.clone())
+    assert first.to_json() == second.to_json()
+    assert profile_table(frame.sample(fraction=1.0, shuffle=True, seed=1)).to_json() == first.to_json()
+    again = TableProfile.from_json(first.to_json())
+    assert again == first and again.to_json() == first.to_json()
+    for name in ("x", "i", "d", "u"):
+        col = frame[name].drop_nulls().cast(pl.Float64).to_numpy()
+        col = col[np.isfinite(col)]
+        assert first[name].rank_error == 0.0
+        assert first[name].quantile(0.5) == np.median(col) == again[name].quantile(0.5)
+    assert first["u"].frequent_items is not None and first["u"].frequent_items.key_type == "int"

@@ -1,8 +1,9 @@
 """Mergeable data profiles.
 
 ``profile_table(frame)`` summarises every column of a polars DataFrame: counts, nulls, NaN and
-infinities, min/max, mean and variance (merged exactly with Chan, Golub and LeVeque 1979), a KLL
-quantile sketch (Karnin, Lang and Liberty 2016), frequent items with an "other" bucket
+infinities, min/max, mean and variance (merged exactly with Chan, Golub and LeVeque 1979),
+quantiles (exact and deterministic for a single chunk; after merges, a KLL sketch: Karnin, Lang
+and Liberty 2016), frequent items with an "other" bucket
 (Misra and Gries 1982; Agarwal et al. 2012), a HyperLogLog distinct count (Flajolet, Fusy,
 Gandouet and Meunier 2007) and histograms on reference bins. Profiles merge associatively and
 commutatively, so chunks, windows and streams can be profiled separately and combined, and they

@@ -11,7 +11,13 @@ exceeds ``error`` is kept. ``total`` counts every item, so ``other_count = total
 
 Ties need no breaking: all keys at the threshold are dropped together, so merging is exactly
 commutative, and exactly associative whenever the union has at most ``capacity`` keys.
-Keys are kept sorted (floats ascending, ``False < True``, strings by code point).
+Keys are kept sorted (numbers ascending, ``False < True``, strings by code point).
+
+Key types: ``"float"`` (float64 keys), ``"bool"``, ``"str"`` and ``"int"``: exact integers as
+Python ints (an object array), used for uint64 columns holding values above ``2**63 - 1``,
+which float64 keys would collapse. Merging ``"float"`` with ``"int"`` keys gives ``"int"``
+keys: integral float keys become ints, and any non-integral float key (a float chunk of the
+same column) is kept as a Python float; Python orders and compares ints and floats exactly.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ from seismo.exceptions import ProfileError
 
 __all__ = ["FrequentItems", "KeyType", "threshold"]
 
-KeyType = Literal["float", "bool", "str"]
-_KEY_DTYPES: dict[str, Any] = {"float": np.float64, "bool": np.bool_, "str": object}
+KeyType = Literal["float", "bool", "str", "int"]
+_KEY_DTYPES: dict[str, Any] = {"float": np.float64, "bool": np.bool_, "str": object, "int": object}
+_OBJECT_KEYS = ("str", "int")
 I64 = npt.NDArray[np.int64]
 
 
@@ -98,7 +105,7 @@ def _merge_sorted(
 def _merge_objects(
     ka: npt.NDArray[Any], ca: I64, kb: npt.NDArray[Any], cb: I64
 ) -> tuple[npt.NDArray[Any], I64]:
-    """Like ``_merge_sorted`` for object (string) keys, with NumPy."""
+    """Like ``_merge_sorted`` for object (string or Python number) keys, with NumPy."""
     if len(ka) == len(kb) and ka.tolist() == kb.tolist():
         return ka, ca + cb
     keys = np.concatenate([ka, kb])
@@ -109,6 +116,17 @@ def _merge_objects(
     first[1:] = keys[1:] != keys[:-1]
     starts = np.flatnonzero(first)
     return keys[starts], np.add.reduceat(counts, starts)
+
+
+def _exact_keys(keys: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """Float keys as ``"int"`` keys: integral values become Python ints, others stay floats."""
+    out = np.empty(len(keys), dtype=object)
+    out[:] = [int(k) if k.is_integer() else k for k in keys.tolist()]
+    return out
+
+
+def _valid_int_key(k: Any) -> bool:
+    return (isinstance(k, int) and not isinstance(k, bool)) or (isinstance(k, float) and np.isfinite(k))
 
 
 def threshold(counts: I64, capacity: int) -> int:
@@ -136,8 +154,8 @@ class FrequentItems:
 
     Parameters
     ----------
-    key_type : {"float", "bool", "str"}
-        Type of the keys.
+    key_type : {"float", "bool", "str", "int"}
+        Type of the keys (see the module docstring).
     capacity : int
         Maximum number of counters kept.
 
@@ -192,10 +210,11 @@ class FrequentItems:
 
         Parameters
         ----------
-        key_type : {"float", "bool", "str"}
+        key_type : {"float", "bool", "str", "int"}
             Type of the keys.
         keys : numpy.ndarray
-            Distinct keys, any order (float keys must be finite; ``-0.0`` becomes ``0.0``).
+            Distinct keys, any order (float keys must be finite; ``-0.0`` becomes ``0.0``;
+            ``"int"`` keys: integers of any width, kept as Python ints).
         counts : numpy.ndarray
             Positive counts, one per key.
         capacity : int
@@ -206,7 +225,7 @@ class FrequentItems:
         """
         empty = cls(key_type, capacity)
         counts = np.asarray(counts, dtype=np.int64)
-        keys = np.asarray(keys, dtype=_KEY_DTYPES[key_type])
+        keys = np.asarray(keys, dtype=_KEY_DTYPES[key_type])  # uint64 -> object: Python ints
         total = int(counts.sum()) if total is None else int(total)
         keys, counts, cut = _reduce(keys, counts, empty.capacity)
         if key_type == "float":
@@ -217,18 +236,23 @@ class FrequentItems:
         return cls._of(key_type, empty.capacity, keys, counts, total, error + cut)
 
     def merge(self, other: FrequentItems) -> FrequentItems:
-        """Summary of the union of both streams; neither input is modified."""
+        """Summary of the union of both streams; neither input is modified.
+
+        ``"float"`` and ``"int"`` summaries merge into an ``"int"`` one (see the module docstring).
+        """
         if other.key_type != self.key_type:
-            raise ProfileError(
-                f"cannot merge frequent items with {self.key_type} keys and {other.key_type} keys"
-            )
+            if {self.key_type, other.key_type} != {"float", "int"}:
+                raise ProfileError(
+                    f"cannot merge frequent items with {self.key_type} keys and {other.key_type} keys"
+                )
+            return _as_int(self).merge(_as_int(other))
         capacity = min(self.capacity, other.capacity)
         total, error = self.total + other.total, self.error + other.error
         if len(other.keys) == 0 or len(self.keys) == 0:
             src = self if len(other.keys) == 0 else other
             keys, counts, cut = _reduce(src.keys, src.counts, capacity)
             return FrequentItems._of(self.key_type, capacity, keys, counts, total, error + cut)
-        if self.key_type == "str":
+        if self.key_type in _OBJECT_KEYS:
             keys, counts = _merge_objects(self.keys, self.counts, other.keys, other.counts)
             keys, counts, cut = _reduce(keys, counts, capacity)
         else:
@@ -279,7 +303,8 @@ class FrequentItems:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict (float keys are finite, so plain JSON numbers)."""
+        """JSON-safe dict (float keys are finite, so plain JSON numbers; ``"int"`` keys are JSON
+        integers of any size, read back exactly by Python's :mod:`json`)."""
         return {
             "key_type": self.key_type,
             "capacity": self.capacity,
@@ -297,6 +322,8 @@ class FrequentItems:
         keys = np.array(data["keys"], dtype=_KEY_DTYPES[key_type])
         if key_type == "str" and not all(isinstance(k, str) for k in data["keys"]):
             raise ProfileError("frequent items: string keys expected")
+        if key_type == "int" and not all(_valid_int_key(k) for k in data["keys"]):
+            raise ProfileError("frequent items: integer keys expected")
         counts = np.array(data["counts"], dtype=np.int64).reshape(-1)
         if len(keys) != len(counts) or len(keys) > empty.capacity or np.any(counts <= 0):
             raise ProfileError("frequent items: malformed keys/counts")
@@ -306,3 +333,10 @@ class FrequentItems:
         if total < int(counts.sum()) or error < 0:
             raise ProfileError("frequent items: total smaller than the kept counts")
         return cls._of(key_type, empty.capacity, keys, counts, total, error)
+
+
+def _as_int(fi: FrequentItems) -> FrequentItems:
+    """The summary with ``"int"`` keys (a ``"float"`` one converted, see the module docstring)."""
+    if fi.key_type == "int":
+        return fi
+    return FrequentItems._of("int", fi.capacity, _exact_keys(fi.keys), fi.counts, fi.total, fi.error)

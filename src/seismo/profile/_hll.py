@@ -19,6 +19,9 @@ merged later, possibly elsewhere):
   ``|x| < 2**53`` are first converted to float64 (so ``3`` and ``3.0`` hash alike), integral
   values with ``2**53 <= |x| < 2**63`` hash their int64 two's-complement bits instead
   (whether they came from an int or a float column), so large integer ids stay distinct;
+  unsigned 64-bit integers ``x >= 2**63`` hash the float64 bits of ``x`` when ``x`` is exactly
+  representable as a float64 (a multiple of ``2**11``, so it hashes like the equal float),
+  else their own 64-bit pattern with a tag of their own (no int64 or float64 hashes alike);
   the 64 bits are then mixed with the splitmix64 finaliser;
 * strings: FNV-1a (64 bit) over the UTF-8 bytes, then the splitmix64 finaliser.
 """
@@ -54,6 +57,10 @@ U64 = npt.NDArray[np.uint64]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _INT_TAG = np.uint64(0xD1B54A32D192ED03)
+_UINT_TAG = np.uint64(0x8CB92BA72F3D8DD7)
+_U53 = np.uint64(1 << 53)
+_U63 = np.uint64(1 << 63)
+_LOW11 = np.uint64(0x7FF)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
@@ -114,6 +121,27 @@ def _number_kernel(
 
 
 @numba.njit(cache=True, nogil=True)
+def _uint_kernel(
+    floats: npt.NDArray[np.float64], ints: U64, out: U64, registers: npt.NDArray[np.uint8], p: int,
+) -> None:
+    """Like ``_number_kernel`` for uint64 values ``ints`` (``floats``: the same as float64)."""
+    bits = floats.view(np.uint64)
+    for i in range(ints.shape[0]):
+        x = ints[i]
+        if x < _U53 or (x >= _U63 and (x & _LOW11) == 0):  # exactly a float64: its bits
+            z = bits[i] + _GOLDEN
+        elif x < _U63:  # as the int64 of the same value
+            z = x + _INT_TAG
+        else:
+            z = x + _UINT_TAG
+        h = _finalise(z)
+        if out.shape[0]:
+            out[i] = h
+        if registers.shape[0]:
+            _add_rank(registers, h, p)
+
+
+@numba.njit(cache=True, nogil=True)
 def _string_kernel(
     offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], out: U64,
     registers: npt.NDArray[np.uint8], p: int,
@@ -143,14 +171,23 @@ def _number_inputs(values: npt.NDArray[Any]) -> tuple[Any, Any, bool]:
     return np.ascontiguousarray(values, dtype=np.float64), _NO_INTS, False
 
 
+def _hash_into(values: npt.NDArray[Any], out: U64, registers: npt.NDArray[np.uint8], p: int) -> None:
+    """Hash finite numbers into ``out`` and/or ``registers`` (see the module docstring)."""
+    if values.dtype == np.uint64:
+        ints = np.ascontiguousarray(values)
+        _uint_kernel(ints.astype(np.float64), ints, out, registers, p)
+    else:
+        floats, ints, use_ints = _number_inputs(values)
+        _number_kernel(floats, ints, use_ints, out, registers, p)
+
+
 def hash_numbers(values: npt.NDArray[Any]) -> U64:
     """Stable 64-bit hashes of finite numbers (float or integer array).
 
     Parameters
     ----------
     values : numpy.ndarray
-        Finite float values, or integer values (unsigned ones must fit in int64).
-        Not modified.
+        Finite float values, or integer values of any width (uint64 included). Not modified.
 
     Returns
     -------
@@ -165,11 +202,13 @@ def hash_numbers(values: npt.NDArray[Any]) -> U64:
     True
     >>> bool(h[1] == hash_numbers(np.array([0.0]))[0])
     True
+    >>> u = hash_numbers(np.array([2**64 - 1, 2**64 - 2, 2**63], dtype=np.uint64))
+    >>> len(set(u.tolist())), bool(u[2] == hash_numbers(np.array([2.0**63]))[0])
+    (3, True)
     """
-    floats, ints, use_ints = _number_inputs(values)
-    out = np.empty(len(floats), dtype=np.uint64)
+    out = np.empty(len(values), dtype=np.uint64)
     if len(out):
-        _number_kernel(floats, ints, use_ints, out, _NO_REGISTERS, 4)
+        _hash_into(values, out, _NO_REGISTERS, 4)
     return out
 
 
@@ -310,8 +349,7 @@ class HyperLogLog:
         limit = cls(p).sparse_limit
         if len(values) > limit:
             registers = np.zeros(1 << p, dtype=np.uint8)
-            floats, ints, use_ints = _number_inputs(values)
-            _number_kernel(floats, ints, use_ints, _NO_HASHES, registers, p)
+            _hash_into(values, _NO_HASHES, registers, p)
             if np.count_nonzero(registers) > limit:
                 return cls._of(p, None, registers)
         return cls.from_hashes(hash_numbers(values), p)

@@ -1,10 +1,15 @@
 """Profile one polars Series: vectorised numpy/polars passes, no Python loop over rows.
 
 Numeric values are sorted once (a copy; the caller's data is never modified). The sorted
-values give the minimum and maximum, the histogram (binary search of the edges) and the
-distinct values with their counts (run boundaries), which feed the frequent items and the
-distinct-count sketch (hashing each distinct value once gives the same HyperLogLog as hashing
-every row). Strings are pre-aggregated with polars ``value_counts``.
+values give the minimum and maximum, the histogram (binary search of the edges), the exact
+quantile summary and a deterministic KLL sketch (see ``_quantiles``), and the distinct values
+with their counts (run boundaries), which feed the frequent items and the distinct-count
+sketch (hashing each distinct value once gives the same HyperLogLog as hashing every row).
+Strings are pre-aggregated with polars ``value_counts``.
+
+A UInt64 column holding values above ``2**63 - 1`` is kept as uint64: its distinct values,
+frequent items (``"int"`` keys, Python ints) and HyperLogLog hashes use the exact values, its
+minimum and maximum are exact ints, and only the moments, quantiles and histogram use float64.
 """
 
 from __future__ import annotations
@@ -51,7 +56,8 @@ def _classify(series: pl.Series) -> tuple[Kind, pl.Series, str | None, str | Non
 
 
 def _numbers(series: pl.Series) -> npt.NDArray[Any]:
-    """Non-null values as int64 (integers, booleans) or float64 (anything else)."""
+    """Non-null values as int64 (integers, booleans), uint64 (a UInt64 column with values above
+    the int64 range) or float64 (anything else)."""
     s = series.drop_nulls() if series.null_count() else series
     dt = s.dtype
     if dt in (pl.Float64, pl.Float32):
@@ -61,7 +67,7 @@ def _numbers(series: pl.Series) -> npt.NDArray[Any]:
     if dt in _INT_DTYPES:
         arr = s.to_numpy()
         if dt == pl.UInt64 and len(arr) and int(arr.max()) > _INT64_MAX:
-            return arr.astype(np.float64)
+            return arr.astype(np.uint64, copy=False)
         return arr.astype(np.int64, copy=False)
     return s.cast(pl.Float64).to_numpy()
 
@@ -125,6 +131,8 @@ def _frequent_numbers(
             nothing = np.empty(0, dtype=np.float64)
             return FrequentItems.from_counts(key_type, nothing, nothing, capacity, total=len(uniq), error=1)
         counts = np.ones(len(uniq), dtype=np.int64)
+    if key_type == "int":  # exact uint64 keys (Python ints)
+        return FrequentItems.from_counts(key_type, uniq, counts, capacity)
     keys, counts = _float_keys(uniq, counts)
     if key_type == "bool":
         keys = keys.astype(bool)
@@ -153,7 +161,7 @@ def _profile_numbers(
                                      null_count=base["null_count"])
     return ColumnProfile(
         **base, **stats, histogram=hist,
-        quantile_sketch=QuantileSketch.from_values(values, kll_k),
+        quantile_sketch=QuantileSketch.from_sorted(values, kll_k),
         distinct_sketch=HyperLogLog.from_numbers(uniq, hll_p),
         frequent_items=_frequent_numbers(key_type, uniq, counts, capacity),
     )
@@ -225,5 +233,6 @@ def profile_column(
         return _profile_strings(base, series, hll_p, capacity)
     if kind == "other":
         return ColumnProfile(**base)
-    key_type: KeyType = "bool" if kind == "boolean" else "float"
-    return _profile_numbers(base, _numbers(values), edges, key_type, kll_k, hll_p, capacity)
+    arr = _numbers(values)
+    key_type: KeyType = "bool" if kind == "boolean" else "int" if arr.dtype == np.uint64 else "float"
+    return _profile_numbers(base, arr, edges, key_type, kll_k, hll_p, capacity)

@@ -3,8 +3,9 @@
 Profiles are mergeable: ``profile_table(a).merge(profile_table(b))`` equals
 ``profile_table(pl.concat([a, b]))`` exactly for counts, minima and maxima, the frequent
 items while there are at most ``capacity`` distinct keys and the HyperLogLog sketch (bit for
-bit); up to floating-point rounding for sums, means and variances; and within the sketch's
-stated rank error for quantiles.
+bit); up to floating-point rounding for sums, means and variances; and within the KLL sketch's
+stated rank error for quantiles (the profile of a single chunk has exact quantiles, and the
+profile of identical data is identical, down to its JSON).
 
 Serialised form (``to_dict``) is JSON-safe: ``{"format_version": 1, "n_rows": ..., "columns":
 [...]}`` in column order. ``to_bytes`` writes the magic ``b"SMP1"`` followed by the
