@@ -41,7 +41,7 @@ def _child() -> None:
     import seismo
 
     ref, cur = make_frame(seed=0), make_frame(seed=1)
-    seismo.scan(ref.head(1000), cur.head(1000))  # warm-up: imports and numba caches
+    seismo.scan(ref.head(20_000), cur.head(20_000))  # warm-up: imports, numba caches, every code path
     with open("/proc/self/clear_refs", "w") as fh:
         fh.write("5")
     base = _rss("VmRSS")

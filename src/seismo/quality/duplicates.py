@@ -147,7 +147,14 @@ def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
                 continue
             comparable[c] = v
             family = "text" if v.dtype == pl.String else "number"
-            groups.setdefault((family, v.null_count(), _fingerprint(v)), []).append(c)
+            groups.setdefault((family, v.null_count(), tuple(v.head(64).to_list())), []).append(c)
+        # the first rows separate almost every pair cheaply; whole-column hashes settle the rest
+        hashed: dict[tuple[object, ...], list[str]] = {}
+        for key, names in groups.items():
+            if len(names) > 1:
+                for c in names:
+                    hashed.setdefault((*key[:2], _fingerprint(comparable[c])), []).append(c)
+        groups = hashed
         for names in groups.values():
             seen: set[str] = set()
             for i, a in enumerate(names):
