@@ -24,9 +24,9 @@ __all__ = ["all_checks", "infer_schema", "scan"]
 
 def all_checks() -> list[Check]:
     """Every registered check, in the order scans run them."""
-    from seismo import quality
+    from seismo import quality, shift, skew
 
-    return [*quality.CHECKS]
+    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS]
 
 
 def infer_schema(data: TableLike | Dataset, *, schema: Schema | Mapping[str, Any] | str | Path | None = None) -> Schema:

@@ -35,6 +35,17 @@ class ScanContext:
     current: Dataset | None = None
     options: dict[str, object] = field(default_factory=dict)
     _profiles: dict[str, TableProfile] = field(default_factory=dict, repr=False, compare=False)
+    column_stats: dict[str, dict[str, object]] = field(default_factory=dict, repr=False, compare=False)
+    """Per-column statistics a check computed for every column, healthy or not (the report's
+    per-column table shows them): ``column_stats[name][key] = value``."""
+
+    explained: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Columns whose change an earlier check already traced to a root cause (a unit change, a
+    respelling), with that finding's id: later checks do not report the same change again."""
+
+    def note(self, column: str, **values: object) -> None:
+        """Record statistics of ``column`` for the per-column table."""
+        self.column_stats.setdefault(column, {}).update(values)
 
     def profile(self, label: str) -> TableProfile:
         """The mergeable profile of ``"reference"`` or ``"current"``, computed once per scan."""

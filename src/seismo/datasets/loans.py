@@ -65,8 +65,9 @@ def _base(rng: np.random.Generator, n: int, start_s: int, first_id: int) -> dict
     model_score = np.clip(p_default + rng.normal(0, 0.05, n), 0.001, 0.999).round(4)
     gaps = rng.exponential(180, n).astype(np.int64) + 1
     customers = 1_600_000_000_000 + rng.integers(0, 90_000_000_000, n // 3 + 1)  # 64-bit ids in the epoch-ms range
+    names = np.random.default_rng(12345)  # one population of employers for every extract
     employers = np.array([f"{a} {b} {i}" for i, (a, b) in enumerate(
-        zip(rng.choice(_EMPLOYER_WORDS, 6000), rng.choice(_EMPLOYER_KINDS, 6000), strict=True))])
+        zip(names.choice(_EMPLOYER_WORDS, 6000), names.choice(_EMPLOYER_KINDS, 6000), strict=True))])
     return {
         "application_id": np.array([f"APP-{i:08d}" for i in range(first_id, first_id + n)]),
         "customer_id": rng.choice(customers, n),
@@ -134,7 +135,10 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     months[rng.random(n_reference) < 0.15] = "n/a"
     ref["months_since_delinquency"] = months
     inject("quality.mixed_types", "months_since_delinquency", "reference", "numbers with 'n/a' as text")
-    cur["months_since_delinquency"] = rng.integers(0, 120, n_current).astype(str)
+    months_cur = rng.integers(0, 120, n_current).astype(str).astype(object)
+    months_cur[rng.random(n_current) < 0.15] = "n/a"
+    cur["months_since_delinquency"] = months_cur
+    inject("quality.mixed_types", "months_since_delinquency", "current", "numbers with 'n/a' as text")
     for label in ("reference", "current"):
         inject("quality.identifier_feature", "customer_ref", label, "a per-row random token declared as a feature")
         inject("quality.high_cardinality", "employer_name", label, "thousands of employer names")
@@ -149,10 +153,12 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     home[rng.random(n_current) < 0.03] = "?"
     cur["home_ownership"] = home
     inject("quality.disguised_missing", "home_ownership", "current", "'?' written for an unknown value")
+    inject("skew.unseen_categories", "home_ownership", "current", "'?' is a category training never saw")
     channel = cur["channel"].astype(object)
     channel[(channel == "web") & (rng.random(n_current) < 0.1)] = "Web "
     cur["channel"] = channel
     inject("quality.inconsistent_categories", "channel", "current", "'Web ' beside 'web' from a second app version")
+    inject("skew.category_spelling", "channel", "current", "serving writes 'Web ' where training wrote 'web'")
     broken_join = rng.random(n_current) < 0.35
     cur["employment_length"] = np.where(broken_join, np.nan, cur["employment_length"])
     inject("quality.missing", "employment_length", "current", "a third of the rows lost their value")
@@ -164,10 +170,27 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
         with np.errstate(divide="ignore"):
             table["loan_to_income"] = np.round(table["loan_amount"] / table["income"], 4)
     inject("quality.nonfinite", "loan_to_income", "current", "division by a zero income")
+    for column in ("income", "income_usd"):
+        inject("skew.out_of_range", column, "current", "zero incomes, below anything seen in training")
+    # Distribution shift and training-serving skew (serving extract)
+    cur["interest_rate"] = np.round(cur["interest_rate"] + 2.5, 2)
+    inject("shift.column", "interest_rate", "current", "rates rose by 2.5 points (about 0.8 sd)")
+    inject("skew.out_of_range", "interest_rate", "current", "the raised rates pass the training maximum")
+    cur["loan_amount"] = cur["loan_amount"] * 100
+    inject("skew.scale", "loan_amount", "current", "serving sends cents, training had dollars (x100)")
+    purpose = cur["purpose"].astype(object)
+    purpose[rng.random(n_current) < 0.04] = "crypto"
+    cur["purpose"] = purpose
+    inject("skew.unseen_categories", "purpose", "current", "a loan purpose the model never saw")
+    cur["term_months"] = np.array([f"{t} months" for t in cur["term_months"]])
+    inject("skew.dtype_change", "term_months", "current", "serving writes '36 months' where training had 36")
+    del cur["state"]
+    inject("skew.missing_column", "state", "current", "serving stopped sending the state")
     sentinel = rng.choice(n_current, 40, replace=False)
     cur["age"][sentinel[:20]] = -1
     cur["age"][sentinel[20:]] = 999
     inject("quality.schema_values", "age", "current", "sentinel ages -1 and 999")
+    inject("skew.out_of_range", "age", "current", "sentinel ages -1 and 999")
     for label, table, n in (("reference", ref, n_reference), ("current", cur, n_current)):
         days = rng.integers(0, 400, n).astype("timedelta64[D]") + np.datetime64("2023-01-01")
         dates = days.astype(str).astype(object)

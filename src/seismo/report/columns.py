@@ -72,5 +72,6 @@ def column_table(ctx: ScanContext) -> list[dict[str, Any]]:
                 row[f"{label}_present"] = False
                 continue
             row.update({f"{label}_{k}": v for k, v in _stats(cp).items()})
+        row.update(ctx.column_stats.get(name, {}))
         rows.append(row)
     return rows

@@ -1,0 +1,226 @@
+"""Schema skew between the training (reference) and serving (current) tables: missing or extra
+columns, type changes, unseen categories, spellings that differ only in case, whitespace or
+Unicode form, values outside the training range beyond what chance gives, and a consistent
+change of scale (a unit: x1000, x100, x60, x3600; or an aggregation window: a count over 30 days
+served where training used 10 days, a consistent x3)."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from seismo.check import ScanContext
+from seismo.data.schema import Kind, Role
+from seismo.report.model import FailureMode, Finding, Severity
+
+__all__ = ["check_categories", "check_columns", "check_range", "check_scale"]
+
+SKEW = FailureMode.TRAINING_SERVING_SKEW
+_INPUT_ROLES = (Role.FEATURE, Role.PREDICTION, Role.PROBABILITY)
+#: Unit factors that have a name; any other consistent factor is reported as a window or unit change.
+UNIT_FACTORS = {1000.0: "x1000 (e.g. g -> kg or ms -> s)", 100.0: "x100 (e.g. a percentage vs a fraction)",
+                60.0: "x60 (minutes vs hours, seconds vs minutes)", 3600.0: "x3600 (seconds vs hours)",
+                1024.0: "x1024 (bytes vs KiB)", 12.0: "x12 (months vs years)", 7.0: "x7 (days vs weeks)"}
+_SCALE_QUANTILES = (0.25, 0.5, 0.75, 0.9)
+
+
+def _finding(check: str, severity: Severity, column: str, message: str, evidence: dict[str, Any], rec: str,
+             suffix: str = "", ctx: ScanContext | None = None) -> Finding:
+    finding = Finding(check=check, failure_mode=SKEW, severity=severity, columns=(column,), message=message,
+                      evidence=evidence, recommendation=rec, id=f"{check}:{column}{suffix}")
+    if ctx is not None:  # a root cause: later checks leave this column's change to this finding
+        ctx.explained.setdefault(column, finding.id)
+    return finding
+
+
+def _family(dtype: pl.DataType) -> str:
+    if dtype == pl.Boolean:
+        return "boolean"
+    if dtype.is_numeric():
+        return "numeric"
+    if dtype.is_temporal():
+        return "temporal"
+    if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
+        return "text"
+    return str(dtype)
+
+
+def check_columns(ctx: ScanContext) -> list[Finding]:
+    """Model inputs missing at serving, columns serving has that training never saw, and changes of
+    type family (numbers that arrive as text)."""
+    assert ctx.reference is not None and ctx.current is not None
+    ref, cur = ctx.reference.frame.schema, ctx.current.frame.schema
+    out = []
+    for name, dtype in ref.items():
+        col = ctx.schema.get(name)
+        role = col.role if col is not None else Role.FEATURE
+        if name not in cur:
+            if role in _INPUT_ROLES or role == Role.TARGET:
+                sev = Severity.HIGH if role == Role.FEATURE else Severity.MEDIUM
+                out.append(_finding("skew.missing_column", sev, name, f"{name} is in the training data but not in serving",
+                                    {"role": role.value, "reference_dtype": str(dtype)},
+                                    "A model input that serving does not send is filled with a default or breaks the "
+                                    "request; restore it in the serving pipeline."))
+            continue
+        a, b = _family(dtype), _family(cur[name])
+        if a != b:
+            out.append(_finding("skew.dtype_change", Severity.HIGH, name,
+                                f"{name} is {a} ({dtype}) in training but {b} ({cur[name]}) in serving",
+                                {"reference_dtype": str(dtype), "current_dtype": str(cur[name])},
+                                                "The serving pipeline writes this field differently (text instead of numbers, a "
+                                "new encoding); parse it exactly as training did.", ctx=ctx))
+    for name in cur:
+        if name not in ref:
+            out.append(_finding("skew.extra_column", Severity.LOW, name, f"{name} is in serving but was never in training",
+                                {"current_dtype": str(cur[name])},
+                                "Harmless if the model ignores it; if it was meant to be a feature, the model was "
+                                "trained without it."))
+    return out
+
+
+def _norm(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
+def check_categories(ctx: ScanContext) -> list[Finding]:
+    """Serving categories that training never saw, and those that match a training category only
+    after normalising case, whitespace and Unicode form."""
+    ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
+    out = []
+    for name, col in ctx.schema.items():
+        if col.role not in _INPUT_ROLES or col.kind not in (Kind.CATEGORICAL, Kind.BOOLEAN):
+            continue
+        r, c = ref_p.columns.get(name), cur_p.columns.get(name)
+        if r is None or c is None or r.kind != "string" or c.kind != "string" or r.other_count or c.other_count:
+            continue  # exact counts only: a truncated sketch cannot say a category is new
+        seen = {str(k) for k, _ in r.top()}
+        normal = {_norm(k): k for k in seen}
+        unseen = {str(k): n for k, n in c.top() if str(k) not in seen}
+        if not unseen:
+            continue
+        respelled = {k: normal[_norm(k)] for k in unseen if _norm(k) in normal}
+        total = max(c.count - c.null_count, 1)
+        if respelled:
+            rows = sum(unseen[k] for k in respelled)
+            out.append(_finding(
+                "skew.category_spelling", Severity.HIGH if rows / total >= 0.01 else Severity.MEDIUM, name,
+                f"{name}: serving writes {', '.join(f'{k!r} for {v!r}' for k, v in list(respelled.items())[:3])}",
+                {"pairs": {k: v for k, v in list(respelled.items())[:20]}, "rows": rows, "share": rows / total,
+                 "threshold": "equal after NFKC, case folding and whitespace trimming"},
+                "The model has never seen these spellings and treats them as unknown categories; normalise "
+                "case, whitespace and Unicode form in both pipelines.", ":spelling", ctx))
+        new = {k: n for k, n in unseen.items() if k not in respelled}
+        if new:
+            rows = sum(new.values())
+            share = rows / total
+            sev = Severity.HIGH if share >= 0.05 else Severity.MEDIUM if share >= 0.01 else Severity.LOW
+            top = sorted(new.items(), key=lambda kv: -kv[1])
+            out.append(_finding(
+                "skew.unseen_categories", sev, name,
+                f"{name}: {rows:,} serving rows ({share:.1%}) hold {len(new)} categor{'y' if len(new) == 1 else 'ies'} "
+                f"training never saw, e.g. {', '.join(repr(k) for k, _ in top[:3])}",
+                {"categories": dict(top[:20]), "rows": rows, "share": share, "current_rows": total},
+                "Decide how the model should treat unknown categories (an explicit 'other' level), and retrain "
+                "with the new ones once they have enough examples.", ":unseen", ctx))
+    return out
+
+
+def exceedance_p_value(k: int, n: int, m: int) -> float:
+    """P(at least ``k`` of ``m`` current values lie above the maximum of ``n`` reference values) when
+    both samples come from one continuous distribution: the ``k`` largest of the pooled sample all
+    fall in the current one, ``prod_{i<k} (m - i) / (n + m - i)`` (exchangeability; no distribution
+    assumed).
+
+    >>> round(exceedance_p_value(1, 100, 100), 3), round(exceedance_p_value(10, 100, 100), 5)
+    (0.5, 0.00077)
+    """
+    if k <= 0:
+        return 1.0
+    if k > m:
+        return 0.0
+    i = np.arange(k, dtype=np.float64)
+    return float(np.exp(np.sum(np.log(m - i) - np.log(n + m - i))))
+
+
+RANGE_ALPHA = 0.01
+"""False discovery rate (Benjamini-Hochberg) across columns for the out-of-range test."""
+
+
+def check_range(ctx: ScanContext) -> list[Finding]:
+    """Serving values outside the training range, more than chance allows: an exact exchangeability
+    test per tail, Benjamini-Hochberg across columns, and at least 0.1% of serving rows."""
+    from seismo.stats import benjamini_hochberg
+
+    ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
+    assert ctx.current is not None
+    tested: list[tuple[str, int, int, float, Any, Any]] = []
+    for name, col in ctx.schema.items():
+        if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC or name in ctx.explained:
+            continue
+        r, c = ref_p.columns.get(name), cur_p.columns.get(name)
+        if r is None or c is None or r.kind != "numeric" or c.kind != "numeric" or not r.finite_count or not c.finite_count:
+            continue
+        if r.min is None or r.max is None or c.min is None or c.max is None or (c.min >= r.min and c.max <= r.max):
+            continue
+        s = ctx.current.frame.get_column(name).cast(pl.Float64)
+        s = s.filter(s.is_finite())  # infinities are quality.nonfinite's to report
+        below, above = int((s < r.min).sum()), int((s > r.max).sum())
+        n, m = r.finite_count, c.finite_count
+        p = min(1.0, 2 * min(exceedance_p_value(below, n, m), exceedance_p_value(above, n, m)))
+        tested.append((name, below, above, p, r, c))
+    q_values = benjamini_hochberg([t[3] for t in tested]).tolist() if tested else []
+    out = []
+    for (name, below, above, p, r, c), q in zip(tested, q_values, strict=True):
+        m = c.finite_count
+        share = (below + above) / m
+        if q > RANGE_ALPHA or share < 0.001:
+            continue
+        sev = Severity.HIGH if share >= 0.05 else Severity.MEDIUM if share >= 0.01 else Severity.LOW
+        out.append(_finding(
+            "skew.out_of_range", sev, name,
+            f"{name}: {below + above:,} serving values ({share:.1%}) fall outside the training range "
+            f"[{r.min:g}, {r.max:g}] ({below:,} below, {above:,} above)",
+            {"below": below, "above": above, "share": share, "p_value": p, "q_value": float(q), "alpha": RANGE_ALPHA,
+             "test": "exchangeability exceedance test per tail, Benjamini-Hochberg across columns",
+             "reference_min": r.min, "reference_max": r.max, "current_min": c.min, "current_max": c.max,
+             "reference_rows": r.finite_count, "current_rows": m, "threshold": "q <= 0.01 and >= 0.1% of rows"},
+            "The model extrapolates outside the range it was trained on; check the producer for a unit or "
+            "encoding change, and clip or retrain with the new range."))
+    return out
+
+
+def check_scale(ctx: ScanContext) -> list[Finding]:
+    """A consistent factor between serving and training values: every quartile moved by the same ratio."""
+    ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
+    out = []
+    for name, col in ctx.schema.items():
+        if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC:
+            continue
+        r, c = ref_p.columns.get(name), cur_p.columns.get(name)
+        if r is None or c is None or r.kind != "numeric" or c.kind != "numeric" or r.finite_count < 30 or c.finite_count < 30:
+            continue
+        qr = np.array(r.quantiles(_SCALE_QUANTILES), dtype=np.float64)
+        qc = np.array(c.quantiles(_SCALE_QUANTILES), dtype=np.float64)
+        if np.any(qr <= 0) or np.any(qc <= 0) or len(set(qr.tolist())) < 3:
+            continue  # ratios need positive, spread-out values
+        ratios = qc / qr
+        factor = float(np.exp(np.mean(np.log(ratios))))
+        spread = float(np.max(np.abs(np.log(ratios / factor))))
+        if spread > 0.05 or abs(math.log(factor)) < math.log(1.5):
+            continue
+        named = next((label for f, label in UNIT_FACTORS.items() if abs(math.log(factor / f)) < 0.05 or
+                      abs(math.log(factor * f)) < 0.05), None)
+        what = f"a unit change, {named}" if named else "an aggregation-window or unit change"
+        direction = f"x{factor:.3g}" if factor >= 1 else f"/{1 / factor:.3g}"
+        out.append(_finding(
+            "skew.scale", Severity.HIGH, name,
+            f"{name}: serving values are consistently {direction} the training values ({what})",
+            {"factor": factor, "quantiles": list(_SCALE_QUANTILES), "reference_quantiles": qr.tolist(),
+             "current_quantiles": qc.tolist(), "ratio_spread": spread, "threshold": "quartile ratios agree within 5%"},
+            "One pipeline computes this feature in other units or over another window; make both compute it the "
+            "same way (the factor above says by how much they differ).", ctx=ctx))
+    return out
