@@ -110,7 +110,7 @@ def check_missing_rise(ctx: ScanContext) -> list[Finding]:
         if rise < MIN_RISE or not q[i] <= ALPHA:
             continue
         severity = Severity.HIGH if rise >= 0.2 else Severity.MEDIUM if rise >= 0.05 else Severity.LOW
-        out.append(
+        finding = (
             Finding(
                 check="quality.missing_rise",
                 failure_mode=DQ,
@@ -127,4 +127,6 @@ def check_missing_rise(ctx: ScanContext) -> list[Finding]:
                 "a logging change; fix the source before the model learns to read nulls as a signal.",
             )
         )
+        ctx.explained.setdefault(c, finding.id)  # the column's shift is its missingness
+        out.append(finding)
     return out
