@@ -200,3 +200,21 @@ def test_columns_on_one_side_and_pandas_index_column(tmp_path: Path, capsys: pyt
     report = json.loads(out)
     assert "" in report["schema"]
     assert "quality.identifier_feature:reference:" in {f["id"] for f in report["findings"]}
+
+
+def test_env_capture_diff_and_scan_env(tmp_path: Path, capsys: pytest.CaptureFixture[str], pair: tuple[Path, Path]) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    code, _, _ = run(["env", "capture", "--out", str(a)], capsys)
+    assert code == 0
+    env = json.loads(a.read_text())
+    env["packages"]["numpy"] = "99.0.0"
+    b.write_text(json.dumps(env))
+    code, out, _ = run(["env", "diff", str(a), str(a)], capsys)
+    assert code == 0
+    code, out, _ = run(["env", "diff", str(a), str(b)], capsys)
+    assert code == 1 and "numpy" in out
+    ref, cur = pair
+    code, out, _ = run(["scan", str(ref), str(cur), "--env", str(a), str(b), "--json", "-", "-q", "--only", "shift"], capsys)
+    assert "skew.environment.package:numpy" in {f["id"] for f in json.loads(out)["findings"]}
+    code, _, err = run(["scan", str(ref), "--env", str(a), str(tmp_path / "none.json")], capsys)
+    assert code == 2 and err.startswith("error: ") and "none.json" in err

@@ -91,14 +91,22 @@ def common_options(f: Any) -> Any:
 @click.argument("reference")
 @click.argument("current", required=False)
 @common_options
+@click.option("--env", "env_files", nargs=2, metavar="REF_ENV CUR_ENV",
+              help="Two `seismo env capture` files (training, serving): add environment skew to the report.")
 def scan(reference: str, current: str | None, target: str | None, prediction: str | None, proba: str | None,
          timestamp: str | None, id_: str | None, schema: str | None, only: str | None, html_path: str | None,
-         json_path: str | None, fail_on: str, quiet: bool) -> int:
+         json_path: str | None, fail_on: str, quiet: bool, env_files: tuple[str, str] | None) -> int:
     """Compare REFERENCE (training) with CURRENT (test or serving) and run every check whose inputs are present."""
     if reference == "-" and current == "-":
         raise click.UsageError("only one of REFERENCE and CURRENT can be read from stdin")
+    env = []
+    if env_files:  # read the environment files first: a bad one fails before the scan's work
+        from seismo.cli.env import env_findings
+
+        env = env_findings(*env_files)
     report = _progress_scan(reference=reference, current=current, target=target, prediction=prediction,
                             proba=_csv_list(proba), timestamp=timestamp, id=id_, schema=schema, only=_csv_list(only))
+    report.add(env)
     _emit(report, json_path=json_path, html_path=html_path, quiet=quiet)
     return report.exit_code(fail_on)
 
@@ -147,6 +155,15 @@ def schema_infer(data: str, declared: str | None, out_path: str | None) -> int:
     else:
         click.echo(text, nl=False)
     return 0
+
+
+def _register_env() -> None:
+    from seismo.cli.env import env
+
+    cli.add_command(env)
+
+
+_register_env()
 
 
 @cli.command("checks")

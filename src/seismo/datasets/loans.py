@@ -176,6 +176,7 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     cur["interest_rate"] = np.round(cur["interest_rate"] + 2.5, 2)
     inject("shift.column", "interest_rate", "current", "rates rose by 2.5 points (about 0.8 sd)")
     inject("shift.multivariate", "interest_rate", "current", "the domain classifier names the rates")
+    inject("shift.time", "interest_rate", "current", "the rise is there from the first serving day: sudden")
     inject("skew.out_of_range", "interest_rate", "current", "the raised rates pass the training maximum")
     cur["loan_amount"] = cur["loan_amount"] * 100
     inject("skew.scale", "loan_amount", "current", "serving sends cents, training had dollars (x100)")

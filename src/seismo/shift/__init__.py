@@ -4,9 +4,11 @@ training data. Per-column tests with effect sizes and false-discovery-rate contr
 from seismo.check import Check
 from seismo.shift.columns import check_column_shift
 from seismo.shift.multivariate import check_multivariate_shift
+from seismo.shift.time import check_shift_over_time
 
 CHECKS: list[Check] = [
     Check("shift.column", check_column_shift, ("both",), "per-column shift: KS / chi-square, effect sizes, BH"),
+    Check("shift.time", check_shift_over_time, ("both", "timestamp"), "drift per time window: sudden, gradual, recurring"),
     Check("shift.multivariate", check_multivariate_shift, ("both",), "domain classifier over all features, with attribution"),
 ]
 

@@ -1,0 +1,271 @@
+"""Shift over time: each feature's drift from the reference, window by window, with a threshold
+calibrated per window, and each episode classified as sudden, gradual or recurring.
+
+For every current window (hour, day or week, chosen from the span so that there are about 10 to
+60 of them) the population stability index against the reference is computed on the reference's
+deciles (numeric; nulls as an eleventh bin) or on its commonest categories (up to 20, each at least
+1% of the reference) plus "other" and null.
+
+The threshold a window must pass is calibrated twice and the larger wins:
+- by sampling noise: for a window of ``n`` rows against a large reference, ``n * PSI`` is close to
+  a chi-square with ``bins - 1`` degrees of freedom when nothing moved, so ``chi2_{0.999}(bins-1)/n``;
+- by the reference's own variation over time: the largest PSI of any reference window of the same
+  length against the whole reference (when the reference has a usable timestamp), so that the
+  natural week-to-week wobble of the training data is not an alarm.
+
+Consecutive drifted windows form an episode. An episode is **recurring** when its windows fall in
+phases of the cycle (hours of the day, days of the week) that drift in at least 70% of the cycles
+observed while other phases drift in at most 30% (at least two whole cycles needed); **sudden**
+when one step carries at least half of the rise; **gradual** otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from seismo.check import ScanContext
+from seismo.data.schema import Kind, Role
+from seismo.data.time import to_utc
+from seismo.exceptions import InputError
+from seismo.report.model import FailureMode, Finding, Severity
+
+__all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window"]
+
+MIN_WINDOW_ROWS = 30
+"""Windows with fewer rows are listed but not judged."""
+_WINDOWS = (("1h", timedelta(hours=1), 24), ("1d", timedelta(days=1), 7), ("1w", timedelta(weeks=1), 52))
+_TOP_CATEGORIES = 20
+_MIN_CATEGORY_SHARE = 0.01
+_PLAUSIBLE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+_EPS = 1e-4
+
+
+def choose_window(span: timedelta) -> tuple[str, int]:
+    """The window length (polars duration) for a span, and its cycle in windows (24 hours a day,
+    7 days a week, 52 weeks a year).
+
+    >>> choose_window(timedelta(days=2)), choose_window(timedelta(days=30)), choose_window(timedelta(days=400))
+    (('1h', 24), ('1d', 7), ('1w', 52))
+    """
+    for every, length, cycle in _WINDOWS:
+        if span / length <= 72:
+            return every, cycle
+    return _WINDOWS[-1][0], _WINDOWS[-1][2]
+
+
+@dataclass(frozen=True)
+class _Binned:
+    edges: np.ndarray[Any, Any] | None  # numeric: reference deciles; categorical: None
+    categories: list[str]  # categorical: the reference's commonest categories
+    expected: np.ndarray[Any, Any]  # reference proportions per bin
+
+    def bins(self, s: pl.Series) -> np.ndarray[Any, Any]:
+        if self.edges is not None:
+            v = s.cast(pl.Float64).to_numpy()
+            idx = np.searchsorted(self.edges, v, side="right")
+            return np.where(np.isnan(v), len(self.edges) + 1, idx)  # nulls and NaN: their own bin
+        text = s.cast(pl.String)
+        lookup = {c: i for i, c in enumerate(self.categories)}
+        codes = text.replace_strict(lookup, default=len(self.categories), return_dtype=pl.Int64)
+        return codes.fill_null(len(self.categories) + 1).to_numpy()
+
+    @property
+    def n_bins(self) -> int:
+        return len(self.expected)
+
+
+def _binner(s: pl.Series, kind: Kind) -> _Binned | None:
+    values = s.drop_nulls()
+    if values.len() == 0:
+        return None
+    if kind == Kind.NUMERIC and s.dtype.is_numeric():
+        finite = values.cast(pl.Float64)
+        finite = finite.filter(finite.is_finite())
+        if finite.len() == 0:
+            return None
+        edges = np.unique(np.quantile(finite.to_numpy(), np.linspace(0.1, 0.9, 9)))
+        binned = _Binned(edges, [], np.zeros(len(edges) + 2))
+    else:
+        vc = values.cast(pl.String).value_counts(sort=True).head(_TOP_CATEGORIES)
+        vc = vc.filter(pl.col("count") >= _MIN_CATEGORY_SHARE * values.len())  # sparse levels pool in "other"
+        cats = vc.get_column(vc.columns[0]).to_list()
+        binned = _Binned(None, cats, np.zeros(len(cats) + 2))
+    counts = np.bincount(binned.bins(s), minlength=binned.n_bins).astype(np.float64)
+    return _Binned(binned.edges, binned.categories, counts / counts.sum())
+
+
+def _window_psi(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_windows: int, binned: _Binned) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """PSI of every window against the reference proportions, and each window's bin counts."""
+    counts = np.bincount(window * binned.n_bins + bins, minlength=n_windows * binned.n_bins)
+    counts = counts.reshape(n_windows, binned.n_bins).astype(np.float64)
+    rows = counts.sum(axis=1, keepdims=True)
+    actual = np.maximum(counts / np.maximum(rows, 1), _EPS)
+    expected = np.maximum(binned.expected, _EPS)
+    return np.sum((actual - expected) * np.log(actual / expected), axis=1), counts
+
+
+def _plausible(times: pl.Series) -> pl.Series:
+    """Times outside 1990-2100 (epoch-zero placeholders, typos) are left out of every window."""
+    lo, hi = _PLAUSIBLE
+    return pl.select(pl.when(times.is_between(lo, hi)).then(times).otherwise(None)).to_series()
+
+
+def _windows(times: pl.Series, every: str) -> tuple[np.ndarray[Any, Any], pl.Series]:
+    starts = _plausible(times).dt.truncate(every)
+    uniq = starts.drop_nulls().unique().sort()
+    index = starts.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
+    return index.fill_null(-1).to_numpy(), uniq
+
+
+def _noise_threshold(rows: np.ndarray[Any, Any], dof: int) -> np.ndarray[Any, Any]:
+    from scipy import stats
+
+    return np.asarray(float(stats.chi2.ppf(0.999, max(dof, 1))) / np.maximum(rows, 1), dtype=np.float64)
+
+
+def _episodes(drifted: np.ndarray[Any, Any]) -> list[tuple[int, int]]:
+    out, start = [], None
+    for i, d in enumerate(drifted.tolist() + [False]):
+        if d and start is None:
+            start = i
+        elif not d and start is not None:
+            out.append((start, i - 1))
+            start = None
+    return out
+
+
+def _recurring_phases(drifted: np.ndarray[Any, Any], judged: np.ndarray[Any, Any], cycle: int) -> set[int]:
+    """Phases of the cycle (hour of day, day of week) that drift in at least 70% of the cycles while
+    other phases drift in at most 30%: a pattern that comes and goes, not a level that moved."""
+    idx = np.flatnonzero(judged)
+    if idx.size == 0 or (idx[-1] - idx[0]) < 2 * cycle - 1:
+        return set()  # fewer than two whole cycles: a recurrence cannot be told from a change
+    phase = idx % cycle
+    hits = np.bincount(phase, weights=drifted[idx].astype(np.float64), minlength=cycle)
+    seen = np.bincount(phase, minlength=cycle)
+    rate = np.divide(hits, seen, out=np.zeros(cycle), where=seen >= 2)
+    hot = {int(p) for p in np.flatnonzero((rate >= 0.7) & (seen >= 2))}
+    quiet = (rate <= 0.3) & (seen >= 2)
+    return hot if hot and quiet.any() else set()
+
+
+def _classify(psi: np.ndarray[Any, Any], start: int, end: int, cycle: int, hot: set[int]) -> str:
+    """Recurring, sudden or gradual (see the module docstring)."""
+    if hot and sum((t % cycle) in hot for t in range(start, end + 1)) >= 0.7 * (end - start + 1):
+        return "recurring"
+    before = float(psi[start - 1]) if start > 0 else 0.0  # a current that drifts from its first window rose from 0
+    series = np.r_[before, psi[start: end + 1]]
+    rise = float(np.max(series)) - before
+    steps = np.diff(series)
+    return "sudden" if rise <= 0 or float(np.max(steps)) >= 0.5 * rise else "gradual"
+
+
+def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
+    """Per feature: the drift series over the current table's windows, episodes and their kind."""
+    assert ctx.reference is not None and ctx.current is not None
+    ts = ctx.schema.first(Role.TIMESTAMP)
+    if ts is None or ts not in ctx.current.frame.columns:
+        return []
+    try:
+        cur_t = to_utc(ctx.current.frame.get_column(ts)).values
+    except InputError:
+        return []  # quality.timestamps reports an unreadable time column
+    valid = _plausible(cur_t).drop_nulls()
+    if valid.len() < 2 * MIN_WINDOW_ROWS:
+        return []
+    lo, hi = valid.min(), valid.max()
+    assert isinstance(lo, datetime) and isinstance(hi, datetime)
+    every, cycle = choose_window(hi - lo)
+    cur_w, starts = _windows(cur_t, every)
+    n_windows = starts.len()
+    if n_windows < 3:
+        return []
+    ref_w, ref_n = _reference_windows(ctx, ts, every)
+    out = []
+    for name, col in ctx.schema.items():
+        if (col.role != Role.FEATURE or col.kind not in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)
+                or name not in ctx.reference.frame.columns or name not in ctx.current.frame.columns
+                or name in ctx.explained):
+            continue
+        finding = _feature_over_time(ctx, name, col.kind, cur_w, starts, cycle, every, ref_w, ref_n)
+        if finding is not None:
+            out.append(finding)
+    return out
+
+
+def _reference_windows(ctx: ScanContext, ts: str, every: str) -> tuple[np.ndarray[Any, Any] | None, int]:
+    assert ctx.reference is not None
+    if ts not in ctx.reference.frame.columns:
+        return None, 0
+    try:
+        ref_t = to_utc(ctx.reference.frame.get_column(ts)).values
+    except InputError:
+        return None, 0
+    w, starts = _windows(ref_t, every)
+    return (w, starts.len()) if starts.len() >= 3 else (None, 0)
+
+
+def _feature_over_time(ctx: ScanContext, name: str, kind: Kind, cur_w: np.ndarray[Any, Any], starts: pl.Series,
+                       cycle: int, every: str, ref_w: np.ndarray[Any, Any] | None, ref_n: int) -> Finding | None:
+    assert ctx.reference is not None and ctx.current is not None
+    ref_s = ctx.reference.frame.get_column(name)
+    binned = _binner(ref_s, kind)
+    if binned is None:
+        return None
+    cur_bins = binned.bins(ctx.current.frame.get_column(name))
+    keep = cur_w >= 0
+    psi, counts = _window_psi(cur_bins[keep], cur_w[keep], starts.len(), binned)
+    rows = counts.sum(axis=1)
+    thresholds = _noise_threshold(rows, binned.n_bins - 1)
+    natural = 0.0
+    if ref_w is not None:
+        rk = ref_w >= 0
+        ref_psi, ref_counts = _window_psi(binned.bins(ref_s)[rk], ref_w[rk], ref_n, binned)
+        big = ref_counts.sum(axis=1) >= MIN_WINDOW_ROWS
+        natural = float(np.max(ref_psi[big])) if big.any() else 0.0
+        thresholds = np.maximum(thresholds, natural)
+    judged = rows >= MIN_WINDOW_ROWS
+    drifted = judged & (psi > thresholds)
+    ctx.note(name, windows_drifted=int(drifted.sum()), windows=int(judged.sum()))
+    if not drifted.any():
+        return None
+    hot = _recurring_phases(drifted, judged, cycle)
+    episodes = [(s, e, _classify(psi, s, e, cycle, hot)) for s, e in _episodes(drifted)]
+    worst = float(np.max(psi[drifted]))
+    share = float(drifted.sum() / max(judged.sum(), 1))
+    severity = Severity.HIGH if worst >= 0.25 and share >= 0.2 else Severity.MEDIUM if worst >= 0.1 else Severity.LOW
+    start_list = starts.to_list()
+    series = [{"start": start_list[i].isoformat(), "rows": int(rows[i]), "psi": float(psi[i]),
+               "threshold": float(thresholds[i]), "drifted": bool(drifted[i])} for i in range(len(start_list))]
+    eps = [{"start": start_list[s].isoformat(), "end": start_list[e].isoformat(), "windows": e - s + 1, "kind": k}
+           for s, e, k in episodes]
+    kinds = sorted({k for _, _, k in episodes})
+    return Finding(
+        check="shift.time",
+        failure_mode=FailureMode.DISTRIBUTION_SHIFT,
+        severity=severity,
+        columns=(name,),
+        message=f"{name} drifted in {int(drifted.sum())} of {int(judged.sum())} {every} windows "
+        f"({', '.join(kinds)}; worst PSI {worst:.2f})",
+        evidence={"window": every, "cycle_windows": cycle, "series": series, "episodes": eps,
+                  "statistic": "psi", "max_psi": worst, "drifted_share": share,
+                  "threshold": "max(chi2_0.999(bins-1)/rows, largest PSI of a reference window)",
+                  "reference_natural_psi": natural, "min_window_rows": MIN_WINDOW_ROWS},
+        recommendation=_advice(kinds),
+    )
+
+
+def _advice(kinds: list[str]) -> str:
+    if kinds == ["recurring"]:
+        return ("The change follows a cycle (hour of day, day of week): make sure training covers every phase, or add "
+                "the phase as a feature, rather than retraining on the latest window.")
+    if "sudden" in kinds:
+        return ("A sudden change points to an event: a release, an upstream schema change, an outage, a new market. "
+                "Find it; if the world changed, retrain on data after the change point.")
+    return ("A gradual change is the world moving: retrain on a recent window and monitor this feature's drift "
+            "to choose how often.")
