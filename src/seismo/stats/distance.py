@@ -118,7 +118,7 @@ def _ks_pvalue(d: float, n: int, m: int) -> float:
     return float(stats.kstwobign.sf((en + 0.12 + 0.11 / en) * d))
 
 
-KS_MAX_ROWS = 100_000
+KS_MAX_ROWS = 50_000
 """Above this many rows per side, the KS test runs on an evenly strided subsample of about this
 size (every k-th row: no random permutation of millions of rows, and it spans the whole table in
 row order): its p-value stays valid for the subsample (a grid approximation would not be, at
