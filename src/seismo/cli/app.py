@@ -46,6 +46,28 @@ def _emit(report: Report, *, json_path: str | None, html_path: str | None, quiet
         print_summary(report, file=sys.stderr if json_path == "-" else None, paths=paths)
 
 
+def _write_without_periods(reference: str, report: Report, path: str, timestamp: str | None) -> None:
+    from seismo.data.schema import Role
+    from seismo.exceptions import InputError
+    from seismo.shift.periods import exclude_periods
+
+    ts = timestamp or next((n for n, c in report.schema.items() if c.get("role") == Role.TIMESTAMP.value), None)
+    if ts is None:
+        raise InputError("--exclude-periods needs a time column: pass --timestamp COL")
+    clean = exclude_periods(reference, report, timestamp=ts)
+    low = path.lower()
+    if low.endswith((".parquet", ".pq")):
+        clean.write_parquet(path)
+    elif low.endswith((".csv", ".tsv")):
+        clean.write_csv(path, separator="\t" if low.endswith(".tsv") else ",")
+    elif low.endswith((".jsonl", ".ndjson")):
+        clean.write_ndjson(path)
+    elif low.endswith((".arrow", ".feather", ".ipc")):
+        clean.write_ipc(path)
+    else:
+        raise InputError(f"--exclude-periods {path}: unknown extension; use .parquet, .csv, .tsv, .jsonl or .arrow")
+
+
 def _progress_scan(**kwargs: Any) -> Report:
     """Run a scan with a progress bar on stderr when it is a terminal."""
     from seismo.api import scan
@@ -93,9 +115,12 @@ def common_options(f: Any) -> Any:
 @common_options
 @click.option("--env", "env_files", nargs=2, metavar="REF_ENV CUR_ENV",
               help="Two `seismo env capture` files (training, serving): add environment skew to the report.")
+@click.option("--exclude-periods", "exclude_path", metavar="FILE",
+              help="Write REFERENCE without its anomalous periods (outages) here (.parquet, .csv, .jsonl, .arrow).")
 def scan(reference: str, current: str | None, target: str | None, prediction: str | None, proba: str | None,
          timestamp: str | None, id_: str | None, schema: str | None, only: str | None, html_path: str | None,
-         json_path: str | None, fail_on: str, quiet: bool, env_files: tuple[str, str] | None) -> int:
+         json_path: str | None, fail_on: str, quiet: bool, env_files: tuple[str, str] | None,
+         exclude_path: str | None) -> int:
     """Compare REFERENCE (training) with CURRENT (test or serving) and run every check whose inputs are present."""
     if reference == "-" and current == "-":
         raise click.UsageError("only one of REFERENCE and CURRENT can be read from stdin")
@@ -107,6 +132,8 @@ def scan(reference: str, current: str | None, target: str | None, prediction: st
     report = _progress_scan(reference=reference, current=current, target=target, prediction=prediction,
                             proba=_csv_list(proba), timestamp=timestamp, id=id_, schema=schema, only=_csv_list(only))
     report.add(env)
+    if exclude_path:
+        _write_without_periods(reference, report, exclude_path, timestamp)
     _emit(report, json_path=json_path, html_path=html_path, quiet=quiet)
     return report.exit_code(fail_on)
 

@@ -203,6 +203,11 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
            ":unparsable")
     cur["applied_at"][rng.choice(n_current, 25, replace=False)] = 0
     inject("quality.timestamps", "applied_at", "current", "event times written as 0 (1970-01-01)", ":epoch_zero")
+    # an incident in the training data: one day, the partner channel's feed marked every loan defaulted
+    day = (ref["applied_at"] - ref["applied_at"][0]) // 86_400
+    incident = (day == day.max() // 2) & (ref["channel"] == "partner")
+    ref["default"] = np.where(incident, 1, ref["default"])
+    inject("shift.anomalous_period", "channel", "reference", "one day of partner loans all marked defaulted")
     reference = _frame(ref)
     dup = reference.sample(int(n_reference * 0.02), seed=seed)
     reference = pl.concat([reference, dup])

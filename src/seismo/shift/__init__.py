@@ -4,12 +4,15 @@ training data. Per-column tests with effect sizes and false-discovery-rate contr
 from seismo.check import Check
 from seismo.shift.columns import check_column_shift
 from seismo.shift.multivariate import check_multivariate_shift
+from seismo.shift.periods import check_anomalous_periods, exclude_periods
 from seismo.shift.time import check_shift_over_time
 
 CHECKS: list[Check] = [
     Check("shift.column", check_column_shift, ("both",), "per-column shift: KS / chi-square, effect sizes, BH"),
     Check("shift.time", check_shift_over_time, ("both", "timestamp"), "drift per time window: sudden, gradual, recurring"),
+    Check("shift.anomalous_period", check_anomalous_periods, ("reference", "timestamp"),
+          "outages: windows whose volume, missingness or target rate break from their neighbours"),
     Check("shift.multivariate", check_multivariate_shift, ("both",), "domain classifier over all features, with attribution"),
 ]
 
-__all__ = ["CHECKS"]
+__all__ = ["CHECKS", "exclude_periods"]
