@@ -89,8 +89,11 @@ def _norm(value: str) -> str:
 def check_categories(ctx: ScanContext) -> list[Finding]:
     """Serving categories that training never saw, and those that match a training category only
     after normalising case, whitespace and Unicode form."""
+    from seismo.stats import benjamini_hochberg
+
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
     out = []
+    unseen_tests: list[tuple[str, dict[str, int], int, int, float, float]] = []
     for name, col in ctx.schema.items():
         if col.role not in _INPUT_ROLES or col.kind not in (Kind.CATEGORICAL, Kind.BOOLEAN):
             continue
@@ -116,17 +119,62 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
         new = {k: n for k, n in unseen.items() if k not in respelled}
         if new:
             rows = sum(new.values())
-            share = rows / total
-            sev = Severity.HIGH if share >= 0.05 else Severity.MEDIUM if share >= 0.01 else Severity.LOW
-            top = sorted(new.items(), key=lambda kv: -kv[1])
-            out.append(_finding(
-                "skew.unseen_categories", sev, name,
-                f"{name}: {rows:,} serving rows ({share:.1%}) hold {len(new)} categor{'y' if len(new) == 1 else 'ies'} "
-                f"training never saw, e.g. {', '.join(repr(k) for k, _ in top[:3])}",
-                {"categories": dict(top[:20]), "rows": rows, "share": share, "current_rows": total},
-                "Decide how the model should treat unknown categories (an explicit 'other' level), and retrain "
-                "with the new ones once they have enough examples.", ":unseen", ctx))
+            pooled = {str(k): n for k, n in r.top()}
+            for k, n in c.top():
+                pooled[str(k)] = pooled.get(str(k), 0) + int(n)
+            mean, var = unseen_null(np.array(list(pooled.values()), dtype=np.float64), r.count - r.null_count, total)
+            p = _normal_sf((rows - mean) / math.sqrt(var)) if var > 0 else (0.0 if rows > mean else 1.0)
+            unseen_tests.append((name, new, rows, total, mean / total, p))
+    q_values = benjamini_hochberg([t[5] for t in unseen_tests]).tolist() if unseen_tests else []
+    for (name, new, rows, total, expected, p), q in zip(unseen_tests, q_values, strict=True):
+        share = rows / total
+        excess = share - expected
+        if q > UNSEEN_ALPHA or excess < UNSEEN_MIN_EXCESS or rows < 5:
+            continue
+        sev = Severity.HIGH if excess >= 0.05 else Severity.MEDIUM if excess >= 0.01 else Severity.LOW
+        top = sorted(new.items(), key=lambda kv: -kv[1])
+        out.append(_finding(
+            "skew.unseen_categories", sev, name,
+            f"{name}: {rows:,} serving rows ({share:.1%}) hold {len(new)} categor{'y' if len(new) == 1 else 'ies'} "
+            f"training never saw, e.g. {', '.join(repr(k) for k, _ in top[:3])} (about {expected:.1%} expected by chance)",
+            {"categories": dict(top[:20]), "rows": rows, "share": share, "current_rows": total,
+             "expected_share": expected, "p_value": p, "q_value": float(q), "alpha": UNSEEN_ALPHA,
+             "test": "binomial against the Good-Turing unseen mass (singletons / n), Benjamini-Hochberg",
+             "threshold": f"q <= {UNSEEN_ALPHA} and {UNSEEN_MIN_EXCESS:.1%} above the expected share"},
+            "Decide how the model should treat unknown categories (an explicit 'other' level), and retrain "
+            "with the new ones once they have enough examples.", ":unseen", ctx))
     return out
+
+
+UNSEEN_ALPHA = 0.01
+UNSEEN_MIN_EXCESS = 0.002
+"""Unseen categories are reported when more serving rows hold them than a random split of the two
+tables would give (significantly, and by at least 0.2 points of serving rows): with many rare
+levels, a small sample always meets some new ones."""
+
+
+def unseen_null(pooled: np.ndarray[Any, Any], n: int, m: int) -> tuple[float, float]:
+    """Mean and variance of the number of current rows whose category never appears in the reference,
+    when the ``n + m`` rows are split at random (the permutation null, given each category's pooled
+    count ``c``): a category is unseen when all ``c`` of its rows fall in the current table, with
+    probability ``prod_{i<c} (m - i) / (n + m - i)``; categories are treated as independent.
+
+    >>> mean, var = unseen_null(np.array([1.0, 1.0, 50.0]), 26, 26)
+    >>> round(mean, 3)
+    1.0
+    """
+    c = pooled[pooled > 0]
+    cmax = int(c.max()) if c.size else 0
+    i = np.arange(cmax, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        logs = np.log(np.maximum(m - i, 0.0)) - np.log(n + m - i)
+    cum = np.concatenate([[0.0], np.cumsum(logs)])
+    q = np.exp(cum[c.astype(np.int64)])
+    return float(np.sum(c * q)), float(np.sum(c * c * q * (1 - q)))
+
+
+def _normal_sf(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
 def exceedance_p_value(k: int, n: int, m: int) -> float:
