@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from seismo.cli._output import emit as _emit
 from seismo.report.model import Report, Severity
 
 _SEVERITIES = [s.value for s in Severity]
@@ -26,24 +27,6 @@ def _csv_list(value: str | None) -> list[str] | None:
     if value is None:
         return None
     return [v.strip() for v in value.split(",") if v.strip()]
-
-
-def _emit(report: Report, *, json_path: str | None, html_path: str | None, quiet: bool) -> None:
-    """Write the JSON/HTML outputs and print the terminal summary (to stderr if JSON goes to stdout)."""
-    from seismo.report.terminal import print_summary
-
-    paths: dict[str, str] = {}
-    if json_path == "-":
-        sys.stdout.write(report.to_json() + "\n")
-        sys.stdout.flush()
-    elif json_path:
-        Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
-        paths["JSON report"] = json_path
-    if html_path:
-        report.to_html(html_path)
-        paths["HTML report"] = html_path
-    if not quiet:
-        print_summary(report, file=sys.stderr if json_path == "-" else None, paths=paths)
 
 
 def _write_without_periods(reference: str, report: Report, path: str, timestamp: str | None) -> None:

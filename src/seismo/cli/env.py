@@ -8,7 +8,6 @@ the differences that matter and exits 1 when one reaches ``--fail-on`` (CONTRACT
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,23 +63,13 @@ def capture_command(model: str | None, out_path: str | None) -> int:
 @click.option("--quiet", "-q", is_flag=True, help="No terminal summary.")
 def diff_command(reference: str, current: str, json_path: str | None, fail_on: str, quiet: bool) -> int:
     """Compare the REFERENCE (training) environment capture with the CURRENT (serving) one."""
-    from seismo.report.terminal import print_summary
+    from seismo.cli._output import emit
     from seismo.skew.environment import diff, load_env
 
     ref, cur = load_env(reference), load_env(current)
     report = Report(findings=diff(ref, cur), checks_run=["skew.environment"])
-    paths: dict[str, str] = {}
-    if json_path == "-":
-        sys.stdout.write(report.to_json() + "\n")
-        sys.stdout.flush()
-    elif json_path:
-        Path(json_path).write_text(report.to_json() + "\n", encoding="utf-8")
-        paths["JSON report"] = json_path
-    if not quiet:
-        to_stderr = json_path == "-"
-        click.echo(f"reference: {_describe(reference, ref)}", err=to_stderr)
-        click.echo(f"current:   {_describe(current, cur)}", err=to_stderr)
-        print_summary(report, file=sys.stderr if to_stderr else None, paths=paths)
+    emit(report, json_path=json_path, quiet=quiet,
+         preamble=(f"reference: {_describe(reference, ref)}", f"current:   {_describe(current, cur)}"))
     return report.exit_code(fail_on)
 
 
