@@ -122,8 +122,10 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
             pooled = {str(k): n for k, n in r.top()}
             for k, n in c.top():
                 pooled[str(k)] = pooled.get(str(k), 0) + int(n)
-            mean, var = unseen_null(np.array(list(pooled.values()), dtype=np.float64), r.count - r.null_count, total)
-            p = _normal_sf((rows - mean) / math.sqrt(var)) if var > 0 else (0.0 if rows > mean else 1.0)
+            weights, probs = unseen_null_terms(np.array(list(pooled.values()), dtype=np.float64),
+                                               r.count - r.null_count, total)
+            mean = float(np.sum(weights * probs))
+            p = unseen_p_value(rows, weights, probs)
             unseen_tests.append((name, new, rows, total, mean / total, p))
     q_values = benjamini_hochberg([t[5] for t in unseen_tests]).tolist() if unseen_tests else []
     for (name, new, rows, total, expected, p), q in zip(unseen_tests, q_values, strict=True):
@@ -153,14 +155,15 @@ tables would give (significantly, and by at least 0.2 points of serving rows): w
 levels, a small sample always meets some new ones."""
 
 
-def unseen_null(pooled: np.ndarray[Any, Any], n: int, m: int) -> tuple[float, float]:
-    """Mean and variance of the number of current rows whose category never appears in the reference,
-    when the ``n + m`` rows are split at random (the permutation null, given each category's pooled
-    count ``c``): a category is unseen when all ``c`` of its rows fall in the current table, with
-    probability ``prod_{i<c} (m - i) / (n + m - i)``; categories are treated as independent.
+def unseen_null_terms(pooled: np.ndarray[Any, Any], n: int, m: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The permutation null of the number of current rows whose category never appears in the
+    reference, given each category's pooled count ``c`` over the ``n + m`` rows: a category is unseen
+    when all ``c`` of its rows fall in the current table, with probability
+    ``prod_{i<c} (m - i) / (n + m - i)``. Returns the weights ``c`` and those probabilities; the
+    count is the sum of ``c`` over the categories that are unseen (treated as independent).
 
-    >>> mean, var = unseen_null(np.array([1.0, 1.0, 50.0]), 26, 26)
-    >>> round(mean, 3)
+    >>> c, q = unseen_null_terms(np.array([1.0, 1.0, 50.0]), 26, 26)
+    >>> round(float(np.sum(c * q)), 3)
     1.0
     """
     c = pooled[pooled > 0]
@@ -169,12 +172,36 @@ def unseen_null(pooled: np.ndarray[Any, Any], n: int, m: int) -> tuple[float, fl
     with np.errstate(divide="ignore"):
         logs = np.log(np.maximum(m - i, 0.0)) - np.log(n + m - i)
     cum = np.concatenate([[0.0], np.cumsum(logs)])
-    q = np.exp(cum[c.astype(np.int64)])
-    return float(np.sum(c * q)), float(np.sum(c * c * q * (1 - q)))
+    return c, np.exp(cum[c.astype(np.int64)])
 
 
-def _normal_sf(z: float) -> float:
-    return 0.5 * math.erfc(z / math.sqrt(2.0))
+def unseen_p_value(observed: int, weights: np.ndarray[Any, Any], probs: np.ndarray[Any, Any]) -> float:
+    """P(sum of ``weights`` over independent Bernoulli(``probs``) events >= ``observed``), exactly by
+    convolution (the sum is capped at ``observed``), or by a normal approximation when the expected
+    sum is large (then the central limit holds and the exact sum would be long).
+
+    >>> round(unseen_p_value(2, np.array([1.0, 1.0]), np.array([0.5, 0.5])), 3)
+    0.25
+    """
+    if observed <= 0:
+        return 1.0
+    mean = float(np.sum(weights * probs))
+    keep = probs > 1e-12
+    weights, probs = weights[keep], probs[keep]
+    if mean > 200 or observed > 5000:
+        var = float(np.sum(weights * weights * probs * (1 - probs)))
+        return 0.5 * math.erfc((observed - mean) / math.sqrt(2 * var)) if var > 0 else float(observed <= mean)
+    dist = np.zeros(observed + 1)
+    dist[0] = 1.0
+    for w, q in zip(weights.astype(np.int64).tolist(), probs.tolist(), strict=True):  # categories, not rows
+        shifted = np.zeros_like(dist)
+        if w >= observed:
+            shifted[observed] = dist.sum()
+        else:
+            shifted[w:] = dist[: observed + 1 - w]
+            shifted[observed] += dist[observed + 1 - w:].sum()
+        dist = (1 - q) * dist + q * shifted
+    return float(dist[observed])
 
 
 def exceedance_p_value(k: int, n: int, m: int) -> float:
@@ -241,6 +268,22 @@ def check_range(ctx: ScanContext) -> list[Finding]:
     return out
 
 
+SCALE_ALPHA = 1e-6
+"""A scale change is reported only when the two distributions differ beyond doubt (KS p-value)."""
+
+
+def _ks_p(ctx: ScanContext, name: str) -> float:
+    from seismo.stats.distance import ks_test
+
+    assert ctx.reference is not None and ctx.current is not None
+
+    def values(frame: pl.DataFrame) -> np.ndarray[Any, Any]:
+        s = frame.get_column(name).drop_nulls().cast(pl.Float64)
+        return s.filter(s.is_finite()).to_numpy()
+
+    return ks_test(values(ctx.reference.frame), values(ctx.current.frame))[1]
+
+
 def check_scale(ctx: ScanContext) -> list[Finding]:
     """A consistent factor between serving and training values: every quartile moved by the same ratio."""
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
@@ -260,6 +303,8 @@ def check_scale(ctx: ScanContext) -> list[Finding]:
         spread = float(np.max(np.abs(np.log(ratios / factor))))
         if spread > 0.05 or abs(math.log(factor)) < math.log(1.5):
             continue
+        if _ks_p(ctx, name) > SCALE_ALPHA:
+            continue  # quartiles of small samples can agree on a ratio by chance: the change must be real
         named = next((label for f, label in UNIT_FACTORS.items() if abs(math.log(factor / f)) < 0.05 or
                       abs(math.log(factor * f)) < 0.05), None)
         what = f"a unit change, {named}" if named else "an aggregation-window or unit change"
