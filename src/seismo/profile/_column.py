@@ -268,22 +268,6 @@ def _merged_time(a: ColumnProfile, b: ColumnProfile) -> tuple[str | None, str | 
     return a.unit, a.tz
 
 
-def _merged_moments(a: ColumnProfile, b: ColumnProfile) -> tuple[float | None, float]:
-    """Mean and m2 of the union (Chan et al.), in a canonical operand order."""
-    if b.finite_count == 0:
-        return a.mean, a.m2
-    if a.finite_count == 0:
-        return b.mean, b.m2
-    if (a.finite_count, a.mean, a.m2) > (b.finite_count, b.mean, b.m2):  # type: ignore[operator]
-        a, b = b, a
-    mean_a, mean_b = a.mean, b.mean
-    assert mean_a is not None and mean_b is not None
-    na, nb = a.finite_count, b.finite_count
-    n = na + nb
-    delta = mean_b - mean_a
-    return mean_a + delta * (nb / n), a.m2 + b.m2 + delta * delta * (na * nb / n)
-
-
 def _merged_histogram(a: ColumnProfile, b: ColumnProfile) -> Histogram | None:
     ha, hb = a.histogram, b.histogram
     if ha is not None and hb is not None:
@@ -297,32 +281,40 @@ def _merged_histogram(a: ColumnProfile, b: ColumnProfile) -> Histogram | None:
     return with_h.histogram.with_nulls(without.null_count)
 
 
-def _min(x: float | None, y: float | None) -> float | None:
-    return y if x is None else x if y is None else min(x, y)
-
-
-def _max(x: float | None, y: float | None) -> float | None:
-    return y if x is None else x if y is None else max(x, y)
-
-
 def merge_columns(a: ColumnProfile, b: ColumnProfile) -> ColumnProfile:
     """Merge two profiles of the same column (exactly commutative; see :class:`ColumnProfile`)."""
+    # the hot path of merging many chunk profiles: the common case (same kind and dtype, finite
+    # values on both sides) without helper calls; the same operations as the helpers
     if a.name != b.name:
         raise ProfileError(f"cannot merge profiles of different columns {a.name!r} and {b.name!r}")
-    if a.kind == b.kind and a.dtype == b.dtype and a.unit == b.unit and a.tz == b.tz:
-        kind, dtype, unit, tz = a.kind, a.dtype, a.unit, a.tz
-    else:
+    kind, dtype, unit, tz = a.kind, a.dtype, a.unit, a.tz
+    if kind != b.kind or dtype != b.dtype or unit != b.unit or tz != b.tz:
         kind, dtype = _merged_kind(a, b)
         unit, tz = _merged_time(a, b)
-    mean, m2 = _merged_moments(a, b)
+    na, nb = a.finite_count, b.finite_count
+    mean: float | None
+    if na and nb:
+        mean_a, mean_b, m2_a, m2_b = a.mean, b.mean, a.m2, b.m2
+        assert mean_a is not None and mean_b is not None
+        # Chan et al. in a canonical operand order: by (count, mean, m2), compared as tuples
+        if na > nb or (na == nb and (mean_a > mean_b or (mean_a == mean_b and m2_a > m2_b))):
+            na, nb, mean_a, mean_b, m2_a, m2_b = nb, na, mean_b, mean_a, m2_b, m2_a
+        n = na + nb
+        delta = mean_b - mean_a
+        mean, m2 = mean_a + delta * (nb / n), m2_a + m2_b + delta * delta * (na * nb / n)
+    else:
+        n = na + nb
+        mean, m2 = (a.mean, a.m2) if nb == 0 else (b.mean, b.m2)
+    lo_a, lo_b, hi_a, hi_b = a.min, b.min, a.max, b.max  # skipping None
+    lo = lo_b if lo_a is None else lo_a if lo_b is None else min(lo_a, lo_b)
+    hi = hi_b if hi_a is None else hi_a if hi_b is None else max(hi_a, hi_b)
     qa, qb = a.quantile_sketch, b.quantile_sketch
     da, db = a.distinct_sketch, b.distinct_sketch
     fa, fb = a.frequent_items, b.frequent_items
     return ColumnProfile(
         a.name, kind, dtype, a.count + b.count, a.null_count + b.null_count,
         a.nan_count + b.nan_count, a.posinf_count + b.posinf_count,
-        a.neginf_count + b.neginf_count, a.finite_count + b.finite_count,
-        _min(a.min, b.min), _max(a.max, b.max), mean, m2, a.sum + b.sum, unit, tz,
+        a.neginf_count + b.neginf_count, n, lo, hi, mean, m2, a.sum + b.sum, unit, tz,
         qb if qa is None else qa if qb is None else qa.merge(qb),
         db if da is None else da if db is None else da.merge(db),
         fb if fa is None else fa if fb is None else fa.merge(fb),

@@ -380,11 +380,13 @@ class HyperLogLog:
 
     def merge(self, other: HyperLogLog) -> HyperLogLog:
         """Sketch of the union; neither input is modified."""
+        ra, rb = self._registers, other._registers
+        if ra is not None and rb is not None and other.p == self.p:  # the common case, first
+            out = HyperLogLog.__new__(HyperLogLog)
+            out.p, out._hashes, out._registers = self.p, None, np.maximum(ra, rb)
+            return out
         if other.p != self.p:
             raise ProfileError(f"cannot merge HyperLogLog sketches with p={self.p} and p={other.p}")
-        ra, rb = self._registers, other._registers
-        if ra is not None and rb is not None:
-            return HyperLogLog._of(self.p, None, np.maximum(ra, rb))
         ha, hb = self._hashes, other._hashes
         if ha is not None and hb is not None:
             if len(hb) == 0 or (len(ha) == len(hb) and ha.tobytes() == hb.tobytes()):

@@ -275,6 +275,8 @@ class QuantileSketch:
         return float(self._sketch.get_rank(value))
 
     def _merged_exact(self, other: QuantileSketch) -> F64 | None:
+        """The exact summary of the merge: kept when one side is empty, or when both keep all
+        their values and the union has at most 1,001."""
         if other._n == 0:
             return self._exact
         if self._n == 0:
@@ -292,19 +294,34 @@ class QuantileSketch:
         The exact summary is kept when one side is empty (or both keep all their values and the
         union has at most 1,001); otherwise the result answers from the merged KLL sketch.
         """
-        if other._n == 0 and other._k >= self._k:
+        n_a, n_b, k = self._n, other._n, self._k
+        if n_a and n_b and other._k == k:  # the common case, first
+            # merging the larger sketch into a copy of the smaller is the cheaper direction
+            if n_a <= n_b:
+                merged = self._sketch.__copy__()
+                merged.merge(other._sketch)
+            else:
+                merged = other._sketch.__copy__()
+                merged.merge(self._sketch)
+            out = QuantileSketch.__new__(QuantileSketch)
+            out._sketch, out._k, out._n = merged, k, n_a + n_b
+            out._exact = None if n_a + n_b > EXACT_GRID + 1 else self._merged_exact(other)
+            return out
+        if n_b == 0 and other._k >= k:
             return self
-        if self._n == 0 and self._k >= other._k:
+        if n_a == 0 and k >= other._k:
             return other
-        # copy the sketch with the smaller k (it sets the accuracy), else the smaller one:
-        # merging the larger sketch into a copy of the smaller is the cheaper direction
-        if self._k != other._k:
-            first, second = (self, other) if self._k < other._k else (other, self)
+        # copy the sketch with the smaller k (it sets the accuracy), else the smaller one
+        if k != other._k:
+            first, second = (self, other) if k < other._k else (other, self)
         else:
-            first, second = (self, other) if self._n <= other._n else (other, self)
+            first, second = (self, other) if n_a <= n_b else (other, self)
         merged = first._sketch.__copy__()
         merged.merge(second._sketch)
-        return QuantileSketch._of(merged, first._k, self._n + other._n, self._merged_exact(other))
+        out = QuantileSketch.__new__(QuantileSketch)
+        out._sketch, out._k, out._n = merged, first._k, n_a + n_b
+        out._exact = self._merged_exact(other)
+        return out
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, QuantileSketch):
