@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from seismo.data.schema import Column, Kind, Role, Schema
+from seismo.data.text import NUMERIC_MISSING_TOKENS
 
 __all__ = ["AMBIGUOUS", "EPOCH_UNITS", "infer_column", "infer_schema"]
 
@@ -58,7 +59,6 @@ _ISO_DATE = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\
 _NUMERIC_STR = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 _SAMPLE = 20_000
 _EVIDENCE_FLOOR = 0.1
-_NA_TOKENS = ("", "na", "n/a", "nan", "null", "none", "-", "--", "?", "missing", "#n/a", "nil")
 
 
 @dataclass
@@ -155,7 +155,7 @@ def _string_signals(s: pl.Series, n: int, distinct: int, votes: _Votes) -> None:
     def share(pattern: str) -> float:
         return float(sample.str.contains(pattern).sum()) / m
 
-    na_like = sample.str.strip_chars().str.to_lowercase().is_in(list(_NA_TOKENS))
+    na_like = sample.str.strip_chars().str.to_lowercase().is_in(sorted(NUMERIC_MISSING_TOKENS))
     n_na = int(na_like.sum())
     numeric_share = float(sample.filter(~na_like).str.contains(_NUMERIC_STR).sum()) / max(m - n_na, 1)
     tokens = f" (and {n_na / m:.0%} missing-value tokens such as 'n/a')" if n_na else ""

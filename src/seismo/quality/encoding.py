@@ -4,19 +4,16 @@ items), so they cost almost nothing."""
 
 from __future__ import annotations
 
-import unicodedata
-
 import polars as pl
 
 from seismo.check import ScanContext
 from seismo.data.schema import Role
+from seismo.data.text import MISSING_TOKENS, normal_form
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_disguised_missing", "check_inconsistent_categories"]
 
 DQ = FailureMode.DATA_QUALITY
-#: Text that stands for "no value" in exports (UCI data writes "?", spreadsheets "#N/A").
-MISSING_TOKENS = frozenset({"?", "n/a", "na", "#n/a", "null", "nan", "missing", "-", "--", "undefined", "nil", ""})
 #: Numbers written where the value was unknown.
 SENTINELS = (-1.0, -9.0, -99.0, -999.0, -9999.0, -99999.0, 99.0, 999.0, 9999.0, 99999.0, 999999.0)
 #: A sentinel is reported when it is at least this share of non-null values...
@@ -99,10 +96,6 @@ def _finding(label: str, c: str, hits: list[tuple[object, int]], n: int, what: s
     )
 
 
-def _normal(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
-
-
 def check_inconsistent_categories(ctx: ScanContext) -> list[Finding]:
     """Categories that differ only in case, whitespace or Unicode form (``"Male"``, ``"male "``)."""
     out = []
@@ -114,7 +107,7 @@ def check_inconsistent_categories(ctx: ScanContext) -> list[Finding]:
                 continue
             groups: dict[str, list[tuple[str, int]]] = {}
             for value, count in cp.top():
-                groups.setdefault(_normal(str(value)), []).append((str(value), count))
+                groups.setdefault(normal_form(str(value)), []).append((str(value), count))
             clashes = [g for g in groups.values() if len(g) > 1]
             if not clashes:
                 continue

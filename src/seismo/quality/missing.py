@@ -110,22 +110,20 @@ def check_missing_rise(ctx: ScanContext) -> list[Finding]:
         if rise < MIN_RISE or not q[i] <= ALPHA:
             continue
         severity = Severity.HIGH if rise >= 0.2 else Severity.MEDIUM if rise >= 0.05 else Severity.LOW
-        finding = (
-            Finding(
-                check="quality.missing_rise",
-                failure_mode=DQ,
-                severity=severity,
-                columns=(c,),
-                message=f"{c}: missing values rose from {r_share:.1%} in the reference to {c_share:.1%}",
-                evidence={
-                    "test": "two-proportion z-test, Benjamini-Hochberg across columns",
-                    "statistic": tests[i][0], "p_value": tests[i][1], "q_value": float(q[i]),
-                    "alpha": ALPHA, "reference_null_share": r_share, "current_null_share": c_share,
-                    "rise": rise, "threshold": MIN_RISE, "reference_rows": ref.rows, "current_rows": cur.rows,
-                },
-                recommendation="A field that stops arriving is often a broken upstream join, a renamed field or "
-                "a logging change; fix the source before the model learns to read nulls as a signal.",
-            )
+        finding = Finding(
+            check="quality.missing_rise",
+            failure_mode=DQ,
+            severity=severity,
+            columns=(c,),
+            message=f"{c}: missing values rose from {r_share:.1%} in the reference to {c_share:.1%}",
+            evidence={
+                "test": "two-proportion z-test, Benjamini-Hochberg across columns",
+                "statistic": tests[i][0], "p_value": tests[i][1], "q_value": float(q[i]),
+                "alpha": ALPHA, "reference_null_share": r_share, "current_null_share": c_share,
+                "rise": rise, "threshold": MIN_RISE, "reference_rows": ref.rows, "current_rows": cur.rows,
+            },
+            recommendation="A field that stops arriving is often a broken upstream join, a renamed field or "
+            "a logging change; fix the source before the model learns to read nulls as a signal.",
         )
         ctx.explained.setdefault(c, finding.id)  # the column's shift is its missingness
         out.append(finding)

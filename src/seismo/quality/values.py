@@ -8,6 +8,7 @@ import polars as pl
 from seismo.check import ScanContext
 from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import infer_column
+from seismo.data.text import NUMERIC_MISSING_TOKENS
 from seismo.data.validate import category_mask
 from seismo.report.model import FailureMode, Finding, Severity
 
@@ -27,7 +28,6 @@ NEAR_CONSTANT = 0.995
 MIN_ROWS = 30
 #: A categorical feature with more distinct values than this is reported as very high cardinality.
 HIGH_CARDINALITY = 1000
-NA_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "missing", "#n/a", "nil", "undefined"})
 
 
 def _examples(series: pl.Series, k: int = 5) -> list[str]:
@@ -147,7 +147,7 @@ def check_mixed_types(ctx: ScanContext) -> list[Finding]:
             if share < 0.5 or bad.len() == 0:
                 continue
             tokens = {v.lower() for v in bad.unique().head(1000).to_list()}
-            if tokens <= NA_TOKENS:
+            if tokens <= NUMERIC_MISSING_TOKENS:
                 what = f"numbers with missing values written as text ({', '.join(repr(t) for t in sorted(tokens)[:5])})"
                 sev = Severity.MEDIUM
             else:

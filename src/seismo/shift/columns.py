@@ -30,12 +30,11 @@ from seismo.report.model import FailureMode, Finding, Severity
 from seismo.stats import benjamini_hochberg
 from seismo.stats.distance import (
     GRID,
-    KS_MAX_ROWS,
     CategoricalComparison,
     NumericComparison,
     compare_categorical,
     compare_numeric,
-    ks_test,
+    ks_test_columns,
 )
 
 __all__ = ["ALPHA", "FEW_VALUES", "MIN_TV", "MIN_WASSERSTEIN", "check_column_shift"]
@@ -83,16 +82,6 @@ def _few_values(ref: Any, cur: Any) -> bool:
     return len({k for k, _ in ref.top()} | {k for k, _ in cur.top()}) <= FEW_VALUES
 
 
-def _finite_values(ctx: ScanContext, label: str, name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
-    ds = ctx.reference if label == "reference" else ctx.current
-    assert ds is not None
-    s = ds.frame.get_column(name)
-    if s.len() > KS_MAX_ROWS:  # the KS test reads every k-th row: stride before converting
-        s = s.gather_every(-(-s.len() // KS_MAX_ROWS))
-    s = s.drop_nulls().cast(pl.Float64)
-    return s.filter(s.is_finite()).to_numpy()
-
-
 def _compare(ctx: ScanContext, name: str, ref: Any, cur: Any, kind: Kind) -> NumericComparison | CategoricalComparison | None:
     numeric = kind == Kind.NUMERIC and ref.kind == "numeric" and cur.kind == "numeric"
     if numeric and not _few_values(ref, cur):
@@ -103,7 +92,8 @@ def _compare(ctx: ScanContext, name: str, ref: Any, cur: Any, kind: Kind) -> Num
         c = compare_numeric(q_ref, q_cur, ref.finite_count, cur.finite_count, std_ref=float(ref.std or 0.0))
         # the decision's p-value comes from the rows themselves (a grid is exact for effect sizes, not
         # for p-values at millions of rows)
-        d, p, _, _ = ks_test(_finite_values(ctx, "reference", name), _finite_values(ctx, "current", name))
+        assert ctx.reference is not None and ctx.current is not None
+        d, p, _, _ = ks_test_columns(ctx.reference.frame.get_column(name), ctx.current.frame.get_column(name))
         return replace(c, ks=d, p_value=p)
     if ref.other_count or cur.other_count:  # a truncated sketch: count the rows themselves
         a, b = _exact_counts(ctx, "reference", name), _exact_counts(ctx, "current", name)

@@ -19,7 +19,7 @@ windows and segments tested. Windows with fewer than 20 expected rows are not ju
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from seismo.data.schema import Kind, Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
-from seismo.shift.time import choose_window
+from seismo.shift.time import choose_window, plausible_times
 
 __all__ = ["ALPHA", "MIN_CHANGE", "MIN_RATE_CHANGE", "check_anomalous_periods", "exclude_periods", "find_periods"]
 
@@ -43,7 +43,6 @@ MIN_RATE_CHANGE = 0.1
 _NEIGHBOURS = 3
 _MIN_EXPECTED = 20
 _MAX_LEVELS = 20
-_PLAUSIBLE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 
 def _neighbour_median(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -72,9 +71,7 @@ def find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: st
     ``observed``, ``expected``, ``p_value``, ``rows``), most significant first."""
     from scipy import stats
 
-    times = to_utc(frame.get_column(timestamp)).values
-    lo_ok, hi_ok = _PLAUSIBLE
-    times = pl.select(pl.when(times.is_between(lo_ok, hi_ok)).then(times).otherwise(None)).to_series()
+    times = plausible_times(to_utc(frame.get_column(timestamp)).values)
     valid = times.drop_nulls()
     if valid.len() < 10 * _MIN_EXPECTED:
         return []

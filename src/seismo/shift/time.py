@@ -34,7 +34,7 @@ from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 
-__all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window"]
+__all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window", "plausible_times"]
 
 MIN_WINDOW_ROWS = 30
 """Windows with fewer rows are listed but not judged."""
@@ -109,14 +109,14 @@ def _window_psi(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_wind
     return np.sum((actual - expected) * np.log(actual / expected), axis=1), counts
 
 
-def _plausible(times: pl.Series) -> pl.Series:
+def plausible_times(times: pl.Series) -> pl.Series:
     """Times outside 1990-2100 (epoch-zero placeholders, typos) are left out of every window."""
     lo, hi = _PLAUSIBLE
     return pl.select(pl.when(times.is_between(lo, hi)).then(times).otherwise(None)).to_series()
 
 
 def _windows(times: pl.Series, every: str) -> tuple[np.ndarray[Any, Any], pl.Series]:
-    starts = _plausible(times).dt.truncate(every)
+    starts = plausible_times(times).dt.truncate(every)
     uniq = starts.drop_nulls().unique().sort()
     index = starts.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
     return index.fill_null(-1).to_numpy(), uniq
@@ -175,7 +175,7 @@ def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
         cur_t = to_utc(ctx.current.frame.get_column(ts)).values
     except InputError:
         return []  # quality.timestamps reports an unreadable time column
-    valid = _plausible(cur_t).drop_nulls()
+    valid = plausible_times(cur_t).drop_nulls()
     if valid.len() < 2 * MIN_WINDOW_ROWS:
         return []
     lo, hi = valid.min(), valid.max()

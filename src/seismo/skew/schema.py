@@ -7,7 +7,6 @@ served where training used 10 days, a consistent x3)."""
 from __future__ import annotations
 
 import math
-import unicodedata
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import polars as pl
 
 from seismo.check import ScanContext
 from seismo.data.schema import Kind, Role
+from seismo.data.text import normal_form
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_categories", "check_columns", "check_range", "check_scale"]
@@ -82,10 +82,6 @@ def check_columns(ctx: ScanContext) -> list[Finding]:
     return out
 
 
-def _norm(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
-
-
 def check_categories(ctx: ScanContext) -> list[Finding]:
     """Serving categories that training never saw, and those that match a training category only
     after normalising case, whitespace and Unicode form."""
@@ -101,11 +97,11 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
         if r is None or c is None or r.kind != "string" or c.kind != "string" or r.other_count or c.other_count:
             continue  # exact counts only: a truncated sketch cannot say a category is new
         seen = {str(k) for k, _ in r.top()}
-        normal = {_norm(k): k for k in seen}
+        normal = {normal_form(k): k for k in seen}
         unseen = {str(k): n for k, n in c.top() if str(k) not in seen}
         if not unseen:
             continue
-        respelled = {k: normal[_norm(k)] for k in unseen if _norm(k) in normal}
+        respelled = {k: normal[normal_form(k)] for k in unseen if normal_form(k) in normal}
         total = max(c.count - c.null_count, 1)
         if respelled:
             rows = sum(unseen[k] for k in respelled)
@@ -273,15 +269,10 @@ SCALE_ALPHA = 1e-6
 
 
 def _ks_p(ctx: ScanContext, name: str) -> float:
-    from seismo.stats.distance import ks_test
+    from seismo.stats.distance import ks_test_columns
 
     assert ctx.reference is not None and ctx.current is not None
-
-    def values(frame: pl.DataFrame) -> np.ndarray[Any, Any]:
-        s = frame.get_column(name).drop_nulls().cast(pl.Float64)
-        return s.filter(s.is_finite()).to_numpy()
-
-    return ks_test(values(ctx.reference.frame), values(ctx.current.frame))[1]
+    return ks_test_columns(ctx.reference.frame.get_column(name), ctx.current.frame.get_column(name))[1]
 
 
 def check_scale(ctx: ScanContext) -> list[Finding]:
