@@ -43,6 +43,9 @@ class ScanContext:
     """Columns whose change an earlier check already traced to a root cause (a unit change, a
     respelling), with that finding's id: later checks do not report the same change again."""
 
+    cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Results one check computes and another reuses (e.g. the reference's anomalous periods)."""
+
     def note(self, column: str, **values: object) -> None:
         """Record statistics of ``column`` for the per-column table."""
         self.column_stats.setdefault(column, {}).update(values)

@@ -186,6 +186,11 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     inject("skew.unseen_categories", "purpose", "current", "a loan purpose the model never saw")
     cur["term_months"] = np.array([f"{t} months" for t in cur["term_months"]])
     inject("skew.dtype_change", "term_months", "current", "serving writes '36 months' where training had 36")
+    # a shift that only a segment shows: partner applicants now come scored by a second bureau (+35
+    # points) while web scores slipped (-9), so the table's average and spread hardly move
+    partner, web = cur["channel"] == "partner", np.char.lower(np.char.strip(cur["channel"].astype(str))) == "web"
+    cur["credit_score"] = np.clip(cur["credit_score"] + np.where(partner, 35, np.where(web, -9, 0)), 300, 850)
+    inject("shift.segment", "credit_score", "current", "partner scores +35 and web -9: the average stays put")
     del cur["state"]
     inject("skew.missing_column", "state", "current", "serving stopped sending the state")
     sentinel = rng.choice(n_current, 40, replace=False)

@@ -5,6 +5,7 @@ from seismo.check import Check
 from seismo.shift.columns import check_column_shift
 from seismo.shift.multivariate import check_multivariate_shift
 from seismo.shift.periods import check_anomalous_periods, exclude_periods
+from seismo.shift.segments import check_segment_shift
 from seismo.shift.time import check_shift_over_time
 
 CHECKS: list[Check] = [
@@ -12,6 +13,8 @@ CHECKS: list[Check] = [
     Check("shift.time", check_shift_over_time, ("both", "timestamp"), "drift per time window: sudden, gradual, recurring"),
     Check("shift.anomalous_period", check_anomalous_periods, ("reference", "timestamp"),
           "outages: windows whose volume, missingness or target rate break from their neighbours"),
+    Check("shift.segment", check_segment_shift, ("both",),
+          "shift confined to a segment: a level of a categorical column, a day of the week, or both"),
     Check("shift.multivariate", check_multivariate_shift, ("both",), "domain classifier over all features, with attribution"),
 ]
 

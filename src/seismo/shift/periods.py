@@ -18,7 +18,7 @@ windows and segments tested. Windows with fewer than 20 expected rows are not ju
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +32,8 @@ from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.shift.time import choose_window, plausible_times
 
-__all__ = ["ALPHA", "MIN_CHANGE", "MIN_RATE_CHANGE", "check_anomalous_periods", "exclude_periods", "find_periods"]
+__all__ = ["ALPHA", "MIN_CHANGE", "MIN_RATE_CHANGE", "check_anomalous_periods", "exclude_periods", "find_periods", "period_mask",
+           "reference_periods"]
 
 ALPHA = 0.001
 """Family-wise level (Bonferroni over windows x segments x metrics)."""
@@ -172,15 +173,41 @@ def _period(per: pl.DataFrame, i: int, seg_col: str | None, seg_val: str | None,
             "metric": metric, "observed": float(obs), "expected": float(exp), "p_value": p, "rows": rows}
 
 
+def reference_periods(ctx: ScanContext) -> list[dict[str, Any]]:
+    """The reference's anomalous periods (:func:`find_periods`), computed once per scan."""
+    if "reference_periods" not in ctx.cache:
+        ts = ctx.schema.first(Role.TIMESTAMP)
+        periods: list[dict[str, Any]] = []
+        if ts is not None and ctx.reference is not None and ts in ctx.reference.frame.columns:
+            try:
+                periods = find_periods(ctx.reference.frame, timestamp=ts, schema=ctx.schema,
+                                       target=ctx.schema.first(Role.TARGET))
+            except InputError:
+                periods = []
+        ctx.cache["reference_periods"] = periods
+    found = ctx.cache["reference_periods"]
+    assert isinstance(found, list)
+    return found
+
+
+def period_mask(frame: pl.DataFrame, times: pl.Series, periods: Iterable[Mapping[str, Any]]) -> pl.Series:
+    """True for the rows inside any of ``periods`` (``start``, ``end``, optional ``segment``)."""
+    drop = pl.Series([False] * frame.height)
+    for p in periods:
+        start, end = p["start"], p["end"]
+        start = start if isinstance(start, datetime) else datetime.fromisoformat(str(start))
+        end = end if isinstance(end, datetime) else datetime.fromisoformat(str(end))
+        mask = times.is_between(start, end, closed="left").fill_null(False)
+        for col, val in dict(p.get("segment") or {}).items():
+            if col in frame.columns:
+                mask = mask & (frame.get_column(col).cast(pl.String) == str(val)).fill_null(False)
+        drop = drop | mask
+    return drop
+
+
 def check_anomalous_periods(ctx: ScanContext) -> list[Finding]:
     """Anomalous periods in the reference (the training data), one finding per period."""
-    ts = ctx.schema.first(Role.TIMESTAMP)
-    if ts is None or ctx.reference is None or ts not in ctx.reference.frame.columns:
-        return []
-    try:
-        periods = find_periods(ctx.reference.frame, timestamp=ts, schema=ctx.schema, target=ctx.schema.first(Role.TARGET))
-    except InputError:
-        return []
+    periods = reference_periods(ctx)
     out = []
     for p in periods[:20]:
         seg = p["segment"]
@@ -227,15 +254,5 @@ def exclude_periods(data: Any, findings: Iterable[Finding] | Any, *, timestamp: 
     if timestamp not in frame.columns:
         raise InputError(f"--timestamp column {timestamp!r} not found; columns are {frame.columns[:15]}")
     times = to_utc(frame.get_column(timestamp)).values
-    drop = pl.Series([False] * frame.height)
-    for f in items:
-        if f.check != "shift.anomalous_period":
-            continue
-        start = datetime.fromisoformat(str(f.evidence["start"]))
-        end = datetime.fromisoformat(str(f.evidence["end"]))
-        mask = times.is_between(start, end, closed="left").fill_null(False)
-        for col, val in dict(f.evidence.get("segment") or {}).items():
-            if col in frame.columns:
-                mask = mask & (frame.get_column(col).cast(pl.String) == str(val)).fill_null(False)
-        drop = drop | mask
-    return frame.filter(~drop)
+    periods = [f.evidence for f in items if f.check == "shift.anomalous_period"]
+    return frame.filter(~period_mask(frame, times, periods))
