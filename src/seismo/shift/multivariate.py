@@ -5,7 +5,8 @@ are) is trained to predict "current" from the features, with stratified 3-fold c
 on a sample of each table. Its out-of-fold scores give an AUC and a one-sided Mann-Whitney test
 of "current rows score higher" (under no shift the out-of-fold AUC is 0.5 with the Mann-Whitney
 null distribution). When the shift is significant, permutation importance on held-out rows names
-the features that carry it, so that a joint shift that no single column shows (a correlation that
+the features that carry it (an AUC drop above 0.005, above twice its spread over five
+permutations, and at least a quarter of the largest), so that a joint shift that no single column shows (a correlation that
 flips, a combination of values) is found and explained.
 
 References: Friedman (2003), "On multivariate goodness-of-fit and two-sample testing";
@@ -34,6 +35,8 @@ MIN_AUC = 0.55
 """Smallest cross-validated AUC reported: below it the tables are practically indistinguishable."""
 _MAX_CODES = 250  # HistGradientBoosting takes categories with fewer codes than its bins
 _AUC_MEDIUM, _AUC_HIGH = 0.6, 0.75
+_MIN_IMPORTANCE = 0.005  # an AUC drop of half a point when the feature is permuted
+_SHARE_OF_TOP = 0.25
 
 
 def _sample(frame: pl.DataFrame, n: int) -> pl.DataFrame:
@@ -91,9 +94,14 @@ def _importance(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], is_cat: list[b
     model = HistGradientBoostingClassifier(max_iter=30, learning_rate=0.2, max_leaf_nodes=15, early_stopping=False,
                                            categorical_features=np.array(is_cat) if any(is_cat) else None,
                                            random_state=seed).fit(xa, ya)
-    imp = permutation_importance(model, xb, yb, scoring="roc_auc", n_repeats=3, random_state=seed)
-    ranked = sorted(zip(names, imp.importances_mean.tolist(), strict=True), key=lambda t: -t[1])
-    return [(n, float(v)) for n, v in ranked if v > 0.005][:10]
+    imp = permutation_importance(model, xb, yb, scoring="roc_auc", n_repeats=5, random_state=seed)
+    mean, sd = imp.importances_mean, imp.importances_std
+    top = float(np.max(mean)) if len(mean) else 0.0
+    # a carrier: its AUC drop is clear of the permutations' own spread, and not a sliver of the largest
+    keep = (mean > _MIN_IMPORTANCE) & (mean > 2 * sd) & (mean >= _SHARE_OF_TOP * top)
+    ranked = sorted(((n, float(v)) for n, v, k in zip(names, mean.tolist(), keep.tolist(), strict=True) if k),
+                    key=lambda t: -t[1])
+    return ranked[:10]
 
 
 def check_multivariate_shift(ctx: ScanContext) -> list[Finding]:
