@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench typecheck clean
+.PHONY: demo test bench bench-peer typecheck clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# a separate interpreter with the peer (evidently) for the side-by-side rows of `make bench`
+bench-peer:
+	$(PYTHON) -m venv .venv-peer
+	.venv-peer/bin/python -m pip install --quiet 'evidently==0.7.23' 'pandas<3' polars pyarrow
+
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy
 
 clean:
-	rm -rf $(VENV) seismo-demo build *.egg-info src/*.egg-info
+	rm -rf $(VENV) .venv-peer seismo-demo build *.egg-info src/*.egg-info

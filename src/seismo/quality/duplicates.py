@@ -83,6 +83,18 @@ def check_duplicate_rows(ctx: ScanContext) -> list[Finding]:
     return out
 
 
+def _all_distinct(cp: Any) -> bool:
+    """True when the profile proves that no value of the column repeats: no nulls, no NaN or
+    infinities (frequent items count finite values only), and no key whose count can exceed 1
+    (Misra-Gries: a true count is at most the kept count plus ``error``)."""
+    fi = cp.frequent_items
+    if fi is None or cp.null_count or getattr(cp, "nan_count", 0) or getattr(cp, "posinf_count", 0) \
+            or getattr(cp, "neginf_count", 0):
+        return False
+    largest = int(fi.counts.max()) if len(fi.counts) else 0
+    return largest + int(fi.error) <= 1
+
+
 def _duplicate_count(frame: pl.DataFrame, ctx: ScanContext, label: str) -> int:
     """Rows that repeat an earlier row, exactly. Rows can only repeat where the column with the
     most distinct values repeats, so that column narrows the candidates before the full comparison."""
@@ -90,6 +102,8 @@ def _duplicate_count(frame: pl.DataFrame, ctx: ScanContext, label: str) -> int:
     estimates = {c: profile.columns[c].distinct_estimate or 0.0 for c in frame.columns if c in profile.columns}
     if estimates:
         key = max(estimates, key=lambda c: estimates[c])
+        if _all_distinct(profile.columns[key]):
+            return 0  # a column that never repeats a value: no row can repeat either
         candidates = frame.filter(frame.get_column(key).is_duplicated())
     else:
         candidates = frame
