@@ -2,7 +2,8 @@
 p-value, Benjamini-Hochberg across columns, and a minimum effect so that a large sample does
 not turn a negligible difference into an alarm.
 
-Numeric columns with many values: two-sample Kolmogorov-Smirnov (the decision's p-value),
+Numeric columns with many values: two-sample Kolmogorov-Smirnov (the decision's p-value) and
+Cramer-von Mises (reported beside it, more sensitive in the tails' bulk than KS),
 Wasserstein-1 in units of the reference's robust scale (the decision's effect size), PSI and
 Jensen-Shannon on reference deciles. Categorical columns, and numeric columns with at most
 :data:`FEW_VALUES` distinct values: chi-square test of homogeneity with rare cells pooled,
@@ -34,7 +35,7 @@ from seismo.stats.distance import (
     NumericComparison,
     compare_categorical,
     compare_numeric,
-    ks_test_columns,
+    two_sample_columns,
 )
 
 __all__ = ["ALPHA", "FEW_VALUES", "MIN_TV", "MIN_WASSERSTEIN", "check_column_shift"]
@@ -93,8 +94,8 @@ def _compare(ctx: ScanContext, name: str, ref: Any, cur: Any, kind: Kind) -> Num
         # the decision's p-value comes from the rows themselves (a grid is exact for effect sizes, not
         # for p-values at millions of rows)
         assert ctx.reference is not None and ctx.current is not None
-        d, p, _, _ = ks_test_columns(ctx.reference.frame.get_column(name), ctx.current.frame.get_column(name))
-        return replace(c, ks=d, p_value=p)
+        t = two_sample_columns(ctx.reference.frame.get_column(name), ctx.current.frame.get_column(name))
+        return replace(c, ks=t.ks, p_value=t.ks_p_value, cvm=t.cvm, cvm_p_value=t.cvm_p_value)
     if ref.other_count or cur.other_count:  # a truncated sketch: count the rows themselves
         a, b = _exact_counts(ctx, "reference", name), _exact_counts(ctx, "current", name)
         return compare_categorical(a, b) if a and b else None
@@ -123,6 +124,11 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
     for (name, r), q in zip(tested, q_values, strict=True):
         effect_name, effect, minimum = _effect(r)
         drifted = bool(q <= ALPHA and effect >= minimum)
+        if isinstance(r, NumericComparison):
+            ctx.note(name, shift_cramer_von_mises=_finite(r.cvm), shift_cramer_von_mises_p_value=_finite(r.cvm_p_value),
+                     shift_wasserstein=_finite(r.wasserstein), shift_jensen_shannon=_finite(r.js))
+        else:
+            ctx.note(name, shift_total_variation=_finite(r.tv), shift_jensen_shannon=_finite(r.js))
         ctx.note(name, shift_test=_test_name(r), shift_statistic=_stat(r), shift_p_value=r.p_value,
                  shift_q_value=float(q), shift_effect=effect_name, shift_effect_size=_finite(effect),
                  shift_psi=_finite(r.psi), drifted=drifted)
@@ -168,7 +174,8 @@ def _finding(name: str, r: NumericComparison | CategoricalComparison, q: float, 
     }
     if isinstance(r, NumericComparison):
         what = f"moved by {effect:.2f} standard deviations (Wasserstein), KS {r.ks:.3f}"
-        evidence["reference_scale"] = r.scale
+        evidence.update(reference_scale=r.scale, cramer_von_mises=_finite(r.cvm),
+                        cramer_von_mises_p_value=_finite(r.cvm_p_value))
     else:
         what = f"{effect:.1%} of the probability mass moved between categories"
         evidence.update(dof=r.dof, cramers_v=r.cramers_v, new_categories=list(r.new[:20]),
