@@ -16,3 +16,14 @@ def test_profile_api() -> None:
     import seismo.profile
 
     assert {"ColumnProfile", "TableProfile", "profile_table", "merge"} <= set(seismo.profile.__all__)
+
+
+def test_stream_api() -> None:
+    import seismo.stream
+
+    assert sorted(seismo.stream.__all__) == sorted([
+        "ADWIN", "CUSUM", "DDM", "DETECTORS", "EDDM", "FHDDM", "HDDMA", "HDDMW", "KSWIN", "BinaryDriftDetector",
+        "DriftDetector", "PageHinkley", "WarningMixin", "get_detector_class", "make_detector",
+    ])
+    for name in seismo.stream.__all__:
+        assert hasattr(seismo.stream, name), name

@@ -169,8 +169,10 @@ def schema_infer(data: str, declared: str | None, out_path: str | None) -> int:
 
 def _register_env() -> None:
     from seismo.cli.env import env
+    from seismo.cli.stream import stream
 
     cli.add_command(env)
+    cli.add_command(stream)
 
 
 _register_env()
