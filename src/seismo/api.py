@@ -24,9 +24,9 @@ __all__ = ["all_checks", "infer_schema", "scan"]
 
 def all_checks() -> list[Check]:
     """Every registered check, in the order scans run them."""
-    from seismo import quality, shift, skew
+    from seismo import concept, quality, shift, skew
 
-    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS]
+    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS, *concept.CHECKS]
 
 
 def infer_schema(data: TableLike | Dataset, *, schema: Schema | Mapping[str, Any] | str | Path | None = None) -> Schema:
@@ -112,6 +112,8 @@ def scan(
     id: str | None = None,
     schema: Schema | Mapping[str, Any] | str | Path | None = None,
     only: Iterable[str] | None = None,
+    labels: TableLike | Dataset | None = None,
+    validation: TableLike | Dataset | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     raise_errors: bool | None = None,
 ) -> Report:
@@ -129,6 +131,14 @@ def scan(
     only
         Run only the checks whose name equals or starts with one of these (``"quality"``,
         ``"quality.missing"``).
+    labels
+        Labels that arrived after the predictions: a table with the ``id`` and ``target``
+        columns, joined onto ``current`` by id (:func:`seismo.concept.join_labels`; the last label
+        of an id wins). Rows still without a label are left out of the realised metrics.
+    validation
+        Held-out rows of the training population with the target and the prediction: the
+        generalisation gap check then tells overfitting (training -> validation) from skew or
+        drift (validation -> serving).
     progress
         Called as ``progress(check_name, done, total)`` before each check.
     raise_errors
@@ -153,7 +163,12 @@ def scan(
     given = [d for d in (ref, cur) if d is not None]
     roles = {"target": target, "prediction": prediction, "timestamp": timestamp, "id": id, "proba": proba}
     full_schema = _build_schema(given, _as_schema(schema), roles)
-    ctx = ScanContext(schema=full_schema, reference=ref, current=cur)
+    if labels is not None:
+        cur = _with_labels(cur, labels, full_schema)
+    options: dict[str, object] = {}
+    if validation is not None:
+        options["validation"] = load(validation, name=None)
+    ctx = ScanContext(schema=full_schema, reference=ref, current=cur, options=options)
     checks = _select(all_checks(), only)
     if raise_errors is None:
         raise_errors = os.environ.get("SEISMO_RAISE", "") not in ("", "0")
@@ -176,6 +191,20 @@ def scan(
         column_table=column_table(ctx),
         checks_run=ran,
     )
+
+
+def _with_labels(cur: Dataset | None, labels: TableLike | Dataset, schema: Schema) -> Dataset:
+    from dataclasses import replace
+
+    from seismo.concept.labels import join_labels
+
+    target, id_ = schema.first(Role.TARGET), schema.first(Role.ID)
+    if cur is None:
+        raise InputError("labels are joined onto the current table: give a current table")
+    if target is None or id_ is None:
+        raise InputError("joining labels needs the id and the target columns: pass id=... and target=... "
+                         "(--id and --target)")
+    return replace(cur, frame=join_labels(cur.frame, labels, id=id_, target=target))
 
 
 def _select(checks: list[Check], only: Iterable[str] | None) -> list[Check]:

@@ -98,12 +98,16 @@ def common_options(f: Any) -> Any:
 @common_options
 @click.option("--env", "env_files", nargs=2, metavar="REF_ENV CUR_ENV",
               help="Two `seismo env capture` files (training, serving): add environment skew to the report.")
+@click.option("--validation", "validation_path", metavar="FILE",
+              help="Held-out rows with the target and the prediction: tells overfitting from skew or drift.")
+@click.option("--labels", "labels_path", metavar="FILE",
+              help="Labels that arrived later (the --id and --target columns), joined onto CURRENT by id.")
 @click.option("--exclude-periods", "exclude_path", metavar="FILE",
               help="Write REFERENCE without its anomalous periods (outages) here (.parquet, .csv, .jsonl, .arrow).")
 def scan(reference: str, current: str | None, target: str | None, prediction: str | None, proba: str | None,
          timestamp: str | None, id_: str | None, schema: str | None, only: str | None, html_path: str | None,
          json_path: str | None, fail_on: str, quiet: bool, env_files: tuple[str, str] | None,
-         exclude_path: str | None) -> int:
+         validation_path: str | None, labels_path: str | None, exclude_path: str | None) -> int:
     """Compare REFERENCE (training) with CURRENT (test or serving) and run every check whose inputs are present."""
     if reference == "-" and current == "-":
         raise click.UsageError("only one of REFERENCE and CURRENT can be read from stdin")
@@ -113,7 +117,8 @@ def scan(reference: str, current: str | None, target: str | None, prediction: st
 
         env = env_findings(*env_files)
     report = _progress_scan(reference=reference, current=current, target=target, prediction=prediction,
-                            proba=_csv_list(proba), timestamp=timestamp, id=id_, schema=schema, only=_csv_list(only))
+                            proba=_csv_list(proba), timestamp=timestamp, id=id_, schema=schema, only=_csv_list(only),
+                            labels=labels_path, validation=validation_path)
     report.add(env)
     if exclude_path:
         _write_without_periods(reference, report, exclude_path, timestamp)

@@ -86,6 +86,7 @@ def _base(rng: np.random.Generator, n: int, start_s: int, first_id: int) -> dict
         "employer_name": rng.choice(employers, n),
         "customer_ref": np.array([f"{v:032x}" for v in rng.integers(0, 2**62, n)]),
         "default": default,
+        "__p_default": p_default,  # the true probability, for the concept-drift injection; not in the tables
         "score": model_score,
         "prediction": (model_score >= 0.35).astype(np.int64),
     }
@@ -191,6 +192,17 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     partner, web = cur["channel"] == "partner", np.char.lower(np.char.strip(cur["channel"].astype(str))) == "web"
     cur["credit_score"] = np.clip(cur["credit_score"] + np.where(partner, 35, np.where(web, -9, 0)), 300, 850)
     inject("shift.segment", "credit_score", "current", "partner scores +35 and web -9: the average stays put")
+    # concept drift: a downturn in the last 40% of the serving period triples the odds of default
+    # while the model's scores (and inputs) stay as they were
+    p_cur = cur["__p_default"]
+    late = cur["applied_at"] >= np.quantile(cur["applied_at"], 0.6)
+    odds = p_cur / (1 - p_cur) * 3.0
+    cur["default"] = np.where(late, (rng.random(n_current) < odds / (1 + odds)).astype(np.int64), cur["default"])
+    inject("concept.performance", "default", "current", "the model's errors rise when defaults triple in odds")
+    inject("concept.error_stream", "default", "current", "ADWIN / DDM on the error stream signal the downturn")
+    inject("concept.attribution", "default", "current", "the error rise split into the inputs' part and the relation's")
+    inject("concept.estimate_gap", "default", "current", "realised accuracy falls below the scores' own estimate")
+    inject("shift.column", "default", "current", "the default rate rises with the downturn")
     del cur["state"]
     inject("skew.missing_column", "state", "current", "serving stopped sending the state")
     sentinel = rng.choice(n_current, 40, replace=False)
@@ -213,6 +225,8 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     incident = (day == day.max() // 2) & (ref["channel"] == "partner")
     ref["default"] = np.where(incident, 1, ref["default"])
     inject("shift.anomalous_period", "channel", "reference", "one day of partner loans all marked defaulted")
+    for table in (ref, cur):
+        del table["__p_default"]
     reference = _frame(ref)
     dup = reference.sample(int(n_reference * 0.02), seed=seed)
     reference = pl.concat([reference, dup])

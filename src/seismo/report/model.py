@@ -56,6 +56,8 @@ class FailureMode(enum.StrEnum):
     EDGE_CASE = "edge_case"
     FEEDBACK_LOOP = "feedback_loop"
     OPERATIONAL = "operational"
+    OVERFITTING = "overfitting"
+    """Added to the contract's list (issue 4): a training -> validation generalisation gap."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,145 @@
+"""What the model is asked to do, read off the schema: the label, the prediction and the
+probability columns, whether it classifies or regresses, and the time windows of a table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from seismo.check import ScanContext
+from seismo.data.schema import Kind, Role
+from seismo.data.time import to_utc
+from seismo.exceptions import InputError
+from seismo.shift.time import MIN_WINDOW_ROWS, _windows, choose_window, plausible_times
+
+__all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "label_array", "label_arrays", "reference_windows",
+           "task_of", "time_windows"]
+
+REFERENCE_CHUNKS = 10
+"""Without a timestamp, the reference's natural variation is measured over this many row-order chunks."""
+_FEW_VALUES = 20
+
+
+@dataclass(frozen=True)
+class Task:
+    """The model's columns and kind."""
+
+    target: str
+    prediction: str | None
+    proba: str | None
+    kind: str  # "classification" or "regression"
+    text: bool = False
+    """Labels compared as text: the label or the prediction is text in one of the tables."""
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Per row a window index (-1: none), the number of windows, their start times (or None for
+    row-order chunks) and the window length."""
+
+    index: np.ndarray[Any, Any]
+    count: int
+    starts: list[datetime] | None
+    every: str | None
+    cycle: int = 0
+
+
+def task_of(ctx: ScanContext) -> Task | None:
+    """The task when both tables carry the target and a prediction (or a probability)."""
+    if ctx.reference is None or ctx.current is None:
+        return None
+    target = ctx.schema.first(Role.TARGET)
+    prediction = ctx.schema.first(Role.PREDICTION)
+    probas = [n for n, c in ctx.schema.items() if c.role == Role.PROBABILITY]
+    proba = probas[0] if len(probas) == 1 else None
+    if target is None or (prediction is None and proba is None):
+        return None
+    for frame in (ctx.reference.frame, ctx.current.frame):
+        if target not in frame.columns:
+            return None
+        prediction = prediction if prediction in frame.columns else None
+        proba = proba if proba in frame.columns else None
+    if prediction is None and proba is None:
+        return None
+    kind = _kind(ctx, target, prediction)
+    cols = [c for c in (target, prediction) if c is not None]
+    text = kind == "classification" and any(
+        not (f.schema[c].is_numeric() or f.schema[c] == pl.Boolean) for f in (ctx.reference.frame, ctx.current.frame)
+        for c in cols)
+    return Task(target, prediction, proba, kind, text)
+
+
+def _kind(ctx: ScanContext, target: str, prediction: str | None) -> str:
+    assert ctx.reference is not None
+    col = ctx.schema.get(target)
+    if col is not None and col.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
+        return "classification"
+    s = ctx.reference.frame.get_column(target)
+    if not s.dtype.is_numeric():
+        return "classification"
+    values = s.drop_nulls().unique().head(_FEW_VALUES + 1)
+    if values.len() <= _FEW_VALUES and (not s.dtype.is_float() or bool((values == values.round(0)).all())):
+        return "classification"
+    return "regression"
+
+
+def time_windows(frame: pl.DataFrame, timestamp: str | None, *, every: str | None = None) -> Windows | None:
+    """Windows of a table by its timestamp (length chosen from the span unless given)."""
+    if timestamp is None or timestamp not in frame.columns:
+        return None
+    try:
+        times = to_utc(frame.get_column(timestamp)).values
+    except InputError:
+        return None
+    valid = plausible_times(times).drop_nulls()
+    if valid.len() < 2:
+        return None
+    cycle = 0
+    if every is None:
+        lo, hi = valid.min(), valid.max()
+        assert isinstance(lo, datetime) and isinstance(hi, datetime)
+        every, cycle = choose_window(hi - lo)
+    index, starts = _windows(times, every)
+    return Windows(index, starts.len(), starts.to_list(), every, cycle)
+
+
+def reference_windows(frame: pl.DataFrame, timestamp: str | None, every: str | None) -> Windows:
+    """The reference cut like the current (same window length) when it has a timestamp, else into
+    :data:`REFERENCE_CHUNKS` row-order chunks."""
+    if every is not None:
+        w = time_windows(frame, timestamp, every=every)
+        if w is not None and w.count >= 3:
+            return w
+    n = frame.height
+    index = (np.arange(n, dtype=np.int64) * REFERENCE_CHUNKS) // max(n, 1)
+    return Windows(index, REFERENCE_CHUNKS, None, None)
+
+
+def label_array(frame: pl.DataFrame, column: str, *, text: bool = False) -> np.ndarray[Any, Any]:
+    """A label or prediction column as a numpy array: floats (NaN for missing) when numeric,
+    otherwise strings with None for missing. ``text=True`` gives strings in any case, whole numbers
+    written without a decimal point (so a numeric 1 and a text "1" are the same class)."""
+    s = frame.get_column(column)
+    if s.dtype == pl.Boolean:
+        s = s.cast(pl.Int8)
+    if s.dtype.is_numeric() and not text:
+        return s.cast(pl.Float64).fill_null(float("nan")).to_numpy()
+    if s.dtype.is_numeric():
+        whole = s.cast(pl.Float64)
+        s = pl.select(pl.when(whole == whole.round(0)).then(whole.cast(pl.Int64, strict=False).cast(pl.String))
+                      .otherwise(whole.cast(pl.String))).to_series()
+    else:
+        s = s.cast(pl.String).str.strip_chars()
+    return np.asarray(s.to_list(), dtype=object)
+
+
+def label_arrays(frame: pl.DataFrame, task: Task) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
+    """The label and the prediction, comparable: both numeric, or both text when either is text."""
+    y = label_array(frame, task.target, text=task.text)
+    if task.prediction is None or task.prediction not in frame.columns:
+        return y, None
+    return y, label_array(frame, task.prediction, text=task.text)

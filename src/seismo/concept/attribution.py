@@ -1,0 +1,206 @@
+"""Attribution of a performance drop (``concept.attribution``): how much of it the inputs' shift
+explains, how much is a changed relation between inputs and target, and which features' relation
+to the model's errors changed.
+
+Covariate part. A domain classifier (gradient-boosted trees, cross-fitted) gives each reference
+row the odds that a row like it comes from the current table; reweighting the reference's
+per-row correctness by those odds (importance weighting; Shimodaira 2000, Sugiyama et al. 2007)
+estimates the metric the model would reach on the current inputs if P(y|x) had not changed. The
+drop from the reference to that expectation is explained by covariate shift; the rest, from the
+expectation to the realised current metric, is concept drift. Weights are capped at
+:data:`MAX_WEIGHT` (a standard guard against a few extreme odds) and the effective sample size
+is reported.
+
+Features. For each feature, the change of the model's error level between the tables is measured
+within each of the feature's reference-decile bins (or commonest categories, at least 30 rows on
+each side), and tested for heterogeneity: do the bins' changes differ from the change they share
+(Cochran's Q on the per-bin differences, inverse-variance weighted; Cochran 1954)?
+Benjamini-Hochberg across features at :data:`ALPHA`, and the bins' changes must depart from the
+shared one by at least :data:`MIN_EFFECT` on average (weighted by the current table's rows). Those
+features are where the relation changed unevenly; a change that is the same everywhere (a
+downturn raising every error) names no feature. Features whose change a skew check already traced
+(a unit change) and retyped features are left out; when the tables barely overlap (the weights'
+effective sample size under :data:`MIN_ESS_SHARE` of the reference rows), the split into
+covariate and concept parts is not identifiable and is not given.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from seismo.check import ScanContext
+from seismo.concept._task import task_of
+from seismo.concept.error_stream import errors_of as _errors_of
+from seismo.data.schema import Kind, Role
+from seismo.report.model import FailureMode, Finding, Severity
+from seismo.shift.time import _binner
+from seismo.stats import benjamini_hochberg
+
+__all__ = ["ALPHA", "MAX_WEIGHT", "MIN_EFFECT", "MIN_ESS_SHARE", "check_attribution", "covariate_expectation"]
+
+ALPHA = 0.01
+MIN_EFFECT = 0.02
+MAX_WEIGHT = 20.0
+MIN_ESS_SHARE = 0.05
+_SAMPLE = 20_000
+_MIN_BIN = 30
+_DROP_ALPHA = 0.001
+
+
+def covariate_expectation(x: np.ndarray[Any, Any], domain: np.ndarray[Any, Any], correct: np.ndarray[Any, Any],
+                          is_cat: list[bool], *, seed: int = 0) -> tuple[float, float]:
+    """The reference's weighted mean of ``correct`` (per-row score: 1 - error, or minus the absolute
+    error), weights = the cross-fitted odds that a reference row belongs to the current table;
+    returns the expectation and the effective sample size of the weights."""
+    from seismo.shift.multivariate import domain_classifier
+
+    _, _, scores = domain_classifier(x, domain, is_cat, seed=seed)
+    ref = domain == 0
+    p = np.clip(scores[ref], 1e-6, 1 - 1e-6)
+    w = np.minimum(p / (1 - p) * (ref.sum() / max((~ref).sum(), 1)), MAX_WEIGHT)
+    ess = float(w.sum() ** 2 / max(float((w * w).sum()), 1e-12))
+    return float(np.sum(w * correct) / np.sum(w)), ess
+
+
+def check_attribution(ctx: ScanContext) -> list[Finding]:
+    """When the realised metric dropped: the covariate and concept parts, and the features."""
+    task = task_of(ctx)
+    if task is None or task.prediction is None:
+        return []
+    assert ctx.reference is not None and ctx.current is not None
+    ref, cur = _sample(ctx.reference.frame), _sample(ctx.current.frame)
+    e_ref = _errors_of(ref, task)
+    e_cur = _errors_of(cur, task)
+    ok_ref, ok_cur = np.isfinite(e_ref), np.isfinite(e_cur)
+    if ok_ref.sum() < 100 or ok_cur.sum() < 100:
+        return []
+    ref, cur, e_ref, e_cur = ref.filter(ok_ref), cur.filter(ok_cur), e_ref[ok_ref], e_cur[ok_cur]
+    z, p = _drop_test(e_ref, e_cur)
+    if p > _DROP_ALPHA:
+        return []
+    features = [(n, c.kind) for n, c in ctx.schema.items() if c.role == Role.FEATURE
+                and c.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN) and n in ref.columns and n in cur.columns
+                and ref.schema[n].is_numeric() == cur.schema[n].is_numeric()  # a retyped column is skew's finding
+                and n not in ctx.explained]
+    if not features:
+        return []
+    from threadpoolctl import threadpool_limits
+
+    from seismo.shift.multivariate import _encode
+
+    x, is_cat = _encode(ref, cur, features)
+    domain = np.r_[np.zeros(ref.height), np.ones(cur.height)]
+    with threadpool_limits(limits=1, user_api="openmp"):
+        expected_error, ess = covariate_expectation(x, domain, e_ref, is_cat)
+    named = _features(features, ref, cur, e_ref, e_cur)
+    expected = expected_error if ess >= MIN_ESS_SHARE * ref.height else None
+    return [_finding(task.kind, task.target, float(e_ref.mean()), expected, float(e_cur.mean()), ess, z, p, named)]
+
+
+def _sample(frame: Any) -> Any:
+    return frame.gather_every(-(-frame.height // _SAMPLE)) if frame.height > _SAMPLE else frame
+
+
+def _drop_test(e_ref: np.ndarray[Any, Any], e_cur: np.ndarray[Any, Any]) -> tuple[float, float]:
+    from scipy import stats
+
+    se = math.sqrt(e_ref.var(ddof=1) / e_ref.size + e_cur.var(ddof=1) / e_cur.size)
+    if se == 0:
+        return 0.0, 1.0
+    z = float((e_cur.mean() - e_ref.mean()) / se)
+    return z, float(stats.norm.sf(z))
+
+
+def _features(features: Sequence[tuple[str, Kind]], ref: Any, cur: Any, e_ref: np.ndarray[Any, Any],
+              e_cur: np.ndarray[Any, Any]) -> list[dict[str, Any]]:
+    from scipy import stats
+
+    rows: list[dict[str, Any]] = []
+    for name, kind in features:
+        binned = _binner(ref.get_column(name), kind)
+        if binned is None:
+            continue
+        b_ref, b_cur = binned.bins(ref.get_column(name)), binned.bins(cur.get_column(name))
+        k = binned.n_bins
+        n_r, n_c = np.bincount(b_ref, minlength=k), np.bincount(b_cur, minlength=k)
+        m_r = np.bincount(b_ref, weights=e_ref, minlength=k) / np.maximum(n_r, 1)
+        m_c = np.bincount(b_cur, weights=e_cur, minlength=k) / np.maximum(n_c, 1)
+        v_r = np.bincount(b_ref, weights=e_ref**2, minlength=k) / np.maximum(n_r, 1) - m_r**2
+        v_c = np.bincount(b_cur, weights=e_cur**2, minlength=k) / np.maximum(n_c, 1) - m_c**2
+        ok = (n_r >= _MIN_BIN) & (n_c >= _MIN_BIN)
+        se = np.sqrt(np.maximum(v_r, 0) / np.maximum(n_r, 1) + np.maximum(v_c, 0) / np.maximum(n_c, 1))
+        ok &= se > 0
+        if not ok.any():
+            continue
+        if ok.sum() < 2:
+            continue
+        change = m_c[ok] - m_r[ok]
+        inv = 1 / se[ok] ** 2
+        common = float(np.sum(change * inv) / np.sum(inv))  # the change every bin shares
+        chi2 = float(np.sum(((change - common) / se[ok]) ** 2))
+        weight = n_c[ok] / n_c[ok].sum()
+        effect = float(np.sum(weight * np.abs(change - common)))
+        worst = int(np.flatnonzero(ok)[np.argmax(np.abs(change - common))])
+        rows.append({"feature": name, "chi2": chi2, "dof": int(ok.sum() - 1),
+                     "p_value": float(stats.chi2.sf(chi2, ok.sum() - 1)), "common_change": common,
+                     "effect": effect, "worst_bin": _bin_label(binned, worst), "error_reference": float(m_r[worst]),
+                     "error_current": float(m_c[worst])})
+    if not rows:
+        return []
+    q = benjamini_hochberg([r["p_value"] for r in rows])
+    kept = [dict(r, q_value=float(qv)) for r, qv in zip(rows, q, strict=True) if qv <= ALPHA and r["effect"] >= MIN_EFFECT]
+    return sorted(kept, key=lambda r: -r["effect"])
+
+
+def _bin_label(binned: Any, i: int) -> str:
+    if binned.edges is None:
+        cats = binned.categories
+        return repr(cats[i]) if i < len(cats) else ("(other)" if i == len(cats) else "(missing)")
+    edges = binned.edges
+    if i > len(edges):
+        return "(missing)"
+    lo = "-inf" if i == 0 else f"{edges[i - 1]:.4g}"
+    hi = "inf" if i == len(edges) else f"{edges[i]:.4g}"
+    return f"[{lo}, {hi})"
+
+
+def _finding(kind: str, target: str, ref_err: float, expected: float | None, cur_err: float, ess: float, z: float,
+             p: float, named: list[dict[str, Any]]) -> Finding:
+    what = "error rate" if kind == "classification" else "mean absolute error"
+    names = ", ".join(r["feature"] for r in named[:5])
+    along = f"; it changed most unevenly along {names}" if names else "; the change is the same across every feature"
+    if expected is None:
+        covariate = concept = share = None
+        split = "the tables barely overlap, so the inputs' part and the relation's part cannot be told apart"
+        concept_led = True
+    else:
+        covariate, concept = expected - ref_err, cur_err - expected
+        total = cur_err - ref_err
+        share = concept / total if total > 0 else None
+        concept_led = concept >= covariate
+        split = (f"{covariate:+.3g} explained by the inputs' shift, {concept:+.3g} by a changed relation "
+                 f"(mostly {'concept drift' if concept_led else 'covariate shift'})")
+    return Finding(
+        check="concept.attribution",
+        failure_mode=FailureMode.CONCEPT_DRIFT,
+        severity=Severity.HIGH if concept_led else Severity.MEDIUM,
+        columns=(target, *[r["feature"] for r in named[:5]]),
+        message=f"the {what} rose from {ref_err:.3g} to {cur_err:.3g}: {split}{along}",
+        evidence={"test": "one-sided z-test of the error level, current vs reference", "statistic": z, "p_value": p,
+                  "alpha": _DROP_ALPHA, "effect_size": "concept_share", "effect": share,
+                  "threshold": f"importance weights capped at {MAX_WEIGHT:g}; effective sample size >= "
+                  f"{MIN_ESS_SHARE:.0%} of the reference rows",
+                  "reference_error": ref_err, "expected_error_under_reference_relation": expected,
+                  "current_error": cur_err, "covariate_part": covariate, "concept_part": concept,
+                  "effective_sample_size": ess, "features": named[:20],
+                  "method": "domain-classifier odds as importance weights on the reference's per-row errors"},
+        recommendation="A changed relation needs new labels: retrain on recent labelled data, and look first at the "
+        "features named here." if concept_led else
+        "Most of the drop comes from the inputs moving into regions where the model was always weaker: reweight "
+        "or collect training rows like the current ones; the relation itself held.",
+        id="concept.attribution",
+    )

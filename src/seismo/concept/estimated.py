@@ -1,0 +1,179 @@
+"""Performance without labels, and the gap once labels arrive (``concept.estimated_performance``,
+``concept.estimate_gap``).
+
+With a probability column, :class:`~seismo.concept.estimate.PerformanceEstimator` is calibrated on
+the labelled reference and estimates accuracy, precision, recall, F1 and ROC AUC for every window
+of the current table from the scores alone. The estimate assumes that P(y|x) did not change (a
+shift of the inputs is allowed: that is what it measures).
+
+- Windows whose labels have not arrived (fewer than 30 labelled rows): a window is reported when
+  its estimate's band lies below the reference's cross-fitted estimate by the normal quantile of
+  :data:`ALPHA` (Bonferroni over windows x metrics) -- the model is expected to do worse there
+  because the inputs moved into regions where it is less sure.
+- Windows with labels: the realised metric is compared with the estimate; a gap of ``|z| >= 3``
+  (:data:`seismo.concept.estimate.SIGNIFICANT_Z`) where the realised value is the lower means the
+  scores no longer mean what they meant on the reference: the relation changed (concept drift).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from seismo.check import ScanContext
+from seismo.concept._task import (
+    MIN_WINDOW_ROWS,
+    Task,
+    Windows,
+    label_arrays,
+    task_of,
+    time_windows,
+)
+from seismo.data.schema import Role
+from seismo.exceptions import InputError
+from seismo.report.model import FailureMode, Finding, Severity
+
+__all__ = ["ALPHA", "check_estimated_performance"]
+
+ALPHA = 0.01
+_METRICS = ("accuracy", "roc_auc", "f1")
+
+
+def _current_windows(ctx: ScanContext) -> Windows:
+    assert ctx.current is not None
+    w = time_windows(ctx.current.frame, ctx.schema.first(Role.TIMESTAMP))
+    return w if w is not None else Windows(np.zeros(ctx.current.frame.height, dtype=np.int64), 1, None, None)
+
+
+def _proba(frame: Any, column: str) -> np.ndarray[Any, Any]:
+    return np.asarray(frame.get_column(column).cast(float).to_numpy(), dtype=np.float64)
+
+
+def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
+    """Label-free estimates per window, and the gap to the realised metrics where labels exist."""
+    from seismo.concept.estimate import PerformanceEstimator
+
+    task = task_of(ctx)
+    if task is None or task.proba is None or task.kind != "classification":
+        return []
+    assert ctx.reference is not None and ctx.current is not None
+    y_ref, _ = label_arrays(ctx.reference.frame, task)
+    p_ref, p_cur = _proba(ctx.reference.frame, task.proba), _proba(ctx.current.frame, task.proba)
+    keep = np.isfinite(p_ref) & ~_missing(y_ref)
+    try:
+        est = PerformanceEstimator().fit(y_ref[keep], p_ref[keep])
+    except InputError:
+        return []  # not a binary problem with usable scores: the other checks report why
+    windows = _current_windows(ctx)
+    scored = np.isfinite(p_cur)
+    index = np.where(scored, windows.index, -1)
+    estimated = est.estimate(np.where(scored, p_cur, 0.5), window=index, n_windows=windows.count)
+    y_cur, _ = label_arrays(ctx.current.frame, task)
+    labelled = ~_missing(y_cur) & scored
+    per_window = np.bincount(index[labelled & (index >= 0)], minlength=windows.count)
+    out = _unlabelled(task, est, estimated, windows, per_window)
+    if labelled.sum() >= MIN_WINDOW_ROWS:
+        lab_index = np.where(labelled, index, -1)  # the realised metric exists on the labelled rows only
+        p_fill = np.where(scored, p_cur, 0.5)
+        on_labelled = est.estimate(p_fill, window=lab_index, n_windows=windows.count)
+        compared = est.compare(on_labelled, _fill(y_cur, labelled, est), p_fill, window=lab_index,
+                               n_windows=windows.count)
+        out += _gaps(task, compared, windows, per_window)
+    return out
+
+
+def _missing(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    if a.dtype.kind == "f":
+        return np.asarray(np.isnan(a), dtype=bool)
+    return np.asarray([v is None for v in a.tolist()], dtype=bool)
+
+
+def _fill(y: np.ndarray[Any, Any], labelled: np.ndarray[Any, Any], est: Any) -> np.ndarray[Any, Any]:
+    """Labels with the unlabelled rows (left out by their window of -1) given a valid class."""
+    filler = est.classes_[0]
+    out = y.astype(object).copy()
+    out[~labelled] = filler
+    return out
+
+
+def _unlabelled(task: Task, est: Any, estimated: dict[str, Any], windows: Windows,
+                per_window: np.ndarray[Any, Any]) -> list[Finding]:
+    from scipy import stats
+
+    waiting = per_window < MIN_WINDOW_ROWS
+    out = []
+    tests = max(1, int(waiting.sum()) * len(_METRICS))
+    z_crit = float(stats.norm.isf(ALPHA / tests))
+    z_band = float(stats.norm.ppf(0.5 + est.level / 2))
+    for name in _METRICS:
+        series, base = estimated.get(name), est.reference_estimated_.get(name)
+        if series is None or base is None or not math.isfinite(base):
+            continue
+        sd = (series.upper - series.lower) / (2 * z_band)
+        with np.errstate(invalid="ignore"):
+            alert = waiting & (series.rows >= MIN_WINDOW_ROWS) & (base - series.values >= z_crit * sd) & (sd > 0)
+        if alert.any():
+            out.append(_finding("concept.estimated_performance", task, name, series, alert, windows, base,
+                                f"estimated {name} (no labels yet) falls below the reference's",
+                                "The scores say the model is less sure here: the inputs moved into regions it finds "
+                                "hard. Label a sample of these windows to confirm; read the shift findings for the "
+                                "inputs that moved. Assumes P(y|x) unchanged."))
+    return out
+
+
+def _gaps(task: Task, compared: dict[str, Any], windows: Windows, per_window: np.ndarray[Any, Any]) -> list[Finding]:
+    out = []
+    for name in _METRICS:
+        c = compared.get(name)
+        if c is None:
+            continue
+        z = np.array([math.nan if v is None else v for v in c["z"]], dtype=np.float64)
+        realised = np.array([math.nan if v is None else v for v in c["realised"]], dtype=np.float64)
+        estimated = np.array([math.nan if v is None else v for v in c["estimated"]], dtype=np.float64)
+        with np.errstate(invalid="ignore"):
+            alert = (per_window >= MIN_WINDOW_ROWS) & (z <= -3.0)
+        if not alert.any():
+            continue
+        worst = int(np.nanargmin(np.where(alert, z, np.nan)))
+        first = windows.starts[int(np.flatnonzero(alert)[0])] if windows.starts is not None else None
+        out.append(Finding(
+            check="concept.estimate_gap",
+            failure_mode=FailureMode.CONCEPT_DRIFT,
+            severity=Severity.HIGH if estimated[worst] - realised[worst] >= 0.05 else Severity.MEDIUM,
+            columns=(task.target, task.proba or ""),
+            message=f"realised {name} falls below what the calibrated scores predict in {int(alert.sum())} window(s): "
+            f"{realised[worst]:.3f} against an estimate of {estimated[worst]:.3f}",
+            evidence={"metric": name, "test": "realised vs estimated, z on the realised metric's sampling sd",
+                      "statistic": float(z[worst]), "threshold": -3.0, "effect_size": "gap",
+                      "effect": float(realised[worst] - estimated[worst]),
+                      "first_window": first.isoformat() if first is not None else None,
+                      "windows": [{"start": windows.starts[i].isoformat() if windows.starts is not None else None,
+                                   "estimated": c["estimated"][i], "realised": c["realised"][i], "z": c["z"][i],
+                                   "labelled_rows": int(per_window[i])} for i in range(windows.count)]},
+            recommendation="The scores no longer mean what they meant in training: the relation between inputs and "
+            "target changed. Retrain on recent labelled data; until then, do not trust score thresholds.",
+            id=f"concept.estimate_gap:{name}",
+        ))
+    return out
+
+
+def _finding(check: str, task: Task, name: str, series: Any, alert: np.ndarray[Any, Any], windows: Windows,
+             base: float, what: str, advice: str) -> Finding:
+    idx = np.flatnonzero(alert)
+    worst = int(idx[np.argmin(series.values[idx])])
+    return Finding(
+        check=check,
+        failure_mode=FailureMode.CONCEPT_DRIFT,
+        severity=Severity.MEDIUM,
+        columns=(task.proba or task.target,),
+        message=f"{what} in {len(idx)} window(s): {float(series.values[worst]):.3f} against {base:.3f}",
+        evidence={"metric": name, "assumption": "P(y|x) unchanged since the reference", "statistic":
+                  float(series.values[worst]), "reference_estimate": base, "effect_size": "drop",
+                  "effect": base - float(series.values[worst]), "threshold": "band below the reference estimate",
+                  "windows": [{"start": windows.starts[i].isoformat() if windows.starts is not None else None,
+                               **series.to_list()[i], "alert": bool(alert[i])} for i in range(windows.count)]},
+        recommendation=advice,
+        id=f"{check}:{name}",
+    )

@@ -1,0 +1,776 @@
+"""Model performance per time window, with confidence bands.
+
+Each function takes per-row labels and predictions plus a per-row window index and returns, per
+metric, a :class:`WindowSeries`: the metric in every window, a two-sided confidence band at
+``level`` and the number of rows the metric was computed from. The work is vectorised over
+rows (``bincount`` on window indices, one sort per window for ROC AUC); only windows are looped.
+Values equal scikit-learn's for each window (precision and recall as with
+``zero_division=np.nan``); a metric that is undefined in a window (no rows, one class only for
+ROC AUC, no predicted positives for precision, ...) is NaN there, with a NaN band.
+
+Confidence bands, with :math:`z` the normal quantile of ``level``:
+
+accuracy, precision, recall (binary)
+    Wilson score interval [1]_ on the metric's own denominator: the rows, the predicted
+    positives, the actual positives.
+f1 (binary)
+    :math:`F_1 = 2J/(1+J)` with :math:`J = TP/(TP+FP+FN)`, a binomial proportion over the rows
+    that are positive in the truth or the prediction; the band is J's Wilson interval mapped
+    through that increasing function. To first order its width is the delta-method one, but it
+    stays inside [0, 1] and keeps a width at 0 and 1.
+precision, recall (multiclass, macro)
+    normal interval whose variance is :math:`\\sum_k v_k / K'^2`, :math:`v_k` being the Wilson
+    variance :math:`(n_k p_k(1-p_k) + z^2/4)/(n_k + z^2)^2` of class k's rate. The per-class
+    rates use disjoint rows (by predicted, resp. true, class), hence no covariance terms.
+f1 (multiclass, macro)
+    delta method: the influence function of the mean per-class F1, from the window's confusion
+    matrix, covariances between classes included. Zero width when every class is perfect.
+roc_auc
+    DeLong et al. [2]_ variance from mid-rank placement values (Sun & Xu [3]_'s algorithm),
+    normal interval. One-vs-rest macro AUC averages the per-row influence values over classes
+    before squaring, which keeps the covariances between the classes' AUCs.
+log_loss, mae, mape
+    mean :math:`\\pm z\\,s/\\sqrt{n}` (central limit theorem; needs two rows).
+rmse
+    the same interval for the mean squared error, floored at 0, then square-rooted.
+calibration_error
+    value :math:`\\pm z` times a bootstrap standard error. The bootstrap is parametric on the
+    per-bin sufficient statistics, so its cost does not grow with the rows: bin counts redrawn
+    multinomially, each bin's summed gap (outcome minus probability) drawn from a normal with
+    the bin's mean and variance; fixed seed, so results repeat. The ECE estimator is biased
+    upward, most for a well-calibrated model in a small window [4]_; the band describes its
+    sampling spread, not that bias.
+
+Bands are clipped to the metric's range: [0, 1] for rates and AUC, :math:`\\geq 0` for losses.
+
+References
+----------
+.. [1] Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+   inference. JASA 22(158), 209-212.
+.. [2] DeLong, E. R., DeLong, D. M., Clarke-Pearson, D. L. (1988). Comparing the areas under
+   two or more correlated receiver operating characteristic curves: a nonparametric approach.
+   Biometrics 44(3), 837-845.
+.. [3] Sun, X., Xu, W. (2014). Fast implementation of DeLong's algorithm for comparing the areas
+   under correlated receiver operating characteristic curves. IEEE SPL 21(11), 1389-1393.
+.. [4] Naeini, M. P., Cooper, G., Hauskrecht, M. (2015). Obtaining well calibrated
+   probabilities using Bayesian binning. AAAI; Guo, C., Pleiss, G., Sun, Y., Weinberger, K. Q.
+   (2017). On calibration of modern neural networks. ICML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from seismo.exceptions import InputError
+
+__all__ = [
+    "CLASSIFICATION_METRICS",
+    "HIGHER_IS_BETTER",
+    "REGRESSION_METRICS",
+    "WindowSeries",
+    "classification_by_window",
+    "classification_overall",
+    "regression_by_window",
+    "regression_overall",
+]
+
+CLASSIFICATION_METRICS = (
+    "accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "calibration_error",
+)
+REGRESSION_METRICS = ("mae", "rmse", "mape")
+HIGHER_IS_BETTER: dict[str, bool] = {
+    "accuracy": True, "precision": True, "recall": True, "f1": True, "roc_auc": True,
+    "log_loss": False, "calibration_error": False, "mae": False, "rmse": False, "mape": False,
+}
+"""Direction of each metric: ``True`` when a larger value means a better model."""
+
+_F64 = NDArray[np.float64]
+_I64 = NDArray[np.int64]
+_Mask = NDArray[np.bool_]
+_EPS = 1e-15
+_SEED = 20240917
+_INF = float("inf")
+
+
+@dataclass(frozen=True, eq=False)
+class WindowSeries:
+    """One metric per window, with a two-sided confidence band.
+
+    Attributes
+    ----------
+    metric : str
+        The metric's name, one of :data:`CLASSIFICATION_METRICS` or :data:`REGRESSION_METRICS`.
+    values, lower, upper : numpy.ndarray
+        float64, one per window; NaN where the metric (or its band) is undefined.
+    rows : numpy.ndarray
+        int64, the rows that entered the metric in each window.
+    """
+
+    metric: str
+    values: _F64
+    lower: _F64
+    upper: _F64
+    rows: _I64
+
+    def to_list(self) -> list[dict[str, float | int | None]]:
+        """Per window ``{"value", "lower", "upper", "rows"}``, with ``None`` instead of NaN.
+
+        >>> s = WindowSeries("mae", np.array([0.5, np.nan]), np.array([0.25, np.nan]),
+        ...                  np.array([0.75, np.nan]), np.array([4, 0]))
+        >>> s.to_list()[1]
+        {'value': None, 'lower': None, 'upper': None, 'rows': 0}
+        """
+        def opt(x: float) -> float | None:
+            return None if np.isnan(x) else float(x)
+
+        return [
+            {"value": opt(v), "lower": opt(lo), "upper": opt(hi), "rows": int(r)}
+            for v, lo, hi, r in zip(self.values, self.lower, self.upper, self.rows, strict=True)
+        ]
+
+
+# ---------------------------------------------------------------------------- small helpers
+
+
+def _z(level: float) -> float:
+    if not 0.0 < level < 1.0:
+        raise InputError(f"level must lie strictly between 0 and 1, got {level!r}")
+    return NormalDist().inv_cdf(0.5 + level / 2.0)
+
+
+def _ratio(num: ArrayLike, den: ArrayLike) -> _F64:
+    """``num / den`` where ``den > 0``, NaN elsewhere, without warnings."""
+    n, d = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast(n, d).shape, np.nan)
+    np.divide(n, d, out=out, where=d > 0)
+    return out
+
+
+def _series(metric: str, values: _F64, lower: _F64, upper: _F64, rows: ArrayLike,
+            hi_bound: float = 1.0) -> WindowSeries:
+    """Clip the band to ``[0, hi_bound]`` and blank it wherever the value is undefined."""
+    undefined = np.isnan(values)
+    lo = np.where(undefined, np.nan, np.clip(lower, 0.0, hi_bound))
+    hi = np.where(undefined, np.nan, np.clip(upper, 0.0, hi_bound))
+    return WindowSeries(metric, values.astype(np.float64), lo, hi,
+                        np.asarray(rows, dtype=np.int64))
+
+
+def _wilson(x: ArrayLike, n: ArrayLike, z: float) -> tuple[_F64, _F64, _F64]:
+    """Proportion ``x / n`` and its Wilson score interval (NaN where ``n == 0``)."""
+    xf, nf = np.asarray(x, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    p = _ratio(xf, nf)
+    z2n = _ratio(z * z, nf)
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z / (1.0 + z2n) * np.sqrt(np.maximum(p * (1.0 - p), 0.0) * _ratio(1.0, nf)
+                                     + z2n * z2n / (4.0 * z * z))
+    return p, centre - half, centre + half
+
+
+def _wilson_var(p: _F64, n: _F64, z: float) -> _F64:
+    """Wilson's variance of a proportion: its half-width squared over ``z**2``."""
+    return (n * p * (1.0 - p) + z * z / 4.0) / (n + z * z) ** 2
+
+
+def _mean_band(w: _I64, x: _F64, n_windows: int, z: float) -> tuple[_F64, _F64, _F64, _I64]:
+    """Per-window mean of ``x`` and mean ± z·sd/sqrt(n) (two-pass variance)."""
+    n = np.bincount(w, minlength=n_windows).astype(np.int64)
+    mean = _ratio(np.bincount(w, x, minlength=n_windows), n)
+    dev = x - mean[w]
+    var = _ratio(np.bincount(w, dev * dev, minlength=n_windows), n - 1)
+    half = z * np.sqrt(var * _ratio(1.0, n))
+    return mean, mean - half, mean + half, n
+
+
+def _rows(m: _Mask, *arrays: NDArray[Any]) -> list[NDArray[Any]]:
+    """The rows where ``m`` holds; the arrays themselves when it holds everywhere."""
+    return list(arrays) if bool(m.all()) else [a[m] for a in arrays]
+
+
+def _groups(w: _I64, n_windows: int) -> tuple[_I64 | None, _I64]:
+    """Row order that groups windows together (None when already grouped) and bounds."""
+    bounds = np.zeros(n_windows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(w, minlength=n_windows), out=bounds[1:])
+    if w.size < 2 or bool(np.all(w[1:] >= w[:-1])):
+        return None, bounds
+    small = w.astype(np.int16) if n_windows < 2**15 else w
+    return np.argsort(small, kind="stable").astype(np.int64), bounds
+
+
+# ---------------------------------------------------------------------------- input checks
+
+
+def _check_window(window: ArrayLike, n_windows: int, n_rows: int) -> _I64:
+    w = np.asarray(window)
+    if isinstance(n_windows, bool) or not isinstance(n_windows, int | np.integer) or n_windows < 0:
+        raise InputError(f"n_windows must be a non-negative integer, got {n_windows!r}")
+    if w.ndim != 1 or (w.size and w.dtype.kind not in "iu"):
+        raise InputError(f"window must be a 1-D integer array, got dtype {w.dtype} "
+                         f"and shape {w.shape}")
+    if w.size != n_rows:
+        raise InputError(f"window has {w.size} rows but y_true has {n_rows}")
+    if w.size:
+        top, bottom = int(w.max()), int(w.min())
+        if top >= n_windows:
+            raise InputError(f"window index {top} is out of range: n_windows is {n_windows} "
+                             f"(valid indices 0..{n_windows - 1}, or -1 for no window)")
+        if bottom < -1:
+            raise InputError(f"window index {bottom} is out of range: use -1 for rows "
+                             "outside every window")
+    return w.astype(np.int64, copy=False)
+
+
+def _vector(x: ArrayLike, name: str, n_rows: int) -> NDArray[Any]:
+    a = np.asarray(x)
+    if a.ndim != 1:
+        raise InputError(f"{name} must be 1-D, got shape {a.shape}")
+    if a.size != n_rows:
+        raise InputError(f"{name} has {a.size} rows but y_true has {n_rows}")
+    return a
+
+
+def _floats(x: ArrayLike, name: str, n_rows: int) -> _F64:
+    try:
+        a = np.asarray(_vector(x, name, n_rows), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{name} must be numeric: {exc}") from None
+    if np.isinf(a).any():
+        raise InputError(f"{name} holds infinite values")
+    return a
+
+
+def _missing(a: NDArray[Any]) -> _Mask:
+    if a.dtype.kind == "f":
+        return np.asarray(np.isnan(a), dtype=np.bool_)
+    if a.dtype.kind == "O":
+        import pandas as pd
+
+        return np.asarray(pd.isna(a), dtype=np.bool_)
+    return np.zeros(a.shape, dtype=np.bool_)
+
+
+# ---------------------------------------------------------------------------- labels
+
+
+def _distinct(v: NDArray[Any]) -> NDArray[Any]:
+    """Sorted distinct values; a bincount for small integer ranges, a sort otherwise."""
+    if v.dtype.kind == "O":
+        v = np.asarray(v.tolist())
+    if v.size and v.dtype.kind in "biuf":
+        iv = v.astype(np.int64) if v.dtype.kind != "f" or np.all(np.mod(v, 1) == 0) else None
+        if iv is not None and int(iv.max()) - int(iv.min()) < 1_000_000:
+            low = int(iv.min())
+            present = np.flatnonzero(np.bincount(iv - low)) + low
+            return present.astype(v.dtype)
+    try:
+        return np.unique(v)
+    except TypeError as exc:
+        raise InputError(f"labels of mixed types cannot be ordered: {exc}") from None
+
+
+def _present(v: NDArray[Any], missing: _Mask) -> NDArray[Any]:
+    """The labels that are not missing, as a typed (not object) array where possible."""
+    vals = v[~missing]
+    return np.asarray(vals.tolist()) if vals.dtype.kind == "O" else vals
+
+
+def _is_positive(v: NDArray[Any], missing: _Mask, pos: Any) -> _I64:
+    """1 where the label is ``pos``, 0 where it is another, -1 where missing."""
+    out = np.full(v.size, -1, dtype=np.int64)
+    out[~missing] = _present(v, missing) == pos
+    return out
+
+
+def _codes(v: NDArray[Any], missing: _Mask, classes: NDArray[Any], name: str) -> _I64:
+    """Index of each label in ``classes``; -1 where missing."""
+    out = np.full(v.size, -1, dtype=np.int64)
+    vals = _present(v, missing)
+    if vals.size == 0:
+        return out
+    order = np.argsort(classes, kind="stable")
+    ordered = classes[order]
+    try:
+        idx = np.minimum(np.searchsorted(ordered, vals), ordered.size - 1)
+        found = ordered[idx] == vals
+    except (TypeError, ValueError, np.exceptions.DTypePromotionError):
+        found = np.zeros(vals.size, dtype=np.bool_)
+        idx = np.zeros(vals.size, dtype=np.int64)
+    if not np.all(found):
+        bad = vals[np.flatnonzero(~np.asarray(found, dtype=np.bool_))[0]]
+        raise InputError(f"{name} holds label {bad!r}, which is not among the classes "
+                         f"{classes.tolist()}")
+    out[~missing] = order[idx]
+    return out
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    true: _I64  # class code per row, -1 where the label is missing
+    pred: _I64  # predicted class code, -1 where missing
+    score: _F64 | None  # binary: P(positive), shape (n,); multiclass: (n, k)
+    n_classes: int
+    binary: bool
+
+
+def _class_set(yt: NDArray[Any], mt: _Mask, yp: NDArray[Any] | None, mp: _Mask | None,
+               classes: Sequence[Any] | None) -> NDArray[Any]:
+    if classes is not None:
+        cls = np.asarray(classes)
+        if cls.ndim != 1 or _distinct(cls).size != cls.size:
+            raise InputError("classes must be a 1-D sequence of distinct labels")
+        return cls
+    seen = [_distinct(_present(yt, mt))]
+    if yp is not None and mp is not None:
+        seen.append(_distinct(_present(yp, mp)))
+    return _distinct(np.concatenate(seen))
+
+
+def _positive(cls: NDArray[Any], positive: Any, explicit: bool) -> tuple[NDArray[Any], Any]:
+    """The binary classes (their order kept) and the positive label."""
+    if positive is not None:
+        if not np.any(cls == positive):
+            if explicit:
+                raise InputError(f"positive {positive!r} is not among the classes {cls.tolist()}")
+            cls = _distinct(np.concatenate([cls, np.asarray([positive])]))
+        if cls.size > 2:
+            raise InputError(f"positive is set but there are {cls.size} classes "
+                             f"{cls.tolist()}; it applies to binary problems only")
+        return cls, positive
+    ordered = np.sort(cls)
+    if ordered.size == 2:
+        return cls, ordered[1]
+    if ordered.size == 1 and ordered.dtype.kind in "biuf" and ordered[0] in (0, 1):
+        return cls, ordered.dtype.type(1)
+    if ordered.size == 0:
+        return cls, None
+    raise InputError(f"cannot tell the positive class among {ordered.tolist()}; "
+                     "pass positive=")
+
+
+def _binary(yt: NDArray[Any], mt: _Mask, yp: NDArray[Any] | None, mp: _Mask | None, pr: _F64 | None,
+            cls: NDArray[Any], positive: Any, explicit: bool) -> _Encoded:
+    cls, pos = _positive(cls, positive, explicit)
+    if explicit:
+        _codes(yt, mt, cls, "y_true")
+        if yp is not None and mp is not None:
+            _codes(yp, mp, cls, "y_pred")
+    true = _is_positive(yt, mt, pos)
+    score = None
+    if pr is not None:
+        score = pr if pr.ndim == 1 else pr[:, int(np.flatnonzero(cls == pos)[0])]
+    if yp is not None and mp is not None:
+        pred = _is_positive(yp, mp, pos)
+    else:
+        assert score is not None  # the caller requires y_pred or proba
+        pred = np.where(np.isnan(score), -1, score >= 0.5).astype(np.int64)
+    return _Encoded(true, pred, score, 2, True)
+
+
+def _encode(yt: NDArray[Any], y_pred: ArrayLike | None, proba: ArrayLike | None,
+            positive: Any, classes: Sequence[Any] | None) -> _Encoded:
+    n = yt.size
+    if y_pred is None and proba is None:
+        raise InputError("give y_pred, proba or both")
+    yp = None if y_pred is None else _vector(y_pred, "y_pred", n)
+    pr = None if proba is None else _probabilities(proba, n)
+    mt, mp = _missing(yt), None if yp is None else _missing(yp)
+    cls = _class_set(yt, mt, yp, mp, classes)
+    if pr is not None and pr.ndim == 2 and pr.shape[1] != cls.size:
+        raise InputError(f"proba has {pr.shape[1]} columns but there are {cls.size} classes "
+                         f"{cls.tolist()}; pass classes= in the order of proba's columns")
+    if pr is not None and pr.ndim == 1 and cls.size > 2:
+        raise InputError(f"proba is 1-D but there are {cls.size} classes; pass an (n, k) "
+                         "proba and classes=")
+    if cls.size <= 2:
+        if pr is not None and pr.ndim == 2 and cls.size < 2:
+            raise InputError("a 2-D proba needs two or more classes; pass classes=")
+        return _binary(yt, mt, yp, mp, pr, cls, positive, classes is not None)
+    if positive is not None:
+        raise InputError(f"positive applies to binary problems only; there are {cls.size} "
+                         "classes")
+    true = _codes(yt, mt, cls, "y_true")
+    if yp is not None and mp is not None:
+        pred = _codes(yp, mp, cls, "y_pred")
+    else:
+        assert pr is not None
+        pred = np.where(np.isnan(pr).any(axis=1), -1, np.argmax(pr, axis=1)).astype(np.int64)
+    return _Encoded(true, pred, pr, int(cls.size), False)
+
+
+def _probabilities(proba: ArrayLike, n_rows: int) -> _F64:
+    try:
+        pr = np.asarray(proba, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"proba must be numeric: {exc}") from None
+    if pr.ndim not in (1, 2) or pr.shape[0] != n_rows:
+        raise InputError(f"proba must have shape (n,) or (n, k) with n = {n_rows} rows of "
+                         f"y_true, got {pr.shape}")
+    finite = pr[~np.isnan(pr)]
+    if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
+        raise InputError("proba must hold probabilities in [0, 1]")
+    return pr
+
+
+# ---------------------------------------------------------------------------- label metrics
+
+
+def _confusion(w: _I64, t: _I64, p: _I64, n_windows: int, k: int) -> _I64:
+    """Confusion matrices, shape (windows, true class, predicted class)."""
+    flat = np.bincount((w * k + t) * k + p, minlength=n_windows * k * k)
+    return flat.reshape(n_windows, k, k).astype(np.int64)
+
+
+def _wilson_series(metric: str, x: ArrayLike, den: ArrayLike, rows: _I64, z: float) -> WindowSeries:
+    p, lo, hi = _wilson(x, den, z)
+    return _series(metric, p, lo, hi, rows)
+
+
+def _binary_rates(c: _I64, z: float) -> dict[str, WindowSeries]:
+    tn, fp, fn, tp = c[:, 0, 0], c[:, 0, 1], c[:, 1, 0], c[:, 1, 1]
+    n = c.sum(axis=(1, 2))
+    _, jlo, jhi = _wilson(tp, tp + fp + fn, z)
+    f1 = _ratio(2 * tp, 2 * tp + fp + fn)
+    return {
+        "accuracy": _wilson_series("accuracy", tp + tn, n, n, z),
+        "precision": _wilson_series("precision", tp, tp + fp, n, z),
+        "recall": _wilson_series("recall", tp, tp + fn, n, z),
+        "f1": _series("f1", f1, 2 * jlo / (1 + jlo), 2 * jhi / (1 + jhi), n),
+    }
+
+
+def _macro_rate(metric: str, tp: _I64, den: _I64, rows: _I64, z: float) -> WindowSeries:
+    """Macro mean of per-class rates ``tp / den`` over the classes where ``den > 0``."""
+    rate = _ratio(tp, den)
+    ok = den > 0
+    k = ok.sum(axis=1)
+    value = _ratio(np.where(ok, rate, 0.0).sum(axis=1), k)
+    var = np.where(ok, _wilson_var(np.nan_to_num(rate), den.astype(np.float64), z), 0.0)
+    half = z * np.sqrt(_ratio(var.sum(axis=1), k * k))
+    return _series(metric, value, value - half, value + half, rows)
+
+
+def _macro_f1(c: _I64, rows: _I64, z: float) -> WindowSeries:
+    """Macro F1 with a delta-method band from the influence of each confusion cell."""
+    tp = np.einsum("wkk->wk", c)
+    den = c.sum(axis=1) + c.sum(axis=2)  # 2 TP + FP + FN per class
+    f1 = _ratio(2 * tp, den)
+    ok = den > 0
+    k = ok.sum(axis=1)
+    value = _ratio(np.where(ok, f1, 0.0).sum(axis=1), k)
+    h = _ratio(1.0, den)
+    rh = np.where(ok, f1 * h, 0.0)
+    h = np.where(ok, h, 0.0)
+    # Influence of a row in cell (t, p) on the sum of class F1s, divided by n.
+    infl = -(rh[:, :, None] + rh[:, None, :])
+    diag = np.arange(c.shape[1])
+    infl[:, diag, diag] += 2.0 * h
+    var = _ratio((c * infl * infl).sum(axis=(1, 2)), k * k)
+    half = z * np.sqrt(var)
+    return _series("f1", value, value - half, value + half, rows)
+
+
+def _macro_rates(c: _I64, z: float) -> dict[str, WindowSeries]:
+    n = c.sum(axis=(1, 2))
+    tp = np.einsum("wkk->wk", c)
+    return {
+        "accuracy": _wilson_series("accuracy", tp.sum(axis=1), n, n, z),
+        "precision": _macro_rate("precision", tp, c.sum(axis=1), n, z),
+        "recall": _macro_rate("recall", tp, c.sum(axis=2), n, z),
+        "f1": _macro_f1(c, n, z),
+    }
+
+
+# ---------------------------------------------------------------------------- probability metrics
+
+
+def _auc_one(x: _F64, y: _Mask, influence: bool) -> tuple[float, float, _F64 | None]:
+    """AUC of scores ``x`` for labels ``y``, its DeLong variance and, on request, per-row
+    influence values (their squares sum to the variance)."""
+    n1 = int(np.count_nonzero(y))
+    n0 = y.size - n1
+    if n1 == 0 or n0 == 0:
+        return float("nan"), float("nan"), None
+    order: NDArray[np.intp] | None = None
+    xs: NDArray[Any]
+    if influence:
+        order = np.argsort(x)
+        xs, ys = x[order], y[order]
+    else:  # faster: sort (bit pattern of x >= 0, label) pairs packed into one uint64
+        packed = np.sort(((x + 0.0).view(np.uint64) << np.uint64(1)) | y.astype(np.uint64))
+        xs, ys = packed >> np.uint64(1), (packed & np.uint64(1)).astype(np.bool_)
+    starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
+    size = np.diff(np.append(starts, xs.size))
+    pos = np.add.reduceat(ys.astype(np.float64), starts)  # positives per tie group
+    neg = size - pos
+    v10 = (np.cumsum(neg) - 0.5 * neg) / n0  # share of negatives below a positive, ties half
+    v01 = (n1 - np.cumsum(pos) + 0.5 * pos) / n1  # share of positives above a negative
+    auc = float(np.sum(pos * v10)) / n1  # plain sums: a BLAS dot would start threads
+    var = (float(np.sum(pos * (v10 - auc) ** 2)) / n1**2
+           + float(np.sum(neg * (v01 - auc) ** 2)) / n0**2)
+    if order is None:
+        return auc, var, None
+    group = np.repeat(np.arange(starts.size), size)
+    infl = np.empty(xs.size)
+    infl[order] = np.where(ys, (v10[group] - auc) / n1, (v01[group] - auc) / n0)
+    return auc, var, infl
+
+
+def _auc(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int, z: float) -> WindowSeries:
+    order, bounds = _groups(w, n_windows)
+    if order is not None:
+        t, score = t[order], score[order]
+    value, var = np.full(n_windows, np.nan), np.full(n_windows, np.nan)
+    for i in range(n_windows):
+        sl = slice(int(bounds[i]), int(bounds[i + 1]))
+        if binary:
+            value[i], var[i], _ = _auc_one(score[sl], t[sl] == 1, False)
+            continue
+        parts = [_auc_one(score[sl, j], t[sl] == j, True) for j in range(score.shape[1])]
+        influences = [infl for _, _, infl in parts if infl is not None]
+        if len(influences) == len(parts):  # one-vs-rest macro: every class must occur
+            value[i] = sum(a for a, _, _ in parts) / len(parts)
+            var[i] = float(np.sum((sum(influences) / len(parts)) ** 2))
+    half = z * np.sqrt(var)
+    return _series("roc_auc", value, value - half, value + half, np.diff(bounds))
+
+
+def _log_loss(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int,
+              z: float) -> WindowSeries:
+    if binary:
+        p = np.clip(np.where(t == 1, score, 1.0 - score), _EPS, 1.0 - _EPS)
+    else:
+        p = np.clip(score[np.arange(t.size), t], _EPS, 1.0 - _EPS)
+    mean, lo, hi, n = _mean_band(w, -np.log(p), n_windows, z)
+    return _series("log_loss", mean, lo, hi, n, _INF)
+
+
+def _ece(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int, bins: int,
+         z: float) -> WindowSeries:
+    """Expected calibration error with a parametric bootstrap band on the bin statistics."""
+    if binary:
+        conf, hit = score, (t == 1).astype(np.float64)
+    else:
+        conf = score.max(axis=1)
+        hit = (np.argmax(score, axis=1) == t).astype(np.float64)
+    key = w * bins + np.minimum((conf * bins).astype(np.int64), bins - 1)
+    gap = hit - conf
+    size = n_windows * bins
+    cnt = np.bincount(key, minlength=size).reshape(n_windows, bins)
+    total = np.bincount(key, gap, minlength=size).reshape(n_windows, bins)
+    total2 = np.bincount(key, gap * gap, minlength=size).reshape(n_windows, bins)
+    n = cnt.sum(axis=1)
+    value = _ratio(np.abs(total).sum(axis=1), n)
+    mean = _ratio(total, cnt)
+    var = np.maximum(_ratio(total2, cnt) - mean * mean, 0.0)
+    half = z * _ece_bootstrap(n, cnt, np.nan_to_num(mean), np.nan_to_num(var))
+    return _series("calibration_error", value, value - half, value + half, n)
+
+
+def _ece_bootstrap(n: _I64, cnt: _I64, mean: _F64, var: _F64) -> _F64:
+    """Bootstrap standard error of the ECE from the per-bin counts, gap means and variances."""
+    n_windows, bins = cnt.shape
+    reps = int(np.clip(4_000_000 // max(n_windows * bins, 1), 200, 1000))
+    rng = np.random.default_rng(_SEED)
+    pvals = np.where(n[:, None] > 0, _ratio(cnt, n[:, None]), 1.0 / bins)
+    counts = rng.multinomial(n, pvals, size=(reps, n_windows)).astype(np.float64)
+    sums = counts * mean + np.sqrt(counts * var) * rng.standard_normal(counts.shape)
+    stats = np.nan_to_num(np.abs(sums).sum(axis=2) * _ratio(1.0, n))
+    return np.asarray(stats.std(axis=0, ddof=1), dtype=np.float64)
+
+
+def _proba_metrics(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int, z: float,
+                   bins: int) -> dict[str, WindowSeries]:
+    return {
+        "roc_auc": _auc(w, t, score, binary, n_windows, z),
+        "log_loss": _log_loss(w, t, score, binary, n_windows, z),
+        "calibration_error": _ece(w, t, score, binary, n_windows, bins, z),
+    }
+
+
+# ---------------------------------------------------------------------------- public API
+
+
+def classification_by_window(
+    window: ArrayLike,
+    y_true: ArrayLike,
+    *,
+    n_windows: int,
+    y_pred: ArrayLike | None = None,
+    proba: ArrayLike | None = None,
+    positive: Any = None,
+    classes: Sequence[Any] | None = None,
+    level: float = 0.95,
+    calibration_bins: int = 10,
+) -> dict[str, WindowSeries]:
+    """Classification metrics per window, with confidence bands.
+
+    Parameters
+    ----------
+    window : array of int
+        Per row, its window in ``[0, n_windows)``, or -1 for a row outside every window.
+    y_true : array
+        Labels: ints, bools or strings; NaN or None marks a missing label (row ignored).
+    n_windows : int
+        Number of windows.
+    y_pred : array, optional
+        Predicted labels; missing ones drop the row from accuracy, precision, recall and F1.
+        Defaults to ``proba >= 0.5`` (binary) or the arg-max class (multiclass).
+    proba : array, optional
+        Binary: the positive class's probability, shape (n,) (or (n, 2) with ``classes``).
+        Multiclass: shape (n, k), columns in the order of ``classes``. NaN marks a missing
+        prediction. Without it ``roc_auc``, ``log_loss`` and ``calibration_error`` are absent.
+    positive : label, optional
+        Binary only: the positive class; by default the larger one (1, True, or the second
+        in sorted order).
+    classes : sequence, optional
+        All class labels, in the order of ``proba``'s columns; by default the sorted labels seen.
+    level : float
+        Two-sided confidence level of the bands.
+    calibration_bins : int
+        B equal-width bins of the expected calibration error, :math:`\\sum_b (n_b/n)
+        |\\mathrm{acc}_b - \\mathrm{conf}_b|` (Naeini et al. 2015; Guo et al. 2017): a row with
+        probability p falls in bin ``min(floor(p * B), B - 1)``; binary on the positive class's
+        probability (acc: share of positives), multiclass on the top class's (acc: share
+        correct).
+
+    Returns
+    -------
+    dict of str to WindowSeries
+        Keyed by metric, in the order of :data:`CLASSIFICATION_METRICS`. With two classes
+        precision, recall and F1 are the positive class's; with more they are macro means over
+        the classes that occur in the window's labels or predictions (classes where precision
+        or recall is 0/0 are left out of its mean, as scikit-learn's ``zero_division=np.nan``),
+        ROC AUC is one-vs-rest macro (NaN unless every class occurs in the window) and the
+        calibration error is on the top class's probability. Log loss clips probabilities to
+        [1e-15, 1 - 1e-15]. ``rows`` counts rows with a label and the prediction the metric
+        needs (``y_pred`` for the first four, ``proba`` for the others).
+
+    Examples
+    --------
+    >>> w = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> y = np.array([1, 0, 1, 0, 1, 0, 1, 0])
+    >>> p = np.array([0.9, 0.2, 0.4, 0.3, 0.8, 0.75, 0.7, 0.1])
+    >>> res = classification_by_window(w, y, proba=p, n_windows=2)
+    >>> res["accuracy"].values.tolist(), res["roc_auc"].values.tolist()
+    ([0.75, 0.75], [1.0, 0.75])
+    """
+    yt = np.asarray(y_true)
+    if yt.ndim != 1:
+        raise InputError(f"y_true must be 1-D, got shape {yt.shape}")
+    w = _check_window(window, n_windows, yt.size)
+    z = _z(level)
+    if isinstance(calibration_bins, bool) or not isinstance(calibration_bins, int) \
+            or calibration_bins < 1:
+        raise InputError(f"calibration_bins must be a positive integer, got {calibration_bins!r}")
+    enc = _encode(yt, y_pred, proba, positive, classes)
+    out: dict[str, WindowSeries] = {}
+    keep = (w >= 0) & (enc.true >= 0)
+    wm, tm, pm = _rows(keep & (enc.pred >= 0), w, enc.true, enc.pred)
+    c = _confusion(wm, tm, pm, n_windows, enc.n_classes)
+    out.update(_binary_rates(c, z) if enc.binary else _macro_rates(c, z))
+    if enc.score is not None:
+        bad = np.isnan(enc.score)
+        wm, tm, sm = _rows(keep & ~(bad if bad.ndim == 1 else bad.any(axis=1)),
+                           w, enc.true, enc.score)
+        out.update(_proba_metrics(wm, tm, sm, enc.binary, n_windows, z,
+                                  calibration_bins))
+    return {name: out[name] for name in CLASSIFICATION_METRICS if name in out}
+
+
+def regression_by_window(
+    window: ArrayLike,
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    n_windows: int,
+    level: float = 0.95,
+) -> dict[str, WindowSeries]:
+    """Regression metrics per window (MAE, RMSE, MAPE), with confidence bands.
+
+    Rows with a missing (NaN or None) target or prediction are ignored. MAPE leaves out the
+    rows whose target is 0 (it is undefined there) and does not count them in its ``rows``;
+    it is a fraction (0.1 means 10%), as scikit-learn's ``mean_absolute_percentage_error``.
+
+    Parameters
+    ----------
+    window : array of int
+        Per row, its window in ``[0, n_windows)``, or -1 for a row outside every window.
+    y_true, y_pred : array of float
+        Targets and predictions.
+    n_windows : int
+        Number of windows.
+    level : float
+        Two-sided confidence level of the bands.
+
+    Returns
+    -------
+    dict of str to WindowSeries
+        ``"mae"``, ``"rmse"`` and ``"mape"``.
+
+    Examples
+    --------
+    >>> w = np.array([0, 0, 1, 1])
+    >>> res = regression_by_window(w, [1.0, 2.0, 4.0, 0.0], [1.5, 2.0, 3.0, 1.0], n_windows=2)
+    >>> res["mae"].values.tolist(), res["mape"].values.tolist(), res["mape"].rows.tolist()
+    ([0.25, 1.0], [0.25, 0.25], [2, 1])
+    """
+    yt = np.asarray(y_true)
+    if yt.ndim != 1:
+        raise InputError(f"y_true must be 1-D, got shape {yt.shape}")
+    t = _floats(yt, "y_true", yt.size)
+    p = _floats(y_pred, "y_pred", yt.size)
+    w = _check_window(window, n_windows, yt.size)
+    z = _z(level)
+    m = (w >= 0) & ~np.isnan(t) & ~np.isnan(p)
+    w, t, p = _rows(m, w, t, p)
+    err = np.abs(p - t)
+    mae = _series("mae", *_mean_band(w, err, n_windows, z), hi_bound=_INF)
+    mse, lo, hi, n = _mean_band(w, err * err, n_windows, z)
+    rmse = _series("rmse", np.sqrt(mse), np.sqrt(np.maximum(lo, 0.0)),
+                   np.sqrt(np.maximum(hi, 0.0)), n, _INF)
+    nz = t != 0
+    mape = _series("mape", *_mean_band(w[nz], err[nz] / np.abs(t[nz]), n_windows, z),
+                   hi_bound=_INF)
+    return {"mae": mae, "rmse": rmse, "mape": mape}
+
+
+def classification_overall(
+    y_true: ArrayLike,
+    *,
+    y_pred: ArrayLike | None = None,
+    proba: ArrayLike | None = None,
+    positive: Any = None,
+    classes: Sequence[Any] | None = None,
+    level: float = 0.95,
+    calibration_bins: int = 10,
+) -> dict[str, WindowSeries]:
+    """:func:`classification_by_window` with every row in one window.
+
+    >>> res = classification_overall(["a", "b", "b", "a"], y_pred=["a", "b", "a", "a"])
+    >>> res["recall"].values.tolist(), res["precision"].values.tolist()
+    ([0.5], [1.0])
+    """
+    n = np.asarray(y_true).shape[0] if np.ndim(y_true) else 0
+    return classification_by_window(
+        np.zeros(n, dtype=np.int64), y_true, n_windows=1, y_pred=y_pred, proba=proba,
+        positive=positive, classes=classes, level=level, calibration_bins=calibration_bins,
+    )
+
+
+def regression_overall(
+    y_true: ArrayLike, y_pred: ArrayLike, *, level: float = 0.95
+) -> dict[str, WindowSeries]:
+    """:func:`regression_by_window` with every row in one window.
+
+    >>> regression_overall([1.0, 2.0, 3.0], [1.0, 2.0, 5.0])["rmse"].values.tolist()
+    [1.1547005383792515]
+    """
+    n = np.asarray(y_true).shape[0] if np.ndim(y_true) else 0
+    return regression_by_window(np.zeros(n, dtype=np.int64), y_true, y_pred, n_windows=1,
+                                level=level)

@@ -1,0 +1,221 @@
+"""Performance over time (``concept.performance``): the model's metrics per window of the current
+(serving) data, with confidence bands, against thresholds derived from the reference.
+
+Metrics: classification accuracy, precision, recall, F1, ROC AUC, log loss and calibration error
+(the last three need a probability column); regression MAE, RMSE and MAPE
+(:mod:`seismo.concept.metrics`). Rows whose label has not arrived yet are left out.
+
+Threshold. A window's metric is compared with the reference's metric ``m0``. The reference is cut
+the same way (windows of the same length by its timestamp, else ten row-order chunks); the spread
+of the metric over those pieces, less their sampling variance, is the metric's natural variation
+``tau^2`` (a method-of-moments estimate, as in DerSimonian & Laird 1986). A window alerts when
+
+    (m0 - m_w) * direction / sqrt(tau^2 + se_w^2 + se_0^2) >= z
+
+where ``se`` are the sampling standard errors of the window's and the reference's metric (from
+their confidence bands) and ``z`` is the normal quantile of :data:`ALPHA` after Bonferroni over
+windows x metrics. ``m0`` is the row-weighted mean over the reference's time windows when
+it has them (so a metric biased in small samples, such as the calibration error, is held to its
+own small-sample level; the calibration error is judged only then), else the whole reference's
+value. The threshold is therefore wider for small windows and for a metric that wobbles naturally, and a large sample alone never makes a negligible drop an alarm once the
+reference shows how much the metric moves by itself. Without a timestamp the whole current table
+is one window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from seismo.check import ScanContext
+from seismo.concept._task import (
+    MIN_WINDOW_ROWS,
+    Task,
+    Windows,
+    label_arrays,
+    reference_windows,
+    task_of,
+    time_windows,
+)
+from seismo.data.schema import Role
+from seismo.report.model import FailureMode, Finding, Severity
+
+__all__ = ["ALPHA", "check_performance", "performance_series"]
+
+ALPHA = 0.01
+"""Family-wise level over the windows and metrics of one scan (Bonferroni)."""
+_RATE_METRICS = {"accuracy", "precision", "recall", "f1", "roc_auc", "calibration_error"}
+_BIG_DROP_RATE, _BIG_DROP_RELATIVE = 0.05, 0.25
+
+
+@dataclass(frozen=True)
+class _Judged:
+    metric: str
+    higher_is_better: bool
+    reference: float
+    tau: float
+    z_crit: float
+    values: np.ndarray[Any, Any]
+    lower: np.ndarray[Any, Any]
+    upper: np.ndarray[Any, Any]
+    rows: np.ndarray[Any, Any]
+    threshold: np.ndarray[Any, Any]
+    alert: np.ndarray[Any, Any]
+
+
+def _se(series: Any, level: float = 0.95) -> np.ndarray[Any, Any]:
+    from scipy import stats
+
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    return np.asarray((series.upper - series.lower) / (2 * z), dtype=np.float64)
+
+
+def _metrics(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
+    from seismo.concept import metrics
+
+    y, y_pred = label_arrays(frame, task)
+    kwargs: dict[str, Any] = {"n_windows": windows.count}
+    if task.kind == "regression":
+        if y_pred is None:
+            return {}
+        return dict(metrics.regression_by_window(windows.index, y, y_pred, **kwargs))
+    if y_pred is not None:
+        kwargs["y_pred"] = y_pred
+    if task.proba is not None:
+        kwargs["proba"] = frame.get_column(task.proba).cast(float).fill_null(float("nan")).to_numpy()
+    return dict(metrics.classification_by_window(windows.index, y, **kwargs))
+
+
+def _overall(task: Task, frame: Any) -> dict[str, Any]:
+    import numpy as np
+
+    one = Windows(np.zeros(frame.height, dtype=np.int64), 1, None, None)
+    return _metrics(task, frame, one)
+
+
+def _natural_variance(ref_series: Any) -> float:
+    ok = np.isfinite(ref_series.values) & (ref_series.rows >= MIN_WINDOW_ROWS)
+    if ok.sum() < 3:
+        return 0.0
+    se = _se(ref_series)[ok]
+    return float(max(np.var(ref_series.values[ok], ddof=1) - np.mean(se[np.isfinite(se)] ** 2), 0.0))
+
+
+def _reference_level(name: str, overall: Any, pieces: Any, windows: Windows) -> float:
+    """The level a current window is held to: the reference's windows' row-weighted mean when it
+    has time windows (a window-sized metric, so a metric biased in small samples, such as the
+    calibration error, meets its own bias), else the whole reference's value. The calibration
+    error is judged only against time windows."""
+    ok = np.isfinite(pieces.values) & (pieces.rows >= MIN_WINDOW_ROWS)
+    if windows.starts is not None and ok.sum() >= 3:
+        return float(np.average(pieces.values[ok], weights=pieces.rows[ok]))
+    if name == "calibration_error":
+        return math.nan
+    return float(overall.values[0])
+
+
+def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] | None:
+    """Every metric's series over the current windows, judged against the reference."""
+    from scipy import stats
+
+    from seismo.concept.metrics import HIGHER_IS_BETTER
+
+    task = task_of(ctx)
+    if task is None:
+        return None
+    assert ctx.reference is not None and ctx.current is not None
+    ts = ctx.schema.first(Role.TIMESTAMP)
+    cur_w = time_windows(ctx.current.frame, ts)
+    if cur_w is None:
+        cur_w = Windows(np.zeros(ctx.current.frame.height, dtype=np.int64), 1, None, None)
+    ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every)
+    current, reference = _metrics(task, ctx.current.frame, cur_w), _metrics(task, ctx.reference.frame, ref_w)
+    overall = _overall(task, ctx.reference.frame)
+    judged_windows = int(sum(1 for s in current.values() for r in s.rows if r >= MIN_WINDOW_ROWS))
+    z_crit = float(stats.norm.isf(ALPHA / max(judged_windows, 1)))
+    out = []
+    for name, series in current.items():
+        if name not in overall or name not in reference:
+            continue
+        m0 = _reference_level(name, overall[name], reference[name], ref_w)
+        if not math.isfinite(m0):
+            continue
+        tau = math.sqrt(_natural_variance(reference[name]))
+        se0 = float(_se(overall[name])[0])
+        spread = np.sqrt(tau**2 + _se(series) ** 2 + (se0 if math.isfinite(se0) else 0.0) ** 2)
+        better = HIGHER_IS_BETTER[name]
+        sign = 1.0 if better else -1.0
+        threshold = m0 - sign * z_crit * spread
+        with np.errstate(invalid="ignore"):
+            alert = (series.rows >= MIN_WINDOW_ROWS) & np.isfinite(series.values) & (
+                sign * (m0 - series.values) >= z_crit * spread)
+        out.append(_Judged(name, better, m0, tau, z_crit, series.values, series.lower, series.upper, series.rows,
+                           threshold, alert))
+    return task, cur_w, out
+
+
+def check_performance(ctx: ScanContext) -> list[Finding]:
+    """One finding per metric that fell below its reference range in some window."""
+    result = performance_series(ctx)
+    if result is None:
+        return []
+    task, windows, judged = result
+    for j in judged:
+        finite = j.values[np.isfinite(j.values)]
+        ctx.note(task.target, **{f"{j.metric}_reference": j.reference,
+                                 f"{j.metric}_current_worst": float(finite.min() if j.higher_is_better else finite.max())
+                                 if finite.size else None})
+    return [_finding(task, windows, j) for j in judged if j.alert.any()]
+
+
+def _drop(j: _Judged, i: int) -> float:
+    return (j.reference - float(j.values[i])) * (1 if j.higher_is_better else -1)
+
+
+def _finding(task: Task, windows: Windows, j: _Judged) -> Finding:
+    alerts = np.flatnonzero(j.alert)
+    worst = max(alerts, key=lambda i: _drop(j, int(i)))
+    drop = _drop(j, int(worst))
+    big = drop >= _BIG_DROP_RATE if j.metric in _RATE_METRICS else drop >= _BIG_DROP_RELATIVE * abs(j.reference)
+    judged = int((j.rows >= MIN_WINDOW_ROWS).sum())
+    where = (f"in {len(alerts)} of {judged} {windows.every} windows" if windows.starts is not None
+             else "on the current table")
+    first = windows.starts[int(alerts[0])] if windows.starts is not None else None
+    series = [{"start": windows.starts[i].isoformat() if windows.starts is not None else None,
+               "rows": int(j.rows[i]), "value": _num(j.values[i]), "lower": _num(j.lower[i]), "upper": _num(j.upper[i]),
+               "threshold": _num(j.threshold[i]), "alert": bool(j.alert[i])} for i in range(len(j.values))]
+    verb = "fell" if j.higher_is_better else "rose"
+    return Finding(
+        check="concept.performance",
+        failure_mode=FailureMode.CONCEPT_DRIFT,
+        severity=Severity.HIGH if big else Severity.MEDIUM,
+        columns=tuple(c for c in (task.target, task.prediction or task.proba) if c),
+        message=f"{j.metric} {verb} beyond its reference range {where}: worst {float(j.values[worst]):.3f} against "
+        f"{j.reference:.3f} on the reference",
+        evidence={"metric": j.metric, "task": task.kind, "reference_value": j.reference, "statistic": _num(j.values[worst]),
+                  "effect_size": "drop", "effect": drop, "natural_sd": j.tau, "z_threshold": j.z_crit, "alpha": ALPHA,
+                  "threshold": "reference value -/+ z x sqrt(natural variance + window's and reference's sampling variance)",
+                  "window": windows.every, "first_alert": first.isoformat() if first is not None else None,
+                  "windows_alerting": len(alerts), "windows_judged": judged, "series": series},
+        recommendation=_advice(first, windows),
+        id=f"concept.performance:{j.metric}",
+    )
+
+
+def _advice(first: Any, windows: Windows) -> str:
+    if first is None:
+        return ("The model performs worse on the current data than on the reference. Check first whether the inputs "
+                "moved (distribution shift, skew findings); if they did not, the relation between inputs and target "
+                "changed: retrain on recent labelled data.")
+    return (f"Performance broke from the window starting {first:%Y-%m-%d %H:%M} UTC. If the inputs did not move "
+            "there (see the shift findings), the relation between inputs and target changed: retrain on labelled "
+            f"data from {first:%Y-%m-%d} on (with older data down-weighted), and keep the detectors on the error "
+            "stream running to confirm the new level holds.")
+
+
+def _num(x: Any) -> float | None:
+    v = float(x)
+    return v if math.isfinite(v) else None
