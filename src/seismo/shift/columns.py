@@ -18,9 +18,8 @@ conventional PSI bands (Siddiqi 2006): below 0.1 low, from 0.1 medium, from 0.25
 from __future__ import annotations
 
 import math
-from typing import Any
-
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import polars as pl

@@ -51,11 +51,21 @@ from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.shift.periods import period_mask, reference_periods
-from seismo.shift.time import _binner, _Binned, plausible_times
+from seismo.shift.time import _Binned, _binner, plausible_times
 from seismo.stats import benjamini_hochberg
 
-__all__ = ["ALPHA", "LOCAL_RATIO", "MAX_LEVELS", "MAX_ROWS", "MIN_PSI", "MIN_ROWS", "MIN_TV", "MIN_SAMPLE", "WORK_BUDGET",
-           "check_segment_shift"]
+__all__ = [
+    "ALPHA",
+    "LOCAL_RATIO",
+    "MAX_LEVELS",
+    "MAX_ROWS",
+    "MIN_PSI",
+    "MIN_ROWS",
+    "MIN_SAMPLE",
+    "MIN_TV",
+    "WORK_BUDGET",
+    "check_segment_shift",
+]
 
 ALPHA = 0.001
 """False discovery rate over every column x segment test of one scan."""
