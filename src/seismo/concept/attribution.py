@@ -80,8 +80,9 @@ def check_attribution(ctx: ScanContext) -> list[Finding]:
         return []
     ref, cur, e_ref, e_cur = ref.filter(ok_ref), cur.filter(ok_cur), e_ref[ok_ref], e_cur[ok_cur]
     z, p = _drop_test(e_ref, e_cur)
-    if p > _DROP_ALPHA:
-        return []
+    rise = float(e_cur.mean() - e_ref.mean())
+    if p > _DROP_ALPHA or rise < (MIN_EFFECT if task.kind == "classification" else 0.1 * float(e_ref.mean())):
+        return []  # no drop worth splitting (the same minimum as the generalisation gap)
     features = [(n, c.kind) for n, c in ctx.schema.items() if c.role == Role.FEATURE
                 and c.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN) and n in ref.columns and n in cur.columns
                 and ref.schema[n].is_numeric() == cur.schema[n].is_numeric()  # a retyped column is skew's finding
