@@ -207,3 +207,22 @@ def test_estimates_on_an_unchanged_relation_raise_nothing() -> None:
     assert seismo.scan(ref, cur, **ROLES, only=["concept.estimated_performance"]).findings == []
     unlabelled = cur.with_columns(pl.lit(None, dtype=pl.Int64).alias("y"))
     assert seismo.scan(ref, unlabelled, **ROLES, only=["concept.estimated_performance"]).findings == []
+
+
+def _three_classes(n: int, seed: int, *, swap: bool = False) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1, (n, 2))
+    logits = np.c_[2 * x[:, 0], 2 * x[:, 1], -x[:, 0] - x[:, 1]]
+    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    truth = p[:, [1, 0, 2]] if swap else p  # the relation of classes a and b to the inputs swaps
+    y = np.array(["a", "b", "c"])[(rng.random(n)[:, None] > truth.cumsum(axis=1)).sum(axis=1)]
+    return pl.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "label": y,
+                         "proba_a": p[:, 0], "proba_b": p[:, 1], "proba_c": p[:, 2]})
+
+
+def test_multiclass_probabilities_are_matched_to_classes_by_name() -> None:
+    ref, same, swapped = _three_classes(10_000, 1), _three_classes(10_000, 2), _three_classes(10_000, 3, swap=True)
+    args = {"target": "label", "proba": ["proba_a", "proba_b", "proba_c"], "only": ["concept"]}
+    assert seismo.scan(ref, same, **args).findings == []
+    ids = {f.id for f in seismo.scan(ref, swapped, **args).findings}
+    assert {"concept.performance:accuracy", "concept.estimate_gap:accuracy"} <= ids

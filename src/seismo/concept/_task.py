@@ -34,6 +34,21 @@ class Task:
     kind: str  # "classification" or "regression"
     text: bool = False
     """Labels compared as text: the label or the prediction is text in one of the tables."""
+    class_proba: tuple[tuple[str, str], ...] = ()
+    """Multiclass: (class label as text, its probability column), one per class."""
+
+    def proba_matrix(self, frame: pl.DataFrame) -> np.ndarray[Any, Any] | None:
+        """The probability column (binary) or the (rows, classes) matrix (multiclass), NaN for missing."""
+        if self.class_proba:
+            cols = [frame.get_column(c).cast(pl.Float64).fill_null(float("nan")).to_numpy() for _, c in self.class_proba]
+            return np.column_stack(cols)
+        if self.proba is None:
+            return None
+        return np.asarray(frame.get_column(self.proba).cast(pl.Float64).fill_null(float("nan")).to_numpy())
+
+    @property
+    def classes(self) -> list[str] | None:
+        return [k for k, _ in self.class_proba] or None
 
 
 @dataclass(frozen=True)
@@ -54,23 +69,36 @@ def task_of(ctx: ScanContext) -> Task | None:
         return None
     target = ctx.schema.first(Role.TARGET)
     prediction = ctx.schema.first(Role.PREDICTION)
-    probas = [n for n, c in ctx.schema.items() if c.role == Role.PROBABILITY]
+    frames = (ctx.reference.frame, ctx.current.frame)
+    probas = [n for n, c in ctx.schema.items() if c.role == Role.PROBABILITY and all(n in f.columns for f in frames)]
     proba = probas[0] if len(probas) == 1 else None
-    if target is None or (prediction is None and proba is None):
+    if target is None or any(target not in f.columns for f in frames):
         return None
-    for frame in (ctx.reference.frame, ctx.current.frame):
-        if target not in frame.columns:
-            return None
-        prediction = prediction if prediction in frame.columns else None
-        proba = proba if proba in frame.columns else None
-    if prediction is None and proba is None:
+    if prediction is not None and any(prediction not in f.columns for f in frames):
+        prediction = None
+    class_proba = _class_columns(ctx.reference.frame.get_column(target), probas) if len(probas) >= 2 else ()
+    if prediction is None and proba is None and not class_proba:
         return None
-    kind = _kind(ctx, target, prediction)
+    kind = "classification" if class_proba else _kind(ctx, target, prediction)
     cols = [c for c in (target, prediction) if c is not None]
-    text = kind == "classification" and any(
-        not (f.schema[c].is_numeric() or f.schema[c] == pl.Boolean) for f in (ctx.reference.frame, ctx.current.frame)
-        for c in cols)
-    return Task(target, prediction, proba, kind, text)
+    text = bool(class_proba) or (kind == "classification" and any(
+        not (f.schema[c].is_numeric() or f.schema[c] == pl.Boolean) for f in frames for c in cols))
+    return Task(target, prediction, proba, kind, text, class_proba)
+
+
+def _class_columns(target: pl.Series, probas: list[str]) -> tuple[tuple[str, str], ...]:
+    """Probability columns matched to the label's classes by name: a column named after a class,
+    or ending in ``_CLASS`` / ``-CLASS`` / ``=CLASS`` (``proba_cat``, ``p=1``), one per class."""
+    values = label_array(target.to_frame(), target.name, text=True)
+    classes = sorted({v for v in values.tolist() if v is not None})
+    found: dict[str, str] = {}
+    for col in probas:
+        for k in classes:
+            if col == k or any(col.endswith(sep + k) for sep in ("_", "-", "=", ".")):
+                found.setdefault(k, col)
+    if len(found) != len(classes) or len(set(found.values())) != len(found) or len(classes) < 2:
+        return ()
+    return tuple((k, found[k]) for k in classes)
 
 
 def _kind(ctx: ScanContext, target: str, prediction: str | None) -> str:

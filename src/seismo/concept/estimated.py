@@ -53,8 +53,16 @@ def _current_windows(ctx: ScanContext) -> Windows:
     return w if w is not None else Windows(np.zeros(ctx.current.frame.height, dtype=np.int64), 1, None, None)
 
 
-def _proba(frame: Any, column: str) -> np.ndarray[Any, Any]:
-    return np.asarray(frame.get_column(column).cast(float).to_numpy(), dtype=np.float64)
+def _finite_rows(p: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    finite = np.isfinite(p)
+    return np.asarray(finite if p.ndim == 1 else finite.all(axis=1), dtype=bool)
+
+
+def _fill_proba(p: np.ndarray[Any, Any], scored: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Unscored rows (their window is -1) given a valid placeholder so the estimator accepts the array."""
+    out = p.copy()
+    out[~scored] = 0.5 if p.ndim == 1 else 1.0 / p.shape[1]
+    return out
 
 
 def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
@@ -62,27 +70,28 @@ def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
     from seismo.concept.estimate import PerformanceEstimator
 
     task = task_of(ctx)
-    if task is None or task.proba is None or task.kind != "classification":
+    if task is None or task.kind != "classification" or (task.proba is None and not task.class_proba):
         return []
     assert ctx.reference is not None and ctx.current is not None
     y_ref, _ = label_arrays(ctx.reference.frame, task)
-    p_ref, p_cur = _proba(ctx.reference.frame, task.proba), _proba(ctx.current.frame, task.proba)
-    keep = np.isfinite(p_ref) & ~_missing(y_ref)
+    p_ref, p_cur = task.proba_matrix(ctx.reference.frame), task.proba_matrix(ctx.current.frame)
+    assert p_ref is not None and p_cur is not None
+    keep = _finite_rows(p_ref) & ~_missing(y_ref)
     try:
-        est = PerformanceEstimator().fit(y_ref[keep], p_ref[keep])
+        est = PerformanceEstimator().fit(y_ref[keep], p_ref[keep], classes=task.classes)
     except InputError:
-        return []  # not a binary problem with usable scores: the other checks report why
+        return []  # not a classification with usable scores: the other checks report why
     windows = _current_windows(ctx)
-    scored = np.isfinite(p_cur)
+    scored = _finite_rows(p_cur)
     index = np.where(scored, windows.index, -1)
-    estimated = est.estimate(np.where(scored, p_cur, 0.5), window=index, n_windows=windows.count)
+    p_fill = _fill_proba(p_cur, scored)
+    estimated = est.estimate(p_fill, window=index, n_windows=windows.count)
     y_cur, _ = label_arrays(ctx.current.frame, task)
     labelled = ~_missing(y_cur) & scored
     per_window = np.bincount(index[labelled & (index >= 0)], minlength=windows.count)
     out = _unlabelled(task, est, estimated, windows, per_window)
     if labelled.sum() >= MIN_WINDOW_ROWS:
         lab_index = np.where(labelled, index, -1)  # the realised metric exists on the labelled rows only
-        p_fill = np.where(scored, p_cur, 0.5)
         on_labelled = est.estimate(p_fill, window=lab_index, n_windows=windows.count)
         compared = est.compare(on_labelled, _fill(y_cur, labelled, est), p_fill, window=lab_index,
                                n_windows=windows.count)
@@ -153,7 +162,7 @@ def _gaps(task: Task, compared: dict[str, Any], windows: Windows, per_window: np
             check="concept.estimate_gap",
             failure_mode=FailureMode.CONCEPT_DRIFT,
             severity=Severity.HIGH if estimated[worst] - realised[worst] >= 0.05 else Severity.MEDIUM,
-            columns=(task.target, task.proba or ""),
+            columns=(task.target, *([task.proba] if task.proba else [c for _, c in task.class_proba])),
             message=f"realised {name} falls below what the calibrated scores predict in {int(alert.sum())} window(s): "
             f"{realised[worst]:.3f} against an estimate of {estimated[worst]:.3f}",
             evidence={"metric": name, "test": "realised vs estimated, z on the realised metric's sampling sd",
@@ -191,7 +200,7 @@ def _finding(check: str, task: Task, name: str, series: Any, alert: np.ndarray[A
         check=check,
         failure_mode=FailureMode.CONCEPT_DRIFT,
         severity=Severity.MEDIUM,
-        columns=(task.proba or task.target,),
+        columns=(task.proba,) if task.proba else (task.target,),
         message=f"{what} in {len(idx)} window(s): {float(series.values[worst]):.3f} against {base:.3f}",
         evidence={"metric": name, "assumption": "P(y|x) unchanged since the reference", "statistic":
                   float(series.values[worst]), "reference_estimate": base, "effect_size": "drop",

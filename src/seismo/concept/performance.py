@@ -84,8 +84,11 @@ def _metrics(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
         return dict(metrics.regression_by_window(windows.index, y, y_pred, **kwargs))
     if y_pred is not None:
         kwargs["y_pred"] = y_pred
-    if task.proba is not None:
-        kwargs["proba"] = frame.get_column(task.proba).cast(float).fill_null(float("nan")).to_numpy()
+    proba = task.proba_matrix(frame)
+    if proba is not None:
+        kwargs["proba"] = proba
+        if task.classes is not None:
+            kwargs["classes"] = task.classes
     return dict(metrics.classification_by_window(windows.index, y, **kwargs))
 
 
