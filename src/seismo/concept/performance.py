@@ -93,8 +93,6 @@ def _metrics(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
 
 
 def _overall(task: Task, frame: Any) -> dict[str, Any]:
-    import numpy as np
-
     one = Windows(np.zeros(frame.height, dtype=np.int64), 1, None, None)
     return _metrics(task, frame, one)
 
