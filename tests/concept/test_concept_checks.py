@@ -226,3 +226,27 @@ def test_multiclass_probabilities_are_matched_to_classes_by_name() -> None:
     assert seismo.scan(ref, same, **args).findings == []
     ids = {f.id for f in seismo.scan(ref, swapped, **args).findings}
     assert {"concept.performance:accuracy", "concept.estimate_gap:accuracy"} <= ids
+
+
+def test_review_cases_text_labels_counts_and_joins() -> None:
+    ref, cur = _loans(20_000, 1), _loans(20_000, 2, start=datetime(2024, 3, 1))
+    words = {"y": ("fraud", "ok"), "pred": ("fraud", "ok")}
+
+    def as_words(d: pl.DataFrame) -> pl.DataFrame:  # "fraud" sorts before "ok" but is the positive class
+        return d.with_columns([pl.when(pl.col(c) == 1).then(pl.lit(a)).otherwise(pl.lit(b)).alias(c)
+                               for c, (a, b) in words.items()])
+
+    assert seismo.scan(as_words(ref), as_words(cur), **ROLES, only=["concept"]).findings == []
+    rng = np.random.default_rng(0)
+
+    def counts(n: int) -> pl.DataFrame:  # an integer target predicted on a continuous scale: regression
+        x = rng.normal(0, 1, n)
+        mu = np.exp(1 + 0.5 * x)
+        return pl.DataFrame({"x": x, "y": rng.poisson(mu), "pred": mu})
+
+    assert seismo.scan(counts(5_000), counts(5_000), target="y", prediction="pred", only=["concept"]).findings == []
+    served = cur.drop("y")
+    with pytest.raises(seismo.InputError, match="share nothing"):
+        join_labels(cur, cur.select("id", pl.lit("yes").alias("y")), id="id", target="y")
+    with pytest.raises(seismo.InputError, match="change when read"):
+        join_labels(served, cur.select((pl.col("id") + 0.5).alias("id"), "y"), id="id", target="y")

@@ -3,7 +3,7 @@ probability columns, whether it classifies or regresses, and the time windows of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,10 @@ class Task:
     """Labels compared as text: the label or the prediction is text in one of the tables."""
     class_proba: tuple[tuple[str, str], ...] = ()
     """Multiclass: (class label as text, its probability column), one per class."""
+    positive: Any = None
+    """Binary with a probability column: the class the probability is for (read off the reference:
+    the class whose rows score higher), and the other class."""
+    negative: Any = None
 
     def proba_matrix(self, frame: pl.DataFrame) -> np.ndarray[Any, Any] | None:
         """The probability column (binary) or the (rows, classes) matrix (multiclass), NaN for missing."""
@@ -83,7 +87,29 @@ def task_of(ctx: ScanContext) -> Task | None:
     cols = [c for c in (target, prediction) if c is not None]
     text = bool(class_proba) or (kind == "classification" and any(
         not (f.schema[c].is_numeric() or f.schema[c] == pl.Boolean) for f in frames for c in cols))
-    return Task(target, prediction, proba, kind, text, class_proba)
+    task = Task(target, prediction, proba, kind, text, class_proba)
+    if kind == "classification" and not class_proba:
+        pair = _positive_class(ctx.reference.frame, task)
+        if pair is not None:
+            task = replace(task, positive=pair[0], negative=pair[1])
+    return task
+
+
+def _positive_class(frame: pl.DataFrame, task: Task) -> tuple[Any, Any] | None:
+    """The positive class of a binary target: with a probability column, the reference class whose
+    rows get the higher mean probability (labels such as "fraud"/"ok" do not sort that way); else
+    the larger label."""
+    y = label_array(frame, task.target, text=task.text)
+    missing = np.array([v is None or (isinstance(v, float) and v != v) for v in y.tolist()], dtype=bool)
+    classes = sorted(set(y[~missing].tolist()))
+    if len(classes) != 2:
+        return None
+    if task.proba is None:
+        return classes[1], classes[0]  # no score to read it from: the larger label (1, True, "yes")
+    p = frame.get_column(task.proba).cast(pl.Float64, strict=False).to_numpy()
+    ok = ~missing & np.isfinite(p)
+    means = [float(p[ok][y[ok] == c].mean()) if (ok & (y == c)).any() else 0.0 for c in classes]
+    return (classes[1], classes[0]) if means[1] >= means[0] else (classes[0], classes[1])
 
 
 def _class_columns(target: pl.Series, probas: list[str]) -> tuple[tuple[str, str], ...]:
@@ -109,6 +135,12 @@ def _kind(ctx: ScanContext, target: str, prediction: str | None) -> str:
     s = ctx.reference.frame.get_column(target)
     if not s.dtype.is_numeric():
         return "classification"
+    if prediction is not None and prediction in ctx.reference.frame.columns:
+        pred = ctx.reference.frame.get_column(prediction)
+        if pred.dtype.is_float():
+            finite = pred.drop_nulls().filter(pred.drop_nulls().is_finite())
+            if finite.len() and not bool((finite == finite.round(0)).all()):
+                return "regression"  # a count or rating target predicted on a continuous scale
     values = s.drop_nulls().unique().head(_FEW_VALUES + 1)
     if values.len() <= _FEW_VALUES and (not s.dtype.is_float() or bool((values == values.round(0)).all())):
         return "classification"

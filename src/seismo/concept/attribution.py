@@ -20,7 +20,8 @@ shared one by at least :data:`MIN_EFFECT` on average (weighted by the current ta
 features are where the relation changed unevenly; a change that is the same everywhere (a
 downturn raising every error) names no feature. Features whose change a skew check already traced
 (a unit change) and retyped features are left out; when the tables barely overlap (the weights'
-effective sample size under :data:`MIN_ESS_SHARE` of the reference rows), the split into
+effective sample size under :data:`MIN_ESS_SHARE` of the reference rows, a domain-classifier
+AUC of :data:`MAX_DOMAIN_AUC` or more, or odds whose mean over the reference is far from 1), the split into
 covariate and concept parts is not identifiable and is not given.
 """
 
@@ -40,12 +41,14 @@ from seismo.report.model import FailureMode, Finding, Severity
 from seismo.shift.time import _binner
 from seismo.stats import benjamini_hochberg
 
-__all__ = ["ALPHA", "MAX_WEIGHT", "MIN_EFFECT", "MIN_ESS_SHARE", "check_attribution", "covariate_expectation"]
+__all__ = ["ALPHA", "MAX_DOMAIN_AUC", "MAX_WEIGHT", "MIN_EFFECT", "MIN_ESS_SHARE", "check_attribution",
+           "covariate_expectation"]
 
 ALPHA = 0.01
 MIN_EFFECT = 0.02
 MAX_WEIGHT = 20.0
 MIN_ESS_SHARE = 0.05
+MAX_DOMAIN_AUC = 0.95
 _SAMPLE = 20_000
 _MIN_BIN = 30
 _DROP_ALPHA = 0.001
@@ -58,11 +61,14 @@ def covariate_expectation(x: np.ndarray[Any, Any], domain: np.ndarray[Any, Any],
     returns the expectation and the effective sample size of the weights."""
     from seismo.shift.multivariate import domain_classifier
 
-    _, _, scores = domain_classifier(x, domain, is_cat, seed=seed)
+    auc, _, scores = domain_classifier(x, domain, is_cat, seed=seed)
     ref = domain == 0
     p = np.clip(scores[ref], 1e-6, 1 - 1e-6)
-    w = np.minimum(p / (1 - p) * (ref.sum() / max((~ref).sum(), 1)), MAX_WEIGHT)
+    raw = p / (1 - p) * (ref.sum() / max((~ref).sum(), 1))
+    w = np.minimum(raw, MAX_WEIGHT)
     ess = float(w.sum() ** 2 / max(float((w * w).sum()), 1e-12))
+    if auc >= MAX_DOMAIN_AUC or not 0.5 <= float(raw.mean()) <= 2.0:
+        ess = 0.0  # the tables barely overlap (odds that should average 1 do not): not identifiable
     return float(np.sum(w * correct) / np.sum(w)), ess
 
 
@@ -177,7 +183,7 @@ def _finding(kind: str, target: str, ref_err: float, expected: float | None, cur
     if expected is None:
         covariate = concept = share = None
         split = "the tables barely overlap, so the inputs' part and the relation's part cannot be told apart"
-        concept_led = True
+        concept_led = False
     else:
         covariate, concept = expected - ref_err, cur_err - expected
         total = cur_err - ref_err
@@ -201,6 +207,9 @@ def _finding(kind: str, target: str, ref_err: float, expected: float | None, cur
                   "method": "domain-classifier odds as importance weights on the reference's per-row errors"},
         recommendation="A changed relation needs new labels: retrain on recent labelled data, and look first at the "
         "features named here." if concept_led else
+        "The tables have too little in common to tell a shift of the inputs from a changed relation: read the shift "
+        "and skew findings first; if the serving population is really new, label a sample of it and retrain."
+        if expected is None else
         "Most of the drop comes from the inputs moving into regions where the model was always weaker: reweight "
         "or collect training rows like the current ones; the relation itself held.",
         id="concept.attribution",

@@ -25,6 +25,7 @@ from seismo.data.schema import Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
+from seismo.shift.time import plausible_times
 
 __all__ = ["ALPHA", "check_error_stream", "error_stream", "errors_of"]
 
@@ -63,7 +64,7 @@ def check_error_stream(ctx: ScanContext) -> list[Finding]:
         return []
     frame = ctx.current.frame
     try:
-        times = to_utc(frame.get_column(ts)).values
+        times = plausible_times(to_utc(frame.get_column(ts)).values)  # epoch-zero placeholders left out
     except InputError:
         return []
     order = times.arg_sort(nulls_last=True).to_numpy()

@@ -78,7 +78,8 @@ def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
     assert p_ref is not None and p_cur is not None
     keep = _finite_rows(p_ref) & ~_missing(y_ref)
     try:
-        est = PerformanceEstimator().fit(y_ref[keep], p_ref[keep], classes=task.classes)
+        classes = task.classes or ([task.negative, task.positive] if task.positive is not None else None)
+        est = PerformanceEstimator().fit(y_ref[keep], p_ref[keep], classes=classes)
     except InputError:
         return []  # not a classification with usable scores: the other checks report why
     windows = _current_windows(ctx)
@@ -153,7 +154,7 @@ def _gaps(task: Task, compared: dict[str, Any], windows: Windows, per_window: np
         estimated = np.array([math.nan if v is None else v for v in c["estimated"]], dtype=np.float64)
         with np.errstate(invalid="ignore"):
             alert = (per_window >= MIN_WINDOW_ROWS) & (z <= -z_crit) & (estimated - realised >= MIN_GAP)
-        alert = _persistent(alert, per_window >= MIN_WINDOW_ROWS)
+        alert = _persistent(alert, per_window >= MIN_WINDOW_ROWS, windows.starts)
         if not alert.any():
             continue
         worst = int(np.nanargmin(np.where(alert, z, np.nan)))
@@ -179,14 +180,20 @@ def _gaps(task: Task, compared: dict[str, Any], windows: Windows, per_window: np
     return out
 
 
-def _persistent(alert: np.ndarray[Any, Any], judged: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+def _persistent(alert: np.ndarray[Any, Any], judged: np.ndarray[Any, Any],
+                starts: list[Any] | None = None) -> np.ndarray[Any, Any]:
     """Alerts that belong to a run of at least two consecutive judged windows (when there are three
-    or more): a changed relation persists, a one-window dip is chance or an incident."""
+    or more; with times, adjacent in time, not merely in the list): a changed relation persists, a
+    one-window dip is chance or an incident."""
     idx = np.flatnonzero(judged)
     if idx.size < 3:
         return alert
     a = alert[idx]
-    run = a & (np.r_[False, a[:-1]] | np.r_[a[1:], False])
+    nxt = np.ones(idx.size - 1, dtype=bool)
+    if starts is not None:
+        gaps = np.array([(starts[j] - starts[i]).total_seconds() for i, j in zip(idx[:-1], idx[1:], strict=True)])
+        nxt = gaps <= gaps.min() * 1.5  # next to each other: no empty window between them
+    run = a & (np.r_[False, a[:-1] & nxt] | np.r_[a[1:] & nxt, False])
     out = np.zeros_like(alert)
     out[idx] = run
     return out

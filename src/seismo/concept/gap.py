@@ -16,9 +16,11 @@ its current table, and the validation rows come from ``validation=`` (``--valida
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from seismo.check import ScanContext
 from seismo.concept._task import task_of
@@ -63,8 +65,15 @@ def check_generalisation_gap(ctx: ScanContext) -> list[Finding]:
     if validation is None or task is None or task.prediction is None:
         return []
     assert ctx.reference is not None and ctx.current is not None
+    vframe = validation.frame if hasattr(validation, "frame") else validation
+    if not isinstance(vframe, pl.DataFrame):
+        return []
+    if task.kind == "classification" and not task.text and any(
+            c in vframe.columns and not (vframe.schema[c].is_numeric() or vframe.schema[c] == pl.Boolean)
+            for c in (task.target, task.prediction)):
+        task = replace(task, text=True)  # text labels in the validation rows: compare every table as text
     train = _errors(ctx.reference.frame, task)
-    valid = _errors(getattr(validation, "frame", validation), task)
+    valid = _errors(vframe, task)
     serve = _errors(ctx.current.frame, task)
     fit, held = _step(train, valid, task.kind), _step(valid, serve, task.kind)
     what = "error rate" if task.kind == "classification" else "mean absolute error"

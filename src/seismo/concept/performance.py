@@ -84,6 +84,8 @@ def _metrics(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
         return dict(metrics.regression_by_window(windows.index, y, y_pred, **kwargs))
     if y_pred is not None:
         kwargs["y_pred"] = y_pred
+    if task.positive is not None:  # the reference's classes, so that a one-class window is still read right
+        kwargs["positive"], kwargs["classes"] = task.positive, [task.negative, task.positive]
     proba = task.proba_matrix(frame)
     if proba is not None:
         kwargs["proba"] = proba
@@ -151,8 +153,9 @@ def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] 
         sign = 1.0 if better else -1.0
         threshold = m0 - sign * z_crit * spread
         with np.errstate(invalid="ignore"):
-            alert = (series.rows >= MIN_WINDOW_ROWS) & np.isfinite(series.values) & (
-                sign * (m0 - series.values) >= z_crit * spread)
+            drop = sign * (m0 - series.values)
+            alert = (series.rows >= MIN_WINDOW_ROWS) & np.isfinite(series.values) & (spread > 0) & (drop > 0) & (
+                drop >= z_crit * spread)
         out.append(_Judged(name, better, m0, tau, z_crit, series.values, series.lower, series.upper, series.rows,
                            threshold, alert))
     return task, cur_w, out

@@ -67,6 +67,16 @@ def _segments(frame: pl.DataFrame, schema: Any) -> list[tuple[str | None, str | 
     return out
 
 
+def _binary(s: pl.Series) -> bool:
+    """A 0/1 (or boolean) target: its rate per window is a share, tested as binomial."""
+    if s.dtype == pl.Boolean:
+        return True
+    if not s.dtype.is_numeric():
+        return False
+    values = s.cast(pl.Float64).fill_nan(None).drop_nulls().unique()
+    return values.len() > 0 and bool(values.is_in([0.0, 1.0]).all())
+
+
 def find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: str | None = None) -> list[dict[str, Any]]:
     """The anomalous periods of one table, as dicts (``start``, ``end``, ``segment``, ``metric``,
     ``observed``, ``expected``, ``p_value``, ``rows``), most significant first."""
@@ -89,14 +99,14 @@ def find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: st
     base = frame.with_columns(starts.alias("__window"))
     miss = pl.mean_horizontal([pl.col(f).is_null().cast(pl.Float64) for f in features]) if features else pl.lit(0.0)
     base = base.with_columns(miss.alias("__missing"))
-    tgt = target if target is not None and target in frame.columns and frame.schema[target].is_numeric() else None
+    tgt = target if target is not None and target in frame.columns and _binary(frame.get_column(target)) else None
     candidates: list[dict[str, Any]] = []
     segs = _segments(frame, schema)
     for seg_col, seg_val in segs:
         part = base if seg_col is None else base.filter(pl.col(seg_col).cast(pl.String) == seg_val)
         aggs = [pl.len().alias("rows"), pl.col("__missing").sum().alias("missing")]
         if tgt is not None:
-            aggs.append(pl.col(tgt).cast(pl.Float64).sum().alias("target"))
+            aggs.append(pl.col(tgt).cast(pl.Float64).fill_nan(None).sum().alias("target"))
         per = grid.to_frame("__window").join(part.group_by("__window").agg(aggs), on="__window", how="left").fill_null(0)
         rows = per.get_column("rows").to_numpy().astype(np.float64)
         candidates += _volume(per, rows, seg_col, seg_val, stats)
