@@ -22,10 +22,12 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from benchmarks._measure import best_of as _best
+from benchmarks._measure import status_mb as _status_mb
 
 N_ROWS = 1_000_000
 N_CLASSES = 10
@@ -44,23 +46,6 @@ def make_input(n_rows: int = N_ROWS, k: int = N_CLASSES, seed: int = 0) -> tuple
     flip = rng.random(n_rows) < FLIP_RATE
     noisy[flip] = (true[flip] + rng.integers(1, k, int(flip.sum()))) % k
     return true, noisy, probs
-
-
-def _best(fn: Callable[[], Any], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def _memory_child() -> None:

@@ -18,11 +18,13 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import polars as pl
+
+from benchmarks._measure import best_of as _best
+from benchmarks._measure import status_mb as _status_mb
 
 N_ROWS = 1_000_000
 N_FLOAT = 20
@@ -43,23 +45,6 @@ def make_frame(n_rows: int = N_ROWS, seed: int = 0) -> pl.DataFrame:
         cols[f"s{i}"] = pl.Series(categories[rng.integers(0, N_CATEGORIES, size=n_rows)], dtype=pl.String)
     frame = pl.DataFrame(cols)
     return frame
-
-
-def _best(fn: Callable[[], Any], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
-def _status_mb(field: str) -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024.0
-    return float("nan")
 
 
 def _memory_child() -> None:

@@ -119,7 +119,7 @@ def _river_scenarios() -> list[tuple[str, Any, tuple[str, ...] | None, tuple[str
         return lambda seed: (_take(factory(seed), n), _take(factory(seed), n, skip=n))
 
     def rbf_drift(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-        make = lambda: synth.RandomRBFDrift(seed_model=seed, seed_sample=seed, n_centroids=20,  # noqa: E731
+        make = lambda: synth.RandomRBFDrift(seed_model=seed, seed_sample=seed, n_centroids=20,
                                            change_speed=0.05, n_drift_centroids=20)
         return _take(make(), n), _take(make(), n, skip=6 * n)
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks._measure import best_of as _best
+
 N_VALUES = 1_000_000
 KSWIN_RIVER_PREFIX = 5_000
 N_RUNS = 10
@@ -71,15 +73,6 @@ def _ours(name: str) -> Any:
 
     cls: Any = {c.__name__: c for c in DETECTORS.values()}[name]
     return cls(seed=42) if name == "KSWIN" else cls()
-
-
-def _best(fn: Callable[[], Any], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _river_rate(factory: Callable[[], Any], values: list[float]) -> float:
