@@ -2,7 +2,7 @@
 over one column, in row order (CONTRACT.md).
 
 Prints one JSON object, ``{"detector": NAME, "n": ROWS, "detections": [ROW, ...]}`` (0-based rows
-at which the detector signalled drift), extended with the parameters used, the warnings of
+at which the detector signalled drift; with ``--sort-by``, positions in that order), extended with the parameters used, the warnings of
 detectors that have a warning zone, and the rows skipped (null, NaN, infinite). Exit status 0, or
 1 with ``--fail-on-drift`` when anything was detected.
 """
@@ -50,6 +50,8 @@ def _params(items: tuple[str, ...]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise InputError(f"--param {item!r} must look like NAME=VALUE")
+        if key.strip() in out:
+            raise InputError(f"--param {key.strip()!r} is given twice")
         out[key.strip()] = value.strip()
     return out
 
@@ -60,7 +62,8 @@ def _params(items: tuple[str, ...]) -> dict[str, str]:
 @click.option("--detector", required=True, metavar="NAME",
               help="adwin, ddm, eddm, hddm_a, hddm_w, fhddm, page_hinkley, kswin or cusum.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="A detector parameter (river's names).")
-@click.option("--sort-by", metavar="COL", help="Order the rows by this column (e.g. the event time) first.")
+@click.option("--sort-by", metavar="COL",
+              help="Order the rows by this column (e.g. the event time) first; detections are then positions in that order.")
 @click.option("--out", "out_path", metavar="FILE", help="Write the JSON here instead of stdout.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when the detector signalled drift.")
 def stream(data: str, column: str, detector: str, params: tuple[str, ...], sort_by: str | None,

@@ -41,6 +41,7 @@ from seismo.concept._task import (
     time_windows,
 )
 from seismo.data.schema import Role
+from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["ALPHA", "check_performance", "performance_series"]
@@ -74,6 +75,14 @@ def _se(series: Any, level: float = 0.95) -> np.ndarray[Any, Any]:
 
 
 def _metrics(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
+    try:
+        return _metrics_of(task, frame, windows)
+    except InputError as exc:  # say which columns: the metrics module only sees arrays
+        used = ", ".join(repr(c) for c in (task.target, task.prediction, task.proba) if c)
+        raise InputError(f"model metrics on {used}: {exc}") from None
+
+
+def _metrics_of(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
     from seismo.concept import metrics
 
     y, y_pred = label_arrays(frame, task)
