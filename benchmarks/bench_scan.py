@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from benchmarks._measure import status_mb as _rss
 from benchmarks.bench_profile import make_frame
 
 TARGET_SECONDS = 3.0  # issue 3: every check but the time analysis, 1M vs 1M, <= 3 s and <= 1.5 GB
@@ -88,14 +89,6 @@ def _child(rows: int, naive: bool) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": total - base, "process_peak_mb": total,
                       "findings": len(report.findings), "input_mb": (ref.estimated_size() + cur.estimated_size()) / 2**20,
                       "naive_scipy_seconds": naive_s}))
-
-
-def _rss(field: str) -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _measure(rows: int, naive: bool) -> dict[str, Any]:

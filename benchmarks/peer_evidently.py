@@ -12,7 +12,7 @@ import sys
 import time
 
 
-def _rss(field: str) -> float:
+def _rss(field: str) -> float:  # standalone: this script runs in the peer's interpreter, without seismo
     with open("/proc/self/status") as fh:
         for line in fh:
             if line.startswith(field + ":"):
