@@ -125,7 +125,7 @@ def run() -> list[dict[str, Any]]:
 
     from seismo.labels import find_label_issues
 
-    true, noisy, probs = make_input()
+    _, noisy, probs = make_input()
     t0 = time.perf_counter()
     find_label_issues(noisy[:1000], probs[:1000])
     warmup = time.perf_counter() - t0
