@@ -16,7 +16,7 @@ from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.shift.time import MIN_WINDOW_ROWS, _windows, choose_window, plausible_times
 
-__all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "label_array", "label_arrays", "reference_windows",
+__all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "label_array", "label_arrays", "missing_labels", "reference_windows",
            "task_of", "time_windows"]
 
 REFERENCE_CHUNKS = 10
@@ -66,6 +66,11 @@ class Windows:
     every: str | None
     cycle: int = 0
 
+    @classmethod
+    def whole(cls, rows: int) -> Windows:
+        """The whole table as one window (no timestamp)."""
+        return cls(np.zeros(rows, dtype=np.int64), 1, None, None)
+
 
 def task_of(ctx: ScanContext) -> Task | None:
     """The task when both tables carry the target and a prediction (or a probability)."""
@@ -100,7 +105,7 @@ def _positive_class(frame: pl.DataFrame, task: Task) -> tuple[Any, Any] | None:
     rows get the higher mean probability (labels such as "fraud"/"ok" do not sort that way); else
     the larger label."""
     y = label_array(frame, task.target, text=task.text)
-    missing = np.array([v is None or (isinstance(v, float) and v != v) for v in y.tolist()], dtype=bool)
+    missing = missing_labels(y)
     classes = sorted(set(y[~missing].tolist()))
     if len(classes) != 2:
         return None
@@ -195,6 +200,13 @@ def label_array(frame: pl.DataFrame, column: str, *, text: bool = False) -> np.n
     else:
         s = s.cast(pl.String).str.strip_chars()
     return np.asarray(s.to_list(), dtype=object)
+
+
+def missing_labels(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Where a :func:`label_array` holds no label (NaN, or None in a text array)."""
+    if a.dtype.kind == "f":
+        return np.asarray(np.isnan(a), dtype=bool)
+    return np.asarray(a == None, dtype=bool)  # noqa: E711 (elementwise on an object array)
 
 
 def label_arrays(frame: pl.DataFrame, task: Task) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:

@@ -38,6 +38,7 @@ from seismo.concept._task import task_of
 from seismo.concept.error_stream import errors_of as _errors_of
 from seismo.data.schema import Kind, Role
 from seismo.report.model import FailureMode, Finding, Severity
+from seismo.shift.multivariate import _sample
 from seismo.shift.time import _binner
 from seismo.stats import benjamini_hochberg
 
@@ -78,7 +79,7 @@ def check_attribution(ctx: ScanContext) -> list[Finding]:
     if task is None or task.prediction is None:
         return []
     assert ctx.reference is not None and ctx.current is not None
-    ref, cur = _sample(ctx.reference.frame), _sample(ctx.current.frame)
+    ref, cur = _sample(ctx.reference.frame, _SAMPLE), _sample(ctx.current.frame, _SAMPLE)
     e_ref = _errors_of(ref, task)
     e_cur = _errors_of(cur, task)
     ok_ref, ok_cur = np.isfinite(e_ref), np.isfinite(e_cur)
@@ -106,10 +107,6 @@ def check_attribution(ctx: ScanContext) -> list[Finding]:
     named = _features(features, ref, cur, e_ref, e_cur)
     expected = expected_error if ess >= MIN_ESS_SHARE * ref.height else None
     return [_finding(task.kind, task.target, float(e_ref.mean()), expected, float(e_cur.mean()), ess, z, p, named)]
-
-
-def _sample(frame: Any) -> Any:
-    return frame.gather_every(-(-frame.height // _SAMPLE)) if frame.height > _SAMPLE else frame
 
 
 def _drop_test(e_ref: np.ndarray[Any, Any], e_cur: np.ndarray[Any, Any]) -> tuple[float, float]:

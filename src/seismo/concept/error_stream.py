@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from seismo.check import ScanContext
-from seismo.concept._task import label_arrays, task_of
+from seismo.concept._task import label_arrays, missing_labels, task_of
 from seismo.data.schema import Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
@@ -37,7 +37,7 @@ def error_stream(y: np.ndarray[Any, Any], y_pred: np.ndarray[Any, Any], kind: st
     """Per row the model's error (NaN where the label or the prediction is missing)."""
     if kind == "regression":
         return np.asarray(np.abs(y.astype(np.float64) - y_pred.astype(np.float64)), dtype=np.float64)
-    missing = _missing(y) | _missing(y_pred)
+    missing = missing_labels(y) | missing_labels(y_pred)
     wrong = np.asarray(y != y_pred, dtype=np.float64)
     return np.asarray(np.where(missing, np.nan, wrong), dtype=np.float64)
 
@@ -49,11 +49,6 @@ def errors_of(frame: pl.DataFrame, task: Any) -> np.ndarray[Any, Any]:
         return np.full(frame.height, np.nan)
     return error_stream(y, y_pred, task.kind)
 
-
-def _missing(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    if a.dtype.kind == "f":
-        return np.asarray(np.isnan(a), dtype=bool)
-    return np.asarray([v is None for v in a.tolist()], dtype=bool)
 
 
 def check_error_stream(ctx: ScanContext) -> list[Finding]:

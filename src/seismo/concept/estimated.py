@@ -31,6 +31,7 @@ from seismo.concept._task import (
     Task,
     Windows,
     label_arrays,
+    missing_labels,
     task_of,
     time_windows,
 )
@@ -50,7 +51,7 @@ _METRICS = ("accuracy", "roc_auc", "f1")
 def _current_windows(ctx: ScanContext) -> Windows:
     assert ctx.current is not None
     w = time_windows(ctx.current.frame, ctx.schema.first(Role.TIMESTAMP))
-    return w if w is not None else Windows(np.zeros(ctx.current.frame.height, dtype=np.int64), 1, None, None)
+    return w if w is not None else Windows.whole(ctx.current.frame.height)
 
 
 def _finite_rows(p: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -76,7 +77,7 @@ def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
     y_ref, _ = label_arrays(ctx.reference.frame, task)
     p_ref, p_cur = task.proba_matrix(ctx.reference.frame), task.proba_matrix(ctx.current.frame)
     assert p_ref is not None and p_cur is not None
-    keep = _finite_rows(p_ref) & ~_missing(y_ref)
+    keep = _finite_rows(p_ref) & ~missing_labels(y_ref)
     try:
         classes = task.classes or ([task.negative, task.positive] if task.positive is not None else None)
         est = PerformanceEstimator().fit(y_ref[keep], p_ref[keep], classes=classes)
@@ -88,7 +89,7 @@ def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
     p_fill = _fill_proba(p_cur, scored)
     estimated = est.estimate(p_fill, window=index, n_windows=windows.count)
     y_cur, _ = label_arrays(ctx.current.frame, task)
-    labelled = ~_missing(y_cur) & scored
+    labelled = ~missing_labels(y_cur) & scored
     per_window = np.bincount(index[labelled & (index >= 0)], minlength=windows.count)
     out = _unlabelled(task, est, estimated, windows, per_window)
     if labelled.sum() >= MIN_WINDOW_ROWS:
@@ -99,11 +100,6 @@ def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
         out += _gaps(task, compared, windows, per_window)
     return out
 
-
-def _missing(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    if a.dtype.kind == "f":
-        return np.asarray(np.isnan(a), dtype=bool)
-    return np.asarray([v is None for v in a.tolist()], dtype=bool)
 
 
 def _fill(y: np.ndarray[Any, Any], labelled: np.ndarray[Any, Any], est: Any) -> np.ndarray[Any, Any]:

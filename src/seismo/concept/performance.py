@@ -104,8 +104,7 @@ def _metrics_of(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
 
 
 def _overall(task: Task, frame: Any) -> dict[str, Any]:
-    one = Windows(np.zeros(frame.height, dtype=np.int64), 1, None, None)
-    return _metrics(task, frame, one)
+    return _metrics(task, frame, Windows.whole(frame.height))
 
 
 def _natural_variance(ref_series: Any) -> float:
@@ -142,7 +141,7 @@ def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] 
     ts = ctx.schema.first(Role.TIMESTAMP)
     cur_w = time_windows(ctx.current.frame, ts)
     if cur_w is None:
-        cur_w = Windows(np.zeros(ctx.current.frame.height, dtype=np.int64), 1, None, None)
+        cur_w = Windows.whole(ctx.current.frame.height)
     ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every)
     current, reference = _metrics(task, ctx.current.frame, cur_w), _metrics(task, ctx.reference.frame, ref_w)
     overall = _overall(task, ctx.reference.frame)

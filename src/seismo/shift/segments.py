@@ -50,6 +50,7 @@ from seismo.data.schema import Kind, Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
+from seismo.shift.multivariate import _sample
 from seismo.shift.periods import period_mask, reference_periods
 from seismo.shift.time import _Binned, _binner, plausible_times
 from seismo.stats import benjamini_hochberg
@@ -104,11 +105,6 @@ class _Segments:
     def every(self, step: int) -> _Segments:
         return _Segments(self.columns, self.labels, self.owner, self.offsets,
                          np.ascontiguousarray(self.ref_codes[::step]), np.ascontiguousarray(self.cur_codes[::step]))
-
-
-def _sample(frame: pl.DataFrame, rows: int) -> pl.DataFrame:
-    """A systematic sample (every k-th row) of at most ``rows`` rows."""
-    return frame.gather_every(-(-frame.height // rows)) if frame.height > rows else frame
 
 
 def _level_codes(ref: pl.Series, cur: pl.Series) -> tuple[list[str], np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
