@@ -24,9 +24,9 @@ __all__ = ["all_checks", "infer_schema", "scan"]
 
 def all_checks() -> list[Check]:
     """Every registered check, in the order scans run them."""
-    from seismo import concept, quality, shift, skew
+    from seismo import concept, labels, quality, shift, skew
 
-    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS, *concept.CHECKS]
+    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS, *concept.CHECKS, *labels.CHECKS]
 
 
 def infer_schema(data: TableLike | Dataset, *, schema: Schema | Mapping[str, Any] | str | Path | None = None) -> Schema:

@@ -30,6 +30,7 @@ def _csv_list(value: str | None) -> list[str] | None:
 
 
 def _write_without_periods(reference: str, report: Report, path: str, timestamp: str | None) -> None:
+    from seismo.data.io import write_table
     from seismo.data.schema import Role
     from seismo.exceptions import InputError
     from seismo.shift.periods import exclude_periods
@@ -38,17 +39,7 @@ def _write_without_periods(reference: str, report: Report, path: str, timestamp:
     if ts is None:
         raise InputError("--exclude-periods needs a time column: pass --timestamp COL")
     clean = exclude_periods(reference, report, timestamp=ts)
-    low = path.lower()
-    if low.endswith((".parquet", ".pq")):
-        clean.write_parquet(path)
-    elif low.endswith((".csv", ".tsv")):
-        clean.write_csv(path, separator="\t" if low.endswith(".tsv") else ",")
-    elif low.endswith((".jsonl", ".ndjson")):
-        clean.write_ndjson(path)
-    elif low.endswith((".arrow", ".feather", ".ipc")):
-        clean.write_ipc(path)
-    else:
-        raise InputError(f"--exclude-periods {path}: unknown extension; use .parquet, .csv, .tsv, .jsonl or .arrow")
+    write_table(clean, path, option="--exclude-periods")
 
 
 def _progress_scan(**kwargs: Any) -> Report:
@@ -174,9 +165,11 @@ def schema_infer(data: str, declared: str | None, out_path: str | None) -> int:
 
 def _register_env() -> None:
     from seismo.cli.env import env
+    from seismo.cli.labels import labels
     from seismo.cli.stream import stream
 
     cli.add_command(env)
+    cli.add_command(labels)
     cli.add_command(stream)
 
 

@@ -21,9 +21,9 @@ from typing import Any
 
 import polars as pl
 
-from seismo.exceptions import DataLoadError
+from seismo.exceptions import DataLoadError, InputError
 
-__all__ = ["Dataset", "load", "SUPPORTED_EXTENSIONS"]
+__all__ = ["SUPPORTED_EXTENSIONS", "Dataset", "load", "write_table"]
 
 _CSV = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt")
 _PARQUET = (".parquet", ".pq")
@@ -356,3 +356,18 @@ def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     first = text[0] if text else exc.__class__.__name__
     return first[:200]
+
+
+def write_table(frame: pl.DataFrame, path: str | Path, *, option: str = "output") -> None:
+    """Write ``frame`` as Parquet, CSV/TSV, JSON-lines or Arrow, chosen by the file's extension."""
+    low = str(path).lower()
+    if low.endswith((".parquet", ".pq")):
+        frame.write_parquet(path)
+    elif low.endswith((".csv", ".tsv")):
+        frame.write_csv(path, separator="\t" if low.endswith(".tsv") else ",")
+    elif low.endswith((".jsonl", ".ndjson")):
+        frame.write_ndjson(path)
+    elif low.endswith((".arrow", ".feather", ".ipc")):
+        frame.write_ipc(path)
+    else:
+        raise InputError(f"{option} {path}: unknown extension; use .parquet, .csv, .tsv, .jsonl or .arrow")

@@ -15,17 +15,21 @@ import polars as pl
 
 from seismo.exceptions import InputError
 
-__all__ = ["default_model", "out_of_fold_proba"]
+__all__ = ["default_model", "default_regressor", "out_of_fold_predict", "out_of_fold_proba"]
 
 _SMALL = 50_000  # below this many rows, one thread is faster than OpenMP's
 
 
 def default_model(seed: int = 0, categorical: list[bool] | None = None) -> Any:
-    """The default classifier: gradient-boosted trees, 100 rounds, no early stopping."""
+    """The default classifier: gradient-boosted trees, 50 rounds at learning rate 0.2 with 15 leaves.
+
+    A third of the time of scikit-learn's 100 rounds at 0.1 with 31 leaves for the same confident-learning
+    precision and recall (measured on digits, breast_cancer, wine and a 5-class 20k-row table with 10% of
+    labels flipped: docs/labels.md)."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     cats = np.array(categorical) if categorical is not None and any(categorical) else None
-    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, early_stopping=False,
+    return HistGradientBoostingClassifier(max_iter=50, learning_rate=0.2, max_leaf_nodes=15, early_stopping=False,
                                           categorical_features=cats, random_state=seed)
 
 
@@ -71,3 +75,39 @@ def out_of_fold_proba(x: np.ndarray[Any, Any], labels: np.ndarray[Any, Any], *, 
             part = fitted.predict_proba(x[test])
             proba[np.ix_(test, np.asarray(fitted.classes_, dtype=np.int64))] = part
     return proba, classes
+
+
+def default_regressor(seed: int = 0, categorical: list[bool] | None = None) -> Any:
+    """The default regressor for residual flags: the same trees as :func:`default_model`."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    cats = np.array(categorical) if categorical is not None and any(categorical) else None
+    return HistGradientBoostingRegressor(max_iter=50, learning_rate=0.2, max_leaf_nodes=15, early_stopping=False,
+                                         categorical_features=cats, random_state=seed)
+
+
+def out_of_fold_predict(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], *, model: Any = None, folds: int = 5,
+                        seed: int = 0, categorical: list[bool] | None = None) -> np.ndarray[Any, Any]:
+    """Out-of-fold predictions of a numeric target: each fold predicted by a model fitted on the others.
+
+    >>> from sklearn.datasets import load_diabetes
+    >>> x, y = load_diabetes(return_X_y=True)
+    >>> pred = out_of_fold_predict(x, y, folds=3)
+    >>> pred.shape, bool(np.corrcoef(pred, y)[0, 1] > 0.5)
+    ((442,), True)
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import KFold
+    from threadpoolctl import threadpool_limits
+
+    y = np.asarray(y, dtype=np.float64)
+    if len(y) != len(x):
+        raise InputError(f"{len(y)} targets for {len(x)} rows of features")
+    if len(y) < 2 * folds:
+        raise InputError(f"{len(y)} rows are too few for {folds}-fold predictions")
+    base = model if model is not None else default_regressor(seed, categorical)
+    out = np.zeros(len(y))
+    with threadpool_limits(limits=1 if len(y) < _SMALL else None):
+        for train, test in KFold(folds, shuffle=True, random_state=seed).split(x):
+            out[test] = clone(base).fit(x[train], y[train]).predict(x[test])
+    return out
