@@ -10,10 +10,18 @@ Also prints, for scikit-learn's digits, breast_cancer and wine with 5/10/20% of 
 (seeded), the precision and recall of the flipped rows for seismo and cleanlab side by side,
 from the same 5-fold out-of-fold StandardScaler + LogisticRegression probabilities.
 
+A second table does the same on the probabilities of seismo's default model (5-fold gradient-boosted
+trees, what ``seismo labels`` uses), and adds the product's end result: the suspects ``seismo labels``
+lists (confident learning joined by the kNN and duplicate signals).
+
+End to end (``--end-to-end``): ``seismo.labels.scan_labels`` on 100,000 rows x 20 features (18 numeric,
+2 categorical; binary and 5-class targets from a seeded random tree-like rule, 10% of labels flipped), with
+the default model: the wall time and the precision / recall of the flipped rows.
+
 Peak memory is measured in a fresh subprocess from ``/proc/self/status`` (``VmHWM`` reset
 through ``/proc/self/clear_refs`` once the input is built, minus the RSS before the call).
 
-Run ``python -m benchmarks.bench_labels``.
+Run ``python -m benchmarks.bench_labels`` (and ``--end-to-end``).
 """
 
 from __future__ import annotations
@@ -119,6 +127,71 @@ def quality_table() -> list[dict[str, Any]]:
     return rows
 
 
+def default_model_table() -> list[dict[str, Any]]:
+    """Precision / recall on seismo's default-model probabilities: confident learning (seismo, cleanlab)
+    and the suspects of ``scan_labels`` (all signals)."""
+    import polars as pl
+    from cleanlab.filter import find_label_issues as cl_find
+    from sklearn import datasets
+
+    from seismo.labels import find_label_issues, out_of_fold_proba, scan_labels
+
+    rows = []
+    for name in DATASETS:
+        X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+        for rate in RATES:
+            rng = np.random.default_rng(0)
+            k = int(y.max()) + 1
+            idx = rng.choice(y.size, int(round(rate * y.size)), replace=False)
+            noisy = y.copy()
+            noisy[idx] = (y[idx] + rng.integers(1, k, idx.size)) % k
+            truth = noisy != y
+            probs, _ = out_of_fold_proba(X, noisy)
+            frame = pl.DataFrame(X, schema=[f"f{i}" for i in range(X.shape[1])]).with_columns(pl.Series("y", noisy))
+            result = scan_labels(frame, target="y")
+            listed = np.zeros(y.size, bool)
+            listed[result.suspects.get_column("row").to_numpy()] = True
+            p_s, r_s = _pr(find_label_issues(noisy, probs).is_issue, truth)
+            p_c, r_c = _pr(cl_find(noisy, probs), truth)
+            p_a, r_a = _pr(listed, truth)
+            rows.append({"dataset": name, "rate": rate, "seismo_precision": p_s, "seismo_recall": r_s,
+                         "cleanlab_precision": p_c, "cleanlab_recall": r_c, "all_precision": p_a, "all_recall": r_a,
+                         "finding": result.report.findings[0].severity.value if result.report.findings else "-"})
+    return rows
+
+
+def end_to_end(n: int = 100_000, n_features: int = 20, seed: int = 0) -> list[dict[str, Any]]:
+    """Wall time of ``scan_labels`` with the default model on n x 20, binary and 5 classes."""
+    import polars as pl
+
+    from seismo.labels import scan_labels
+
+    out = []
+    for k in (2, 5):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=(n, n_features - 2))
+        cat_a = rng.choice(["north", "south", "east", "west"], n)
+        cat_b = rng.choice([f"c{i}" for i in range(30)], n)
+        score = x[:, 0] + 0.8 * x[:, 1] * (x[:, 2] > 0) - 0.6 * x[:, 3] + (cat_a == "north") * 1.0
+        y = np.digitize(score, np.quantile(score, np.linspace(0, 1, k + 1)[1:-1]))
+        flip = rng.random(n) < 0.10
+        noisy = y.copy()
+        noisy[flip] = (y[flip] + rng.integers(1, k, int(flip.sum()))) % k
+        frame = pl.DataFrame(x, schema=[f"x{i}" for i in range(n_features - 2)]).with_columns(
+            pl.Series("region", cat_a), pl.Series("segment", cat_b), pl.Series("label", noisy))
+        t = time.perf_counter()
+        result = scan_labels(frame, target="label")
+        took = time.perf_counter() - t
+        listed = np.zeros(n, bool)
+        listed[result.suspects.get_column("row").to_numpy()] = True
+        p, r = _pr(listed, flip)
+        a = result.assessment
+        out.append({"name": f"seismo labels {n:,} x {n_features}, {k} classes, 10% flipped", "seconds": took,
+                    "precision": p, "recall": r, "floor": getattr(getattr(a, "floor", None), "rate", float("nan")),
+                    "finding": result.report.findings[0].severity.value if result.report.findings else "-"})
+    return out
+
+
 def run() -> list[dict[str, Any]]:
     """Run the timing; one dict per measurement."""
     from cleanlab.filter import find_label_issues as cl_find
@@ -149,14 +222,27 @@ def main() -> None:
               f"peak {r['peak_mb']:.0f} MB over input {r['input_mb']:.0f} MB")
         print(f"  notes: {r['notes']}")
     print()
+    print("out-of-fold logistic regression probabilities (the issue's reference setting)")
     print(f"{'dataset':14} {'flip':>5}  {'seismo P':>8} {'seismo R':>8}  {'cleanlab P':>10} {'cleanlab R':>10}")
     for q in quality_table():
         print(f"{q['dataset']:14} {q['rate']:5.0%}  {q['seismo_precision']:8.3f} {q['seismo_recall']:8.3f}  "
               f"{q['cleanlab_precision']:10.3f} {q['cleanlab_recall']:10.3f}")
+    print()
+    print("seismo's default model (5-fold gradient-boosted trees); 'all signals' = the suspects seismo labels lists")
+    print(f"{'dataset':14} {'flip':>5}  {'seismo P':>8} {'seismo R':>8}  {'cleanlab P':>10} {'cleanlab R':>10}"
+          f"  {'all P':>6} {'all R':>6} {'finding':>8}")
+    for q in default_model_table():
+        print(f"{q['dataset']:14} {q['rate']:5.0%}  {q['seismo_precision']:8.3f} {q['seismo_recall']:8.3f}  "
+              f"{q['cleanlab_precision']:10.3f} {q['cleanlab_recall']:10.3f}  {q['all_precision']:6.3f} "
+              f"{q['all_recall']:6.3f} {q['finding']:>8}")
 
 
 if __name__ == "__main__":
     if "--memory-child" in sys.argv:
         _memory_child()
+    elif "--end-to-end" in sys.argv:
+        for r in end_to_end():
+            print(f"{r['name']}: {r['seconds']:.1f} s; suspects precision {r['precision']:.3f} recall {r['recall']:.3f}; "
+                  f"noise floor {r['floor']:.3f}; finding {r['finding']}")
     else:
         main()
