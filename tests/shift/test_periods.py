@@ -54,3 +54,13 @@ def test_cli_writes_the_training_set_without_the_period(tmp_path: Path, capsys: 
     code = main(["scan", str(src), "--exclude-periods", str(tmp_path / "x.xlsx"), "-q", "--timestamp", "ts"])
     err = capsys.readouterr().err
     assert code == 2 and "unknown extension" in err
+
+
+def test_missing_labels_do_not_read_as_a_lower_target_rate() -> None:
+    # on one day most of route A's labels have not arrived: the rate among the labelled rows is as usual
+    df = _payments(outage=False)
+    rate = (np.random.default_rng(1).random(df.height) < 0.3).astype(int)  # a rate that can fall by ten points
+    late = (pl.col("ts").dt.date() == pl.date(2024, 1, 23)) & (pl.col("route") == "A") & (pl.col("amount") > 5)
+    df = df.with_columns(pl.when(late).then(None).otherwise(pl.Series(rate)).alias("failed"))
+    report = seismo.scan(df, timestamp="ts", target="failed", only=["shift.anomalous_period"])
+    assert [f.evidence["metric"] for f in report.findings] == []

@@ -106,13 +106,15 @@ def find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: st
         part = base if seg_col is None else base.filter(pl.col(seg_col).cast(pl.String) == seg_val)
         aggs = [pl.len().alias("rows"), pl.col("__missing").sum().alias("missing")]
         if tgt is not None:
-            aggs.append(pl.col(tgt).cast(pl.Float64).fill_nan(None).sum().alias("target"))
+            labelled = pl.col(tgt).cast(pl.Float64).fill_nan(None)
+            aggs += [labelled.sum().alias("target"), labelled.count().alias("target_rows")]
         per = grid.to_frame("__window").join(part.group_by("__window").agg(aggs), on="__window", how="left").fill_null(0)
         rows = per.get_column("rows").to_numpy().astype(np.float64)
         candidates += _volume(per, rows, seg_col, seg_val, stats)
         candidates += _rate(per, rows, "missing", "missing share", seg_col, seg_val, stats)
         if tgt is not None:
-            candidates += _rate(per, rows, "target", f"{tgt} rate", seg_col, seg_val, stats)
+            labelled_rows = per.get_column("target_rows").to_numpy().astype(np.float64)  # rows with a label
+            candidates += _rate(per, labelled_rows, "target", f"{tgt} rate", seg_col, seg_val, stats)
     tests = max(1, len(segs) * grid.len() * (3 if tgt else 2))
     found = [c for c in candidates if c["p_value"] * tests <= ALPHA]
     levels: dict[str | None, int] = {}
