@@ -20,10 +20,12 @@ def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
 
 
 def _noisy_cancer(tmp_path: Path) -> tuple[Path, np.ndarray]:
-    x, y = load_breast_cancer(return_X_y=True)
+    # a clear two-class concept on 3,000 rows (10 features), 12% of the labels flipped
     rng = np.random.default_rng(0)
+    x = rng.normal(size=(3000, 10))
+    y = (x[:, 0] + 0.8 * x[:, 1] - 0.5 * x[:, 2] > 0).astype(int)
     flip = rng.random(y.size) < 0.12
-    frame = pl.DataFrame(x[:, :10], schema=[f"f{i}" for i in range(10)]).with_columns(
+    frame = pl.DataFrame(x, schema=[f"f{i}" for i in range(10)]).with_columns(
         pl.Series("diagnosis", np.where(np.where(flip, 1 - y, y) == 1, "benign", "malignant")))
     path = tmp_path / "cancer.csv"
     frame.write_csv(path)
@@ -107,7 +109,11 @@ def test_nan_in_features_is_handled(capsys: pytest.CaptureFixture[str], tmp_path
     ("proba_text", ["--proba", "p_benign,p_malignant"], "not numeric"),
     ("proba_one_for_three", ["--proba", "p_benign"], "one probability column fits a binary target"),
     ("proba_nan", ["--proba", "p_benign,p_malignant"], "missing or non-finite"),
-    ("annotators_one", ["--annotators", "f1"], "at least two columns"),
+    ("annotators_one", ["--annotators", "a1"], "at least two columns"),
+    ("annotators_vocabulary", ["--annotators", "a1,f1"], "uses labels the target 'diagnosis' does not have"),
+    ("annotators_target", ["--annotators", "a1,diagnosis"], "names the target"),
+    ("proba_target", ["--proba", "diagnosis"], "names the target"),
+    ("proba_unnamed_text", ["--proba", "score"], "which class is it the probability of"),
     ("annotators_absent", ["--annotators", "f1,zzz"], "'zzz' not found"),
     ("no_features", [], "no feature column"),
     ("empty", [], "has no labels"),
@@ -136,6 +142,10 @@ def test_bad_input_is_one_error_line(capsys: pytest.CaptureFixture[str], tmp_pat
         q = p.copy()
         q[5] = np.nan
         frame = frame.with_columns(pl.Series("p_benign", q), pl.Series("p_malignant", 1 - q))
+    elif change.startswith("annotators"):
+        frame = frame.with_columns(pl.col("diagnosis").alias("a1"))
+    elif change == "proba_unnamed_text":
+        frame = frame.with_columns(pl.Series("score", p))
     elif change == "no_features":
         frame = frame.select("diagnosis")
     elif change == "empty":

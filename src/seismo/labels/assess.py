@@ -11,9 +11,11 @@ each one.
 Regression targets get outlier-residual flags: out-of-fold predictions of gradient-boosted trees
 (of the logarithm for a positive, right-skewed target such as a price, whose errors are relative),
 the residuals scaled by their median absolute deviation within deciles of the prediction (so a
-target whose spread grows with its level is judged on its own scale), and a row flagged when its
-robust z-score exceeds ``max(5, z)`` with ``z`` the Bonferroni bound for the table's size at a
-1% family-wise error under normal residuals.
+target whose spread grows with its level is judged on its own scale; never finer than the step of a
+target recorded on a grid, such as whole numbers), and a row flagged when its robust z-score exceeds
+``max(5, z)`` with ``z`` the Bonferroni bound for the table's size at a 1% family-wise error under
+normal residuals, and its residual is at least the target's interquartile range (the trees cannot
+extrapolate: rows at the ends of a feature's range miss by more without a wrong label).
 """
 
 from __future__ import annotations
@@ -110,6 +112,42 @@ class ResidualAssessment:
         return self.positions.size < self.labelled_rows
 
 
+def _blank_as_missing(y: Array) -> Array:
+    """Empty or whitespace-only text labels are missing labels, as an empty CSV field is."""
+    out = y.copy()
+    if out.dtype == object:  # label_array has stripped the text already
+        out[np.asarray(out == "", dtype=bool)] = None
+    return out
+
+
+def _check_annotators(part: pl.DataFrame, target: str, annotators: Sequence[str], classes: list[str]) -> list[str]:
+    """The annotator columns that hold labels, checked: at least two, none the target, and labels
+    from the target's vocabulary (at least half of each column's labels are classes of the target)."""
+    from seismo.concept._task import label_array, missing_labels
+
+    missing = [a for a in annotators if a not in part.columns]
+    if missing:
+        raise InputError(f"annotator column {missing[0]!r} not found")
+    if target in annotators:
+        raise InputError(f"--annotators names the target {target!r} itself; give the annotators' own columns")
+    kept = []
+    known = np.asarray(classes, dtype=object)
+    for a in annotators:
+        values = _blank_as_missing(label_array(part, a, text=True))
+        present = values[~missing_labels(values)]
+        if present.size == 0:
+            continue  # an annotator who labelled none of these rows
+        share = float(np.isin(present, known).mean())
+        if share < 0.5:
+            example = next(iter(set(present[~np.isin(present, known)].tolist())))
+            raise InputError(f"annotator column {a!r} uses labels the target {target!r} does not have (e.g. "
+                             f"{example!r}; only {share:.0%} of its labels are among {', '.join(classes[:6])})")
+        kept.append(a)
+    if len(kept) < 2:
+        raise InputError(f"--annotators needs at least two columns with labels, got {len(kept)}")
+    return kept
+
+
 def _labelled_positions(y: Array, max_rows: int | None) -> tuple[Array, int]:
     from seismo.concept._task import missing_labels
 
@@ -121,14 +159,25 @@ def _labelled_positions(y: Array, max_rows: int | None) -> tuple[Array, int]:
 
 
 def _feature_columns(schema: Schema, frame: pl.DataFrame, exclude: Sequence[str]) -> list[tuple[str, Kind]]:
+    """Numeric, categorical and boolean features with at least one value (an all-missing column says
+    nothing and trips the trees' binning)."""
     return [(n, c.kind) for n, c in schema.items()
             if c.role == Role.FEATURE and n in frame.columns and n not in exclude
-            and c.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)]
+            and c.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)
+            and _has_values(frame.get_column(n))]
+
+
+def _has_values(s: pl.Series) -> bool:
+    present = s.drop_nulls()
+    if s.dtype.is_float():
+        present = present.filter(present.is_finite())
+    return present.len() > 0
 
 
 def _given_proba(frame: pl.DataFrame, target: str, proba: Sequence[str], classes: list[str]) -> Array | None:
     """The user's probability columns as (rows, classes): one column for a binary target (the
-    probability of the positive, larger class), or one per class named after it."""
+    probability of the class it is named after - ``p_spam``, ``spam`` - else of the larger class:
+    1 of 0/1, True of False, 10 of 9), or one per class named after it."""
     from seismo.concept._task import _class_columns
 
     if not proba:
@@ -138,12 +187,30 @@ def _given_proba(frame: pl.DataFrame, target: str, proba: Sequence[str], classes
             raise InputError(f"--proba {proba[0]!r}: one probability column fits a binary target, but {target!r} has "
                              f"{len(classes)} classes; give one column per class, named after it")
         p = _numbers(frame, proba[0])
-        return np.column_stack([1.0 - p, p])
+        return np.column_stack([1.0 - p, p] if _single_column_class(proba[0], classes) == 1 else [p, 1.0 - p])
     matched = _class_columns(frame.get_column(target), list(proba))
     if not matched:
         raise InputError(f"--proba columns {', '.join(proba)} do not match the classes of {target!r} "
                          f"({', '.join(classes[:10])}): name each column after its class (e.g. 'p_{classes[0]}')")
     return np.column_stack([_numbers(frame, c) for _, c in matched])
+
+
+def _single_column_class(column: str, classes: list[str]) -> int:
+    """Which of two classes (sorted as text) a lone probability column is for: the one it is named
+    after, else the larger as numbers when both are numbers, else refused."""
+    named = [i for i, k in enumerate(classes)
+             if column == k or any(column.endswith(sep + k) for sep in ("_", "-", "=", "."))]
+    if len(named) == 1:
+        return named[0]
+    try:
+        numbers = [float(k) for k in classes]
+    except ValueError:
+        lowered = [k.lower() for k in classes]
+        if lowered in (["false", "true"], ["no", "yes"]):
+            return 1
+        raise InputError(f"--proba {column!r}: which class is it the probability of, {classes[0]!r} or "
+                         f"{classes[1]!r}? Name the column after the class (e.g. 'p_{classes[1]}')") from None
+    return int(np.argmax(numbers))
 
 
 def _numbers(frame: pl.DataFrame, column: str) -> Array:
@@ -178,11 +245,13 @@ def _assess_classes(frame: pl.DataFrame, schema: Schema, target: str, *, proba: 
     from seismo.concept._task import label_array
     from seismo.labels.oof import encode_features, out_of_fold_proba
 
-    y_all = label_array(frame, target, text=True)
+    y_all = _blank_as_missing(label_array(frame, target, text=True))
     rows, total = _labelled_positions(y_all, max_rows)
     if rows.size == 0:
         raise InputError(f"target {target!r} has no labels (every value is missing)")
     y = y_all[rows]
+    if proba and target in proba:
+        raise InputError(f"--proba names the target {target!r} itself; give the probability columns")
     classes = sorted(set(y.tolist()))
     if len(classes) < 2:
         raise InputError(f"target {target!r} has a single class ({classes[0]!r}): there is no label to doubt")
@@ -236,16 +305,15 @@ def _assess_classes(frame: pl.DataFrame, schema: Schema, target: str, *, proba: 
     ann = None
     quality: dict[str, float] = {}
     if annotators:
-        if len(annotators) < 2:
-            raise InputError(f"--annotators needs at least two columns, got {len(annotators)}")
-        missing = [a for a in annotators if a not in part.columns]
-        if missing:
-            raise InputError(f"annotator column {missing[0]!r} not found")
-        table = np.column_stack([label_array(part, a, text=True) for a in annotators])
+        annotators = _check_annotators(part, target, annotators, classes)
+        table = np.column_stack([_blank_as_missing(label_array(part, a, text=True)) for a in annotators])
         ann = annotator_consensus(table)
         quality = dict(zip(annotators, [float(v) for v in ann.annotator_quality], strict=True))
         used.append("annotators")
-    combined = combine_signals(int(rows.size), confident=issues, knn=knn, duplicates=dups, annotators=ann, labels=y)
+    # two annotators cannot be weighed against each other (one-coin Dawid-Skene needs three to tell
+    # who is right): their consensus votes with the other signals but never decides alone
+    combined = combine_signals(int(rows.size), confident=issues, knn=knn, duplicates=dups, annotators=ann, labels=y,
+                               annotators_decisive=len(annotators) >= 3)
     return ClassAssessment(target=target, positions=rows, given=y, issues=issues, floor=floor, combined=combined,
                            source=source, labelled_rows=total, signals_used=tuple(used), annotators=quality)
 
@@ -273,10 +341,14 @@ def _assess_residuals(frame: pl.DataFrame, schema: Schema, target: str, *, model
     log_scale = _right_skewed_positive(y)
     fit_y = np.log(y) if log_scale else y
     fitted = out_of_fold_predict(x, fit_y, model=model, folds=folds, seed=seed, categorical=is_cat)
-    z = _robust_z(fit_y - fitted, fitted)
+    z = _robust_z(fit_y - fitted, fitted, floor=0.0 if log_scale else _resolution(y))
     predicted = np.exp(fitted) if log_scale else fitted
     threshold = max(RESIDUAL_Z_MIN, float(stats.norm.isf(RESIDUAL_ALPHA / (2 * rows.size))))
-    over = np.flatnonzero(np.abs(z) > threshold)
+    # far beyond the residuals' spread, and by at least the target's interquartile range: the trees
+    # cannot extrapolate, so rows at the ends of a feature's range miss by more than the rest without
+    # their label being wrong (a unit slip or a sign error moves a value by far more)
+    q25, q75 = np.quantile(fit_y, [0.25, 0.75])
+    over = np.flatnonzero((np.abs(z) > threshold) & (np.abs(fit_y - fitted) >= max(q75 - q25, 0.0)))
     flagged = over[np.argsort(-np.abs(z[over]), kind="stable")]
     name = type(model).__name__ if model is not None else "HistGradientBoostingRegressor"
     scale = " of log(target): a positive, right-skewed target" if log_scale else ""
@@ -301,15 +373,28 @@ def _right_skewed_positive(y: Array) -> bool:
     return skew > 0.25 and abs(kelly(np.log(y))) <= skew / 2
 
 
-def _robust_z(residual: Array, predicted: Array) -> Array:
+def _resolution(y: Array) -> float:
+    """The step of a target recorded on a grid (1 for whole numbers, 0.5 for halves): no residual
+    scale is finer than it, or a miss by one step at a rounding boundary would look extreme. 0 for
+    a target whose values do not sit on a common grid."""
+    values = np.unique(y)
+    if values.size < 3:
+        return 0.0
+    step = float(np.min(np.diff(values)))
+    on_grid = bool(np.allclose(np.round((values - values[0]) / step), (values - values[0]) / step, atol=1e-6))
+    return step if on_grid and values.size <= 0.5 * y.size else 0.0
+
+
+def _robust_z(residual: Array, predicted: Array, *, floor: float = 0.0) -> Array:
     """Residuals over 1.4826 x their median absolute deviation within deciles of the prediction
-    (the whole table's when a decile has no spread)."""
+    (the whole table's when a decile has no spread), the scale never below ``floor``."""
     n = residual.size
     center = float(np.median(residual))
     dev = np.abs(residual - center)
     overall = 1.4826 * float(np.median(dev))
     if overall == 0.0:
         overall = 1.2533 * float(dev.mean())  # the mean absolute deviation, for tables mostly exact
+    overall = max(overall, floor)
     if overall == 0.0:
         return np.zeros(n)
     scale = np.full(n, overall)
@@ -318,7 +403,7 @@ def _robust_z(residual: Array, predicted: Array) -> Array:
         for chunk in np.array_split(order, _RESIDUAL_BINS):
             local = 1.4826 * float(np.median(dev[chunk]))
             scale[chunk] = local if local > 0 else overall
-    out: Array = (residual - center) / scale
+    out: Array = (residual - center) / np.maximum(scale, floor)
     return out
 
 
@@ -403,7 +488,7 @@ def _annotator_evidence(a: ClassAssessment) -> dict[str, Any] | None:
     """With annotators: the given label is contradicted by a confident weighted consensus
     (posterior of the given label below 0.1) on at least max(5, 2%) of the rows."""
     q = a.combined.qualities.get("annotators")
-    if q is None:
+    if q is None or len(a.annotators) < 3:  # two annotators cannot outvote the given label on their own
         return None
     against = int(np.sum(np.nan_to_num(q, nan=1.0) < 0.1))
     if against < max(5, 0.02 * a.positions.size):
@@ -479,5 +564,13 @@ def suspects_frame(result: ClassAssessment | ResidualAssessment, frame: pl.DataF
     if frame is None:
         return out
     taken = frame[out.get_column("row").to_list()] if out.height else frame.head(0)
-    taken = taken.rename({c: f"{c}_" if c in out.columns else c for c in taken.columns})
+    used = set(out.columns)
+    renames = {}
+    for c in taken.columns:  # the row's own columns keep their names unless the suspects table has them
+        name = c
+        while name in used:
+            name += "_"
+        used.add(name)
+        renames[c] = name
+    taken = taken.rename(renames)
     return pl.concat([out, taken], how="horizontal")

@@ -12,10 +12,15 @@ doubt down towards zero.
 
 So, within the rows the model assigns to each class, the most confident 40% are taken, and the
 disagreement indicator is regressed on the model's doubt ``1 - p`` (a linear probability model,
-slope >= 0, heteroscedasticity-robust HC1 standard errors). The intercept, the disagreement left
+slope >= 0, heteroscedasticity-robust HC3 standard errors). The intercept, the disagreement left
 when the doubt goes to zero, estimates the rate of labels flipped independently of the features:
-the *noise floor*. When the doubt barely varies (a model certain of every row there), the
-intercept is the plain disagreement rate, tested with an exact binomial test.
+the *noise floor*. The intercept's standard error is HC3 (Long & Ervin 2000, "Using
+heteroscedasticity consistent standard errors in the linear regression model", The American
+Statistician 54(3)): with rare binary outcomes in a few hundred rows, HC1 made the one-sided test
+several times too liberal. When the doubt barely varies (a model equally sure of every row there),
+or disagreement does not rise with it, the floor is the plain disagreement rate, tested with an exact
+binomial test: a plateau of confidence with the same disagreement throughout is what flipped labels
+leave. An overconfident model of a partly random target can mimic it in small tables (docs/labels.md).
 
 A table is said to carry label noise when, for some class the model predicts,
 
@@ -198,7 +203,7 @@ def noise_floor(codes: Array, proba: Array) -> NoiseFloor:
 
 
 def _intercept(x: Array, y: Array) -> tuple[float, float, float, float]:
-    """Intercept, slope (>= 0), HC1 standard error of the intercept and the one-sided p-value of
+    """Intercept, slope (>= 0), HC3 standard error of the intercept and the one-sided p-value of
     ``intercept > FLOOR_NULL`` for the linear probability model ``y ~ a + b x``."""
     from scipy import stats
 
@@ -208,7 +213,8 @@ def _intercept(x: Array, y: Array) -> tuple[float, float, float, float]:
     sxx = float(((x - x_bar) ** 2).sum())
     sxy = float(((x - x_bar) * (y - y_bar)).sum())
     if m < 3 or sxx / m < _FLAT or sxy <= 0:
-        # no usable trend: the floor is the plain rate, tested exactly
+        # no usable trend: the floor is the plain rate, tested exactly. A model equally sure of every
+        # row there and wrong at the same rate everywhere is the plateau flipped labels leave
         d = int(round(y.sum()))
         p = float(stats.binom.sf(d - 1, m, FLOOR_NULL)) if d else 1.0
         return y_bar, 0.0, float(np.sqrt(y_bar * (1 - y_bar) / max(m, 1))), p
@@ -217,8 +223,10 @@ def _intercept(x: Array, y: Array) -> tuple[float, float, float, float]:
     resid = y - a - slope * x
     design = np.column_stack([np.ones(m), x])
     bread = np.linalg.inv(design.T @ design)
-    meat = (design * (resid**2)[:, None]).T @ design
-    cov = bread @ meat @ bread * (m / (m - 2))
+    leverage = np.einsum("ij,jk,ik->i", design, bread, design)
+    weight = resid**2 / np.maximum(1.0 - leverage, 1e-12) ** 2  # HC3
+    meat = (design * weight[:, None]).T @ design
+    cov = bread @ meat @ bread
     se = float(np.sqrt(max(cov[0, 0], 0.0)))
     a_clipped = float(np.clip(a, 0.0, 1.0))
     if se == 0.0:

@@ -91,6 +91,8 @@ def scan_labels(data: TableLike | Dataset, *, target: str, proba: str | Sequence
         raise InputError(f"folds must be an integer >= 2, got {folds!r}")
     ds = load(data, name=None)
     probas = [proba] if isinstance(proba, str) else list(proba or [])
+    if target in probas:
+        raise InputError(f"--proba names the target {target!r} itself; give the probability columns")
     full = _build_schema([ds], _as_schema(schema), {"target": target, "proba": probas})
     for name in annotators or []:
         if name not in ds.frame.columns:

@@ -475,6 +475,7 @@ def combine_signals(
     annotators: AnnotatorResult | None = None,
     labels: Any = None,
     min_agree: int = 2,
+    annotators_decisive: bool = True,
 ) -> CombinedIssues:
     """Merge label-noise signals into one score, flags, reasons and suggestions per row.
 
@@ -519,6 +520,9 @@ def combine_signals(
         The given labels (used for the annotator quality and suggestion ties).
     min_agree : int, default 2
         Number of low-quality signals that flag a row without confident learning.
+    annotators_decisive : bool, default True
+        Whether the annotators alone flag a row (posterior of the given label below 0.1); turn it
+        off when there are only two annotators, whose accuracies cannot be told apart.
 
     Returns
     -------
@@ -594,7 +598,7 @@ def combine_signals(
         )
         votes[:, names.index("confident")] |= cl_flag
     is_issue = cl_flag | (votes.sum(axis=1) >= min_agree)
-    if annotators is not None and given is not None:
+    if annotators is not None and given is not None and annotators_decisive:
         is_issue |= np.nan_to_num(qualities["annotators"], nan=1.0) < _ANNOTATORS_DECISIVE
     name_arr = np.array(names, dtype=object)
     signals = [
