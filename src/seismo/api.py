@@ -24,9 +24,9 @@ __all__ = ["all_checks", "infer_schema", "scan"]
 
 def all_checks() -> list[Check]:
     """Every registered check, in the order scans run them."""
-    from seismo import concept, labels, quality, shift, skew
+    from seismo import concept, labels, leakage, quality, shift, skew
 
-    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS, *concept.CHECKS, *labels.CHECKS]
+    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS, *concept.CHECKS, *labels.CHECKS, *leakage.CHECKS]
 
 
 def infer_schema(data: TableLike | Dataset, *, schema: Schema | Mapping[str, Any] | str | Path | None = None) -> Schema:
@@ -149,7 +149,7 @@ def scan(
     --------
     >>> import polars as pl, seismo
     >>> ref = pl.DataFrame({"x": [i / 7 for i in range(60)], "y": [0, 1, 0] * 20})
-    >>> cur = pl.DataFrame({"x": [i / 7 if i % 3 == 0 else None for i in range(60)], "y": [0, 1, 0] * 20})
+    >>> cur = pl.DataFrame({"x": [i / 7 + 0.05 if i % 3 == 0 else None for i in range(60)], "y": [0, 1, 0] * 20})
     >>> report = seismo.scan(ref, cur, target="y")
     >>> [f.id for f in report.findings]
     ['quality.missing_rise:x', 'quality.missing:current:x']

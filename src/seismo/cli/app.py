@@ -123,7 +123,7 @@ def scan(reference: str, current: str | None, target: str | None, prediction: st
 def demo(out_dir: str, rows: int) -> int:
     """Run the whole scan on the bundled loan data (failures injected at known places)."""
     from seismo.api import scan as run_scan
-    from seismo.datasets import make_loans
+    from seismo.datasets import make_loans, make_loans_split
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -138,6 +138,13 @@ def demo(out_dir: str, rows: int) -> int:
     _emit(report, json_path=str(out / "report.json"), html_path=str(out / "report.html"), quiet=False)
     click.echo(f"data and schema: {out / 'reference.parquet'}, {out / 'current.parquet'}, {out / 'schema.yaml'}")
     click.echo(f"try: seismo scan {out / 'reference.parquet'} {out / 'current.parquet'} --schema {out / 'schema.yaml'}")
+    split = make_loans_split(leaky=True)  # the leaky variant: a train/test split with the leaks of docs/leakage.md
+    split.train.write_parquet(out / "leaky-train.parquet")
+    split.test.write_parquet(out / "leaky-test.parquet")
+    split.schema.save(out / "leaky-schema.yaml")
+    click.echo(f"and a leaky split: seismo leakage {out / 'leaky-train.parquet'} {out / 'leaky-test.parquet'} "
+               f"--target {split.target} --timestamp {split.timestamp} --id {split.id} --group {split.group} "
+               f"--schema {out / 'leaky-schema.yaml'}")
     return 0
 
 
@@ -166,10 +173,12 @@ def schema_infer(data: str, declared: str | None, out_path: str | None) -> int:
 def _register_env() -> None:
     from seismo.cli.env import env
     from seismo.cli.labels import labels
+    from seismo.cli.leakage import leakage
     from seismo.cli.stream import stream
 
     cli.add_command(env)
     cli.add_command(labels)
+    cli.add_command(leakage)
     cli.add_command(stream)
 
 

@@ -1,5 +1,5 @@
 """Data sets that ship with seismo: deterministic generators with failures injected at known places."""
 
-from seismo.datasets.loans import Injected, LoanData, make_loans
+from seismo.datasets.loans import Injected, LoanData, LoanSplit, make_loans, make_loans_split
 
-__all__ = ["Injected", "LoanData", "make_loans"]
+__all__ = ["Injected", "LoanData", "LoanSplit", "make_loans", "make_loans_split"]

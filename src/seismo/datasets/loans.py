@@ -14,7 +14,7 @@ import polars as pl
 
 from seismo.data.schema import Column, Kind, Role, Schema
 
-__all__ = ["Injected", "LoanData", "make_loans"]
+__all__ = ["Injected", "LoanData", "LoanSplit", "make_loans", "make_loans_split"]
 
 _STATES = ["CA", "TX", "NY", "FL", "IL", "PA", "OH", "GA", "NC", "MI", "NJ", "VA", "WA", "AZ", "MA",
            "TN", "IN", "MO", "MD", "WI", "CO", "MN", "SC", "AL", "LA", "KY", "OR", "OK", "CT", "UT"]
@@ -242,3 +242,67 @@ def _frame(cols: dict[str, np.ndarray]) -> pl.DataFrame:
         else:
             out[k] = pl.Series(k, v)
     return pl.DataFrame(out)
+
+
+@dataclass(frozen=True)
+class LoanSplit:
+    """A train/test split of loan applications for ``seismo leakage``, with the leaks injected."""
+
+    train: pl.DataFrame
+    test: pl.DataFrame
+    schema: Schema
+    injected: tuple[Injected, ...]
+    target: str = "default"
+    timestamp: str = "applied_at"
+    id: str = "application_id"
+    group: str = "customer_id"
+
+
+def make_loans_split(n_train: int = 14_000, n_test: int = 6_000, *, leaky: bool = False, seed: int = 11) -> LoanSplit:
+    """A chronological train/test split of loan applications; with ``leaky=True``, the leaks of
+    issue 6 injected at known places (deterministic for a given seed).
+
+    Leaks: a recovery fee written only for loans that defaulted (target leakage, and its missingness);
+    the last contact with the customer, recorded weeks after the application (a value from after the
+    event); income standardised with the mean and spread of train and test together (preprocessing
+    before the split); 3% of the test rows copied from the training rows (contamination); and the
+    rows split at random instead of by time (time travel, customers on both sides).
+
+    >>> clean, leaky = make_loans_split(1_400, 600), make_loans_split(1_400, 600, leaky=True)
+    >>> clean.train.height, clean.test.height, len(clean.injected), len(leaky.injected) > 5
+    (1400, 600, 0, True)
+    """
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    cols = _base(rng, n, 1_685_577_600, 0)
+    del cols["__p_default"]
+    for name in ("score", "prediction", "customer_ref", "employer_name"):
+        del cols[name]  # a split for training: no model outputs yet, no per-row tokens
+    injected: list[Injected] = []
+    order = np.arange(n)
+    if leaky:
+        default = cols["default"].astype(bool)
+        fee = np.round(cols["loan_amount"] * rng.uniform(0.08, 0.12, n), 2)
+        cols["recovery_fee"] = np.where(default, fee, np.nan)
+        injected += [Injected("leakage.target", "recovery_fee", "train", "a fee charged only after a default"),
+                     Injected("leakage.missingness", "recovery_fee", "train", "missing for every loan that did not default")]
+        contact = cols["applied_at"] + rng.integers(5, 120, n) * 86_400
+        cols["last_contact_at"] = (contact * 1000).astype("datetime64[ms]")
+        injected.append(Injected("leakage.post_event", "last_contact_at", "train", "recorded weeks after the application"))
+        order = rng.permutation(n)
+        injected.append(Injected("leakage.chronology", "applied_at", "test", "a random split of time-ordered rows"))
+        injected.append(Injected("leakage.entities", "customer_id", "test", "customers on both sides of the split"))
+    frame = _frame(cols)
+    train, test = frame[order[:n_train].tolist()], frame[order[n_train:].tolist()]
+    if leaky:
+        copies = train.sample(int(n_test * 0.03), seed=seed)
+        test = pl.concat([test[: n_test - copies.height], copies])
+        injected.append(Injected("leakage.duplicates", None, "test", "3% of test rows copied from training rows"))
+        both = pl.concat([train, test]).get_column("income")
+        mean, std = both.mean(), both.std()  # the scaler fitted on train and test together
+        train, test = (t.with_columns(((pl.col("income") - mean) / std).alias("income_z")) for t in (train, test))
+        injected.append(Injected("leakage.preprocessing", "income_z", "train", "standardised over train and test together"))
+    schema = Schema.declare(application_id=Column.id(), customer_id=Column(role=Role.GROUP, kind=Kind.IDENTIFIER),
+                            applied_at=Column.timestamp(), default=Column.target(Kind.CATEGORICAL),
+                            **({"last_contact_at": Column.feature(Kind.DATETIME)} if leaky else {}))
+    return LoanSplit(train, test, schema, tuple(injected))

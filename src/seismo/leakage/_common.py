@@ -1,0 +1,113 @@
+"""What every leakage check needs: the two splits, the target, the features, the task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from seismo.check import ScanContext
+from seismo.data.schema import Kind, Role
+
+__all__ = ["Split", "auc", "split_of", "target_values", "times"]
+
+Array = np.ndarray[Any, Any]
+
+
+@dataclass(frozen=True)
+class Split:
+    """The training and test tables of a split (inside ``seismo scan``: the reference and the
+    current table), the target column and the feature columns with their kinds.
+
+    ``classification`` is true for a categorical, boolean or text target, or one with at most 20
+    whole-number values; the target is then also available as integer codes (``codes_*``, -1 where
+    missing) over ``classes`` (sorted text of the labels).
+    """
+
+    train: pl.DataFrame
+    test: pl.DataFrame | None
+    target: str | None
+    features: list[tuple[str, Kind]]
+    timestamp: str | None
+    id: str | None
+    classification: bool
+    classes: list[str]
+    command: bool
+    """Run by ``seismo leakage`` (the current table is a test split), not by ``seismo scan``."""
+
+
+def split_of(ctx: ScanContext) -> Split | None:
+    """The split of a scan, or ``None`` when there is no training table."""
+    from seismo.concept._task import label_array
+    from seismo.labels.assess import is_classification
+
+    if ctx.reference is None:
+        return None
+    train = ctx.reference.frame
+    test = ctx.current.frame if ctx.current is not None else None
+    target = ctx.schema.first(Role.TARGET)
+    if target is not None and target not in train.columns:
+        target = None
+    features = [(n, c.kind) for n, c in ctx.schema.items()
+                if c.role == Role.FEATURE and n in train.columns and (test is None or n in test.columns)]
+    classification, classes = False, []
+    if target is not None:
+        col = ctx.schema.get(target)
+        classification = is_classification(train.get_column(target), col.kind if col is not None else None)
+        if classification:
+            y = label_array(train, target, text=True)
+            classes = sorted({v for v in y.tolist() if v is not None})
+    ts = ctx.schema.first(Role.TIMESTAMP)
+    id_ = ctx.schema.first(Role.ID)
+    return Split(train=train, test=test, target=target, features=features,
+                 timestamp=ts if ts in train.columns else None, id=id_ if id_ in train.columns else None,
+                 classification=classification, classes=classes, command=bool(ctx.options.get("leakage_command")))
+
+
+def target_values(split: Split, frame: pl.DataFrame) -> Array:
+    """The target of ``frame``: class codes (int64, -1 where missing) for classification, float64
+    (NaN where missing) for regression."""
+    from seismo.concept._task import label_array
+
+    assert split.target is not None
+    if split.classification:
+        from seismo.concept._task import missing_labels
+
+        y = label_array(frame, split.target, text=True)
+        classes = np.asarray(split.classes, dtype=object)
+        codes = np.full(y.size, -1, dtype=np.int64)
+        known = ~missing_labels(y)
+        if classes.size and known.any():
+            pos = np.minimum(np.searchsorted(classes, y[known]), classes.size - 1)
+            codes[known] = np.where(classes[pos] == y[known], pos, -1)
+        return codes
+    s = frame.get_column(split.target).cast(pl.Float64, strict=False).fill_null(float("nan"))
+    out: Array = s.to_numpy()
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def auc(score: Array, positive: Array) -> float:
+    """ROC AUC of ``score`` for the boolean ``positive`` (ties count half); 0.5 when one side is empty."""
+    from scipy.stats import rankdata
+
+    pos = np.asarray(positive, dtype=bool)
+    n1 = int(pos.sum())
+    n0 = pos.size - n1
+    if n1 == 0 or n0 == 0:
+        return 0.5
+    ranks = rankdata(score)
+    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def times(frame: pl.DataFrame, column: str) -> pl.Series | None:
+    """A column as UTC datetimes (epoch numbers, text and naive times read as seismo reads them),
+    or ``None`` when it cannot be read as times."""
+    from seismo.data.time import to_utc
+    from seismo.exceptions import InputError
+
+    try:
+        return to_utc(frame.get_column(column)).values
+    except InputError:
+        return None
