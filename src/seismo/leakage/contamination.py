@@ -10,7 +10,7 @@
 * ``leakage.near_duplicates`` - test rows far closer to a training row than training rows are to
   each other: numeric features standardised on the training table, nearest-neighbour distances
   (exact, brute force) from up to 2,000 test rows, and from 2,000 training rows (leaving each row
-  itself out), to the same sample of up to 50,000 training rows; a test row is a near duplicate
+  itself out), to the same sample of up to 50,000 training rows (20,000 inside ``seismo scan``); a test row is a near duplicate
   when its distance is above zero and below the 1st percentile of the training rows' own. With more
   than 50,000 training rows, copies of rows outside the sample are not seen (the evidence says how
   many rows the reference holds). By construction about 1% of test
@@ -45,6 +45,7 @@ ALPHA = 0.001
 MIN_EXCESS = 0.005
 NATURAL_RARE = 0.001
 NEAR_REFERENCE = 50_000
+NEAR_REFERENCE_SCAN = 20_000
 NEAR_QUERIES = 2_000
 NEAR_QUANTILE = 0.01
 NEAR_MIN_SHARE = 0.03
@@ -131,8 +132,15 @@ def check_near_duplicates(ctx: ScanContext) -> list[Finding]:
                and split.test.schema[n].is_numeric()]
     if len(numeric) < 2 or split.train.height < 200 or split.test.height < 50:
         return []
-    train = split.train.select(numeric).cast(pl.Float64).to_numpy()
-    test = split.test.select(numeric).cast(pl.Float64).to_numpy()
+    rng = np.random.default_rng(0)
+    # inside a scan a 20,000-row reference keeps the check to a fraction of a second at any size
+    n_ref = min(NEAR_REFERENCE if split.command else NEAR_REFERENCE_SCAN, split.train.height)
+    ref = np.sort(rng.choice(split.train.height, n_ref, replace=False))
+    held = np.sort(rng.choice(n_ref, min(NEAR_QUERIES, n_ref), replace=False))
+    test_rows = np.sort(rng.choice(split.test.height, min(NEAR_QUERIES, split.test.height), replace=False))
+    # only the sampled rows are converted: the scale comes from the training sample
+    train = split.train[ref].select(numeric).cast(pl.Float64).to_numpy()
+    test = split.test[test_rows].select(numeric).cast(pl.Float64).to_numpy()
     with warnings.catch_warnings():  # an all-missing column has no mean: dropped just below
         warnings.simplefilter("ignore", RuntimeWarning)
         center = np.nanmean(np.where(np.isfinite(train), train, np.nan), axis=0)
@@ -145,15 +153,10 @@ def check_near_duplicates(ctx: ScanContext) -> list[Finding]:
         z = (a[:, keep] - center[keep]) / scale[keep]
         return np.where(np.isfinite(z), z, 0.0)  # missing at the mean
 
-    rng = np.random.default_rng(0)
-    n_ref = min(NEAR_REFERENCE, split.train.height)
-    ref = np.sort(rng.choice(split.train.height, n_ref, replace=False))
-    held = np.sort(rng.choice(n_ref, min(NEAR_QUERIES, n_ref), replace=False))
-    test_rows = np.sort(rng.choice(split.test.height, min(NEAR_QUERIES, split.test.height), replace=False))
-    nn = NearestNeighbors(n_neighbors=2, algorithm="brute").fit(standard(train[ref]))
+    nn = NearestNeighbors(n_neighbors=2, algorithm="brute").fit(standard(train))
     # training rows against the other reference rows (leave one out: the nearest is the row itself)
-    d_train = nn.kneighbors(standard(train[ref[held]]), return_distance=True)[0][:, 1]
-    d_test, idx = nn.kneighbors(standard(test[test_rows]), n_neighbors=1, return_distance=True)
+    d_train = nn.kneighbors(standard(train[held]), return_distance=True)[0][:, 1]
+    d_test, idx = nn.kneighbors(standard(test), n_neighbors=1, return_distance=True)
     d_test, idx = d_test[:, 0], idx[:, 0]
     positive = d_train[d_train > 0]
     if positive.size < 50:
