@@ -52,6 +52,8 @@ crisis in machine-learning-based science", Patterns 4(9) - preprocessing on trai
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +61,7 @@ import numpy as np
 import polars as pl
 
 from seismo.check import ScanContext
+from seismo.exceptions import ProfileError
 from seismo.leakage._common import Array, Split, split_of, target_values
 from seismo.report.model import FailureMode, Finding, Severity
 
@@ -107,8 +110,11 @@ def check_preprocessing(ctx: ScanContext) -> list[Finding]:
     if split is None or split.test is None or split.test.height == 0 or split.train.height == 0:
         return []
     targets = _targets(split)
+    candidates = None if split.command else _screen(ctx, [n for n, _ in split.features])
     out = []
     for name, _kind in split.features:
+        if candidates is not None and name not in candidates:
+            continue
         a, b = _numeric(split.train, name), _numeric(split.test, name)
         if a is None or b is None:
             continue
@@ -139,6 +145,42 @@ def check_preprocessing(ctx: ScanContext) -> list[Finding]:
 
 
 # --- inputs ------------------------------------------------------------------------------------
+
+
+def _screen(ctx: ScanContext, names: list[str]) -> set[str] | None:
+    """Inside a scan: the columns whose merged profile (both tables' exact moments, extremes, most
+    frequent values and distinct count, computed once for every check) could show a fingerprint -
+    mean near 0 and spread near 1, extremes at 0 and 1, a value holding 0.5% of the rows, or few
+    distinct values. The loose tolerances (1e-3) leave the exact tests to the column's own values.
+    ``None`` (every column) when the profiles are not at hand."""
+    try:
+        ref, cur = ctx.profile("reference"), ctx.profile("current")
+    except KeyError:
+        return None
+    keep = set()
+    for name in names:
+        a, b = ref.columns.get(name), cur.columns.get(name)
+        if a is None or b is None:
+            continue
+        try:
+            m = a.merge(b)
+        except ProfileError:  # profiles that do not merge: let the exact test decide
+            keep.add(name)
+            continue
+        if not m.finite_count or m.mean is None or m.min is None or m.max is None:
+            continue
+        sd0 = math.sqrt(m.m2 / m.finite_count)
+        sd1 = m.std if m.finite_count > 1 else sd0
+        standard = abs(m.mean) <= 1e-3 * max(sd0, 1e-12) and min(abs(sd0 - 1), abs(sd1 - 1)) <= 1e-3
+        scaled = abs(m.min) <= 1e-3 and abs(m.max - 1) <= 1e-3
+        top = m.top(1)
+        spike = bool(top) and top[0][1] >= max(5, 0.005 * m.finite_count)
+        distinct = m.distinct_estimate
+        few = distinct is not None and distinct <= 2 * _max_groups(m.finite_count) + 1
+        if standard or scaled or spike or few:
+            keep.add(name)
+    return keep
+
 
 
 def _numeric(frame: pl.DataFrame, name: str) -> Array | None:
