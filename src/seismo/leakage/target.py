@@ -158,6 +158,15 @@ def _labelled(split: Split) -> tuple[pl.DataFrame, Array, int] | None:
     return frame, y, k
 
 
+def _labelled_split(ctx: ScanContext) -> tuple[Split, pl.DataFrame, Array, int] | None:
+    """The split, its labelled training rows, their target and the number of classes (0: numbers)."""
+    split = split_of(ctx)
+    data = _labelled(split) if split is not None else None
+    if split is None or data is None:
+        return None
+    return (split, *data)
+
+
 def _leak_bar(classification: bool) -> float:
     return LEAK_AUC if classification else LEAK_R2
 
@@ -167,11 +176,10 @@ def _leak_bar(classification: bool) -> float:
 
 def check_target_power(ctx: ScanContext) -> list[Finding]:
     """Features that alone predict the target nearly perfectly, far better than every other one."""
-    split = split_of(ctx)
-    data = _labelled(split) if split is not None else None
-    if split is None or data is None:
+    labelled = _labelled_split(ctx)
+    if labelled is None:
         return []
-    frame, y, k = data
+    split, frame, y, k = labelled
     scores: dict[str, tuple[float, float]] = {}
     for name, kind in split.features:
         if kind == Kind.TEXT:
@@ -232,11 +240,10 @@ def check_missingness(ctx: ScanContext) -> list[Finding]:
     """Features whose missingness alone predicts the target."""
     from scipy.stats import mannwhitneyu
 
-    split = split_of(ctx)
-    data = _labelled(split) if split is not None else None
-    if split is None or data is None:
+    labelled = _labelled_split(ctx)
+    if labelled is None:
         return []
-    frame, y, k = data
+    split, frame, y, k = labelled
     n = frame.height
     candidates = []
     for name, _ in split.features:
@@ -333,11 +340,10 @@ def check_post_event(ctx: ScanContext) -> list[Finding]:
 
 def check_identifiers(ctx: ScanContext) -> list[Finding]:
     """Identifier columns, and the row order, that predict the target."""
-    split = split_of(ctx)
-    data = _labelled(split) if split is not None else None
-    if split is None or data is None:
+    labelled = _labelled_split(ctx)
+    if labelled is None:
         return []
-    frame, y, k = data
+    split, frame, y, k = labelled
     names = [n for n, c in ctx.schema.items() if n in frame.columns and n != split.target
              and (c.role == Role.ID or c.kind == Kind.IDENTIFIER)]
     columns: list[tuple[str, Array]] = []
