@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_labels, bench_profile, bench_scan, bench_stream
+from benchmarks import bench_labels, bench_leakage, bench_profile, bench_scan, bench_stream
 
 
 def _fmt(v: Any, spec: str) -> str:
@@ -20,7 +20,7 @@ def _fmt(v: Any, spec: str) -> str:
 
 def main() -> None:
     rows: list[dict[str, Any]] = []
-    for module in (bench_profile, bench_scan, bench_stream, bench_labels):
+    for module in (bench_profile, bench_scan, bench_stream, bench_labels, bench_leakage):
         rows.extend(module.run())
     header = f"{'benchmark':58} {'seconds':>8} {'target':>7} {'peak MB':>8} {'input MB':>9}  notes"
     print(header)

@@ -175,7 +175,13 @@ def detection() -> tuple[int, int, int]:
 
 
 def speed() -> None:
-    """Exact duplicates 1M x 25 vs 1M x 25, and the whole scan on 1M rows."""
+    """Print the speed rows."""
+    for r in run():
+        print(f"{r['name']}: {r['seconds']:.2f} s (target {r['target_seconds']:g} s); {r['notes']}")
+
+
+def run() -> list[dict[str, Any]]:
+    """Exact duplicates 1M x 25 vs 1M x 25, and the whole scan on 1M rows (rows for ``make bench``)."""
     from seismo.api import _build_schema
     from seismo.check import ScanContext
     from seismo.data.io import load
@@ -198,15 +204,17 @@ def speed() -> None:
         t = time.perf_counter()
         found = check_duplicates(ctx)
         times.append(time.perf_counter() - t)
-    print(f"exact cross-split duplicates, 1M x 25 vs 1M x 25: {min(times):.2f} s (target 2 s); "
-          f"{found[0].evidence['matched_rows'] if found else 0} of the 1,000 planted copies found")
+    rows = [{"name": "leakage.duplicates, 1M x 25 vs 1M x 25", "seconds": min(times), "target_seconds": 2.0,
+             "notes": f"best of 3; {found[0].evidence['matched_rows'] if found else 0} of the 1,000 planted copies "
+                      "found"}]
     split = make_loans_split(700_000, 300_000, leaky=True)
     t = time.perf_counter()
     report = scan_leakage(split.train, split.test, target=split.target, timestamp=split.timestamp, id=split.id,
                           group=split.group, schema=split.schema)
     took = time.perf_counter() - t
-    print(f"seismo leakage, 700,000 + 300,000 rows x {split.train.width} columns: {took:.1f} s (target 60 s); "
-          f"{len(report.findings)} findings")
+    rows.append({"name": f"seismo leakage, 700k + 300k rows x {split.train.width}", "seconds": took,
+                 "target_seconds": 60.0, "notes": f"the leaky demo split; {len(report.findings)} findings"})
+    return rows
 
 
 if __name__ == "__main__":
