@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import bench_labels, bench_leakage, bench_profile, bench_scan, bench_stream
+from benchmarks import (
+    bench_labels,
+    bench_leakage,
+    bench_profile,
+    bench_scan,
+    bench_stream,
+)
 
 
 def _fmt(v: Any, spec: str) -> str:
