@@ -125,11 +125,17 @@ def _class_columns(target: pl.Series, probas: list[str]) -> tuple[tuple[str, str
     found: dict[str, str] = {}
     for col in probas:
         for k in classes:
-            if col == k or any(col.endswith(sep + k) for sep in ("_", "-", "=", ".")):
+            if named_after(col, k):
                 found.setdefault(k, col)
     if len(found) != len(classes) or len(set(found.values())) != len(found) or len(classes) < 2:
         return ()
     return tuple((k, found[k]) for k in classes)
+
+
+def named_after(column: str, klass: str) -> bool:
+    """A probability column named after a class: the class itself, or ending in ``_CLASS`` /
+    ``-CLASS`` / ``=CLASS`` / ``.CLASS``."""
+    return column == klass or any(column.endswith(sep + klass) for sep in ("_", "-", "=", "."))
 
 
 def _kind(ctx: ScanContext, target: str, prediction: str | None) -> str:
@@ -146,10 +152,18 @@ def _kind(ctx: ScanContext, target: str, prediction: str | None) -> str:
             finite = pred.drop_nulls().filter(pred.drop_nulls().is_finite())
             if finite.len() and not bool((finite == finite.round(0)).all()):
                 return "regression"  # a count or rating target predicted on a continuous scale
+    return "classification" if few_whole_values(s) else "regression"
+
+
+def few_whole_values(s: pl.Series) -> bool:
+    """At most 20 distinct values, all whole numbers: a numeric column that reads as classes."""
     values = s.drop_nulls().unique().head(_FEW_VALUES + 1)
-    if values.len() <= _FEW_VALUES and (not s.dtype.is_float() or bool((values == values.round(0)).all())):
-        return "classification"
-    return "regression"
+    return values.len() <= _FEW_VALUES and (not s.dtype.is_float() or bool((values == values.round(0)).all()))
+
+
+def is_classification(s: pl.Series, kind: Kind | None) -> bool:
+    """Categorical, boolean or text targets, and numbers with at most 20 whole values."""
+    return kind in (Kind.CATEGORICAL, Kind.BOOLEAN) or not s.dtype.is_numeric() or few_whole_values(s)
 
 
 def time_windows(frame: pl.DataFrame, timestamp: str | None, *, every: str | None = None) -> Windows | None:
@@ -206,7 +220,7 @@ def missing_labels(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     """Where a :func:`label_array` holds no label (NaN, or None in a text array)."""
     if a.dtype.kind == "f":
         return np.asarray(np.isnan(a), dtype=bool)
-    return np.asarray(a == None, dtype=bool)  # noqa: E711 (elementwise on an object array)
+    return np.asarray(a == None, dtype=bool)
 
 
 def label_arrays(frame: pl.DataFrame, task: Task) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:

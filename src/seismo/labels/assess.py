@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from seismo.concept._task import is_classification, named_after
 from seismo.data.schema import Kind, Role, Schema
 from seismo.exceptions import InputError
 from seismo.labels.confident import LabelIssues, find_label_issues
@@ -47,25 +48,16 @@ from seismo.labels.signals import (
 )
 from seismo.report.model import FailureMode, Finding, Severity
 
-__all__ = ["ClassAssessment", "ResidualAssessment", "assess", "findings", "is_classification", "suspects_frame"]
+__all__ = ["ClassAssessment", "ResidualAssessment", "assess", "findings", "suspects_frame"]
 
 Array = np.ndarray[Any, Any]
 
-_FEW_VALUES = 20
 _MIN_ROWS = 10
 _KNN_ROWS = 1_000_000
 """kNN disagreement is skipped above this many rows (its index would dominate the run)."""
 RESIDUAL_Z_MIN = 5.0
 RESIDUAL_ALPHA = 0.01
 _RESIDUAL_BINS = 10
-
-
-def is_classification(s: pl.Series, kind: Kind | None) -> bool:
-    """Categorical, boolean or text targets, and numbers with at most 20 whole values."""
-    if kind in (Kind.CATEGORICAL, Kind.BOOLEAN) or not s.dtype.is_numeric():
-        return True
-    values = s.drop_nulls().unique().head(_FEW_VALUES + 1)
-    return values.len() <= _FEW_VALUES and (not s.dtype.is_float() or bool((values == values.round(0)).all()))
 
 
 @dataclass(frozen=True)
@@ -198,8 +190,7 @@ def _given_proba(frame: pl.DataFrame, target: str, proba: Sequence[str], classes
 def _single_column_class(column: str, classes: list[str]) -> int:
     """Which of two classes (sorted as text) a lone probability column is for: the one it is named
     after, else the larger as numbers when both are numbers, else refused."""
-    named = [i for i, k in enumerate(classes)
-             if column == k or any(column.endswith(sep + k) for sep in ("_", "-", "=", "."))]
+    named = [i for i, k in enumerate(classes) if named_after(column, k)]
     if len(named) == 1:
         return named[0]
     try:

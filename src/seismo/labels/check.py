@@ -25,7 +25,8 @@ with the classes (200 classes on 5,000 rows took 39 s), which a scan's budget ha
 
 def check_labels(ctx: ScanContext) -> list[Finding]:
     """Suspect labels in the reference (or the only table)."""
-    from seismo.labels.assess import ClassAssessment, assess, findings, is_classification
+    from seismo.concept._task import is_classification
+    from seismo.labels.assess import ClassAssessment, assess, findings
 
     label, ds = ("reference", ctx.reference) if ctx.reference is not None else ("current", ctx.current)
     label = str(ctx.options.get("label_dataset", label))

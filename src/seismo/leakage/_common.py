@@ -40,8 +40,7 @@ class Split:
 
 def split_of(ctx: ScanContext) -> Split | None:
     """The split of a scan, or ``None`` when there is no training table."""
-    from seismo.concept._task import label_array
-    from seismo.labels.assess import is_classification
+    from seismo.concept._task import is_classification, label_array
 
     if ctx.reference is None:
         return None

@@ -261,13 +261,14 @@ def check_missingness(ctx: ScanContext) -> list[Finding]:
             group = rates[y] > null.mean()
             if group.all() or not group.any():
                 continue
-            best = auc(null.astype(float), group)
             cls = [int(c) for c in np.flatnonzero(rates > null.mean())]
-            p = float(mannwhitneyu(null[group], null[~group], alternative="two-sided").pvalue)
+            test = mannwhitneyu(null[group], null[~group], alternative="two-sided")
+            pairs = int(group.sum()) * int((~group).sum())
         else:
-            best = auc(y, null)
-            p = float(mannwhitneyu(y[null], y[~null], alternative="two-sided").pvalue)
+            test = mannwhitneyu(y[null], y[~null], alternative="two-sided")
+            pairs = m * (n - m)
             cls = None
+        best, p = float(test.statistic) / pairs, float(test.pvalue)  # U over the pairs is the AUC
         strength = max(best, 1.0 - best)
         candidates.append((name, strength, p, m, cls))
     tests = max(1, len(candidates))
