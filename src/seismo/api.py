@@ -182,7 +182,7 @@ def scan(
         ran.append(check.name)
         findings.extend(_run_one(check, ctx, raise_errors))
     datasets = {label: DatasetInfo(d.rows, d.n_columns, d.source) for label, d in (("reference", ref), ("current", cur)) if d is not None}
-    from seismo.report.columns import column_table
+    from seismo.report.columns import column_table, distributions
 
     return Report(
         findings=findings,
@@ -190,6 +190,7 @@ def scan(
         schema=full_schema.to_dict()["columns"],
         column_table=column_table(ctx),
         checks_run=ran,
+        distributions=distributions(ctx),
     )
 
 

@@ -84,7 +84,7 @@ def scan_labels(data: TableLike | Dataset, *, target: str, proba: str | Sequence
     from seismo.exceptions import InputError
     from seismo.labels.assess import suspects_frame
     from seismo.labels.check import check_labels
-    from seismo.report.columns import column_table
+    from seismo.report.columns import column_table, distributions
     from seismo.report.model import DatasetInfo
 
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
@@ -105,6 +105,7 @@ def scan_labels(data: TableLike | Dataset, *, target: str, proba: str | Sequence
     result = ctx.cache.get("labels")
     assessment = result if isinstance(result, (ClassAssessment, ResidualAssessment)) else None
     report = Report(findings=found, datasets={"data": DatasetInfo(ds.rows, ds.n_columns, ds.source)},
-                    schema=full.to_dict()["columns"], column_table=column_table(ctx), checks_run=["labels"])
+                    schema=full.to_dict()["columns"], column_table=column_table(ctx), checks_run=["labels"],
+                    distributions=distributions(ctx, {"reference": "data"}))
     suspects = suspects_frame(assessment, ds.frame) if assessment is not None else pl.DataFrame({"row": []})
     return LabelScan(report=report, assessment=assessment, suspects=suspects)

@@ -49,7 +49,7 @@ def scan_leakage(train: TableLike | Dataset, test: TableLike | Dataset, *, targe
     from seismo.data.io import load
     from seismo.exceptions import InputError
     from seismo.leakage import CHECKS
-    from seismo.report.columns import column_table
+    from seismo.report.columns import column_table, distributions
     from seismo.report.model import DatasetInfo
 
     if not isinstance(target, str) or not target:
@@ -96,4 +96,5 @@ def scan_leakage(train: TableLike | Dataset, test: TableLike | Dataset, *, targe
     return Report(findings=findings,
                   datasets={"train": DatasetInfo(tr.rows, tr.n_columns, tr.source),
                             "test": DatasetInfo(te.rows, te.n_columns, te.source)},
-                  schema=full.to_dict()["columns"], column_table=column_table(ctx), checks_run=ran)
+                  schema=full.to_dict()["columns"], column_table=column_table(ctx), checks_run=ran,
+                  distributions=distributions(ctx, {"reference": "train", "current": "test"}))

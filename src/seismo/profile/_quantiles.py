@@ -274,6 +274,32 @@ class QuantileSketch:
             return int(np.searchsorted(self._exact, value, side="left")) / self._n
         return float(self._sketch.get_rank(value))
 
+    def ranks(self, values: npt.ArrayLike) -> F64:
+        """:meth:`rank` of each of ``values`` at once: exact with all values kept, within 0.001
+        (linear between the exact grid's quantiles) for one larger chunk, else KLL's estimate.
+
+        >>> s = QuantileSketch.from_values(np.arange(10.0))
+        >>> s.ranks([0.0, 4.5, 20.0]).tolist()
+        [0.0, 0.5, 1.0]
+        """
+        v = np.asarray(values, dtype=np.float64).reshape(-1)
+        if self._n == 0:
+            return np.full(len(v), math.nan)
+        exact = self._exact
+        if exact is None:
+            return np.array([self._sketch.get_rank(float(x)) for x in v], dtype=np.float64)
+        if len(exact) == self._n:
+            return np.searchsorted(exact, v, side="left") / self._n
+        g = len(exact) - 1
+        idx = np.searchsorted(exact, v, side="left")
+        inner = (idx > 0) & (idx <= g)
+        lo = np.clip(idx - 1, 0, g)
+        hi = np.clip(idx, 0, g)
+        width = np.where(inner, exact[hi] - exact[lo], 1.0)
+        frac = np.where(inner, (v - exact[lo]) / width, 0.0)
+        out = np.where(idx == 0, 0.0, np.where(idx > g, 1.0, (lo + frac) / g))
+        return np.asarray(out, dtype=np.float64)
+
     def _merged_exact(self, other: QuantileSketch) -> F64 | None:
         """The exact summary of the merge: kept when one side is empty, or when both keep all
         their values and the union has at most 1,001."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from seismo.check import ScanContext
 
-__all__ = ["column_table"]
+__all__ = ["column_table", "distributions"]
 
 
 def _num(v: Any) -> float | None:
@@ -75,3 +75,101 @@ def column_table(ctx: ScanContext) -> list[dict[str, Any]]:
         row.update(ctx.column_stats.get(name, {}))
         rows.append(row)
     return rows
+
+
+_BINS = 24
+_TOP_CATEGORIES = 12
+_MIN_TOP_SHARE = 0.01
+OTHER, MISSING = "(other)", "(missing)"
+
+
+def _round(values: Any) -> list[float]:
+    return [float(f"{v:.5g}") for v in values]
+
+
+def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
+    """Shares of each table on one set of equal-width bins over the pooled 0.5%-99.5% range; the
+    tails beyond it are folded into the end bins, so every table's shares sum to one."""
+    import numpy as np
+
+    usable = {k: cp for k, cp in cps.items() if cp.quantile_sketch is not None and (cp.finite_count or 0) > 0}
+    if not usable:
+        return None
+    lo = min(cp.quantile(0.005) for cp in usable.values())
+    hi = max(cp.quantile(0.995) for cp in usable.values())
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return None
+    edges = np.linspace(lo, hi, _BINS + 1)
+    shares: dict[str, list[float]] = {}
+    for label, cp in usable.items():
+        cdf = np.concatenate([[0.0], cp.quantile_sketch.ranks(edges[1:-1]), [1.0]])
+        shares[label] = _round(np.clip(np.diff(np.maximum.accumulate(cdf)), 0.0, 1.0))
+    return {"kind": "numeric", "edges": _round(edges), "shares": shares}
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _categorical_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
+    """Shares of the most frequent values (over both tables), the rest as ``(other)`` and nulls as
+    ``(missing)``; shares are of all rows, so they sum to one per table."""
+    usable = {k: cp for k, cp in cps.items() if cp.count > 0 and cp.frequent_items is not None}
+    if not usable:
+        return None
+    pooled: dict[str, float] = {}
+    counts: dict[str, dict[str, int]] = {}
+    for label, cp in usable.items():
+        c: dict[str, int] = {}
+        for value, n in cp.top(None):
+            key = _label(value)
+            c[key] = c.get(key, 0) + int(n)
+        counts[label] = c
+        for key, n in c.items():
+            pooled[key] = pooled.get(key, 0.0) + n / cp.count
+    keep = sorted(pooled, key=lambda k: (-pooled[k], k))[:_TOP_CATEGORIES]
+    if not keep or all(max(c.values(), default=0) < _MIN_TOP_SHARE * usable[lbl].count for lbl, c in counts.items()):
+        return None  # near-unique values (names, hashes): a bar per value would say nothing
+    categories = list(keep)
+    shares: dict[str, list[float]] = {}
+    rest = {lbl: (cp.count - cp.null_count - sum(counts[lbl].get(k, 0) for k in keep)) / cp.count
+            for lbl, cp in usable.items()}
+    missing = {lbl: cp.null_count / cp.count for lbl, cp in usable.items()}
+    if any(v > 0 for v in rest.values()):
+        categories.append(OTHER)
+    if any(v > 0 for v in missing.values()):
+        categories.append(MISSING)
+    for label, cp in usable.items():
+        row = [counts[label].get(k, 0) / cp.count for k in keep]
+        if OTHER in categories:
+            row.append(max(rest[label], 0.0))
+        if MISSING in categories:
+            row.append(missing[label])
+        shares[label] = _round(row)
+    return {"kind": "categorical", "categories": categories, "shares": shares}
+
+
+def distributions(ctx: ScanContext, names: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    """Per column, each table's distribution on shared bins (numeric) or shared categories, read
+    from the profiles: what the report draws for a column, shifted or not.
+
+    ``names`` renames the tables (e.g. ``{"reference": "train", "current": "test"}``). Identifier
+    columns and date-times are left out (their distributions say nothing a reader can use).
+    """
+    names = names or {}
+    profiles = {label: ctx.profile(label) for label, ds in ctx.datasets(non_empty=True)}
+    out: dict[str, dict[str, Any]] = {}
+    for name, col in ctx.schema.items():
+        if col.kind.value in ("identifier", "datetime") or col.role.value == "id":
+            continue
+        cps = {names.get(label, label): p.columns[name] for label, p in profiles.items() if name in p.columns}
+        kinds = {cp.kind for cp in cps.values()}
+        if not cps or "other" in kinds or "datetime" in kinds:
+            continue
+        categorical = col.kind.value in ("categorical", "boolean") or kinds & {"string", "boolean"}
+        dist = _categorical_distribution(cps) if categorical else _numeric_distribution(cps)
+        if dist is not None:
+            out[name] = dist
+    return out

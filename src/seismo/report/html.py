@@ -1,108 +1,282 @@
-"""A plain, self-contained HTML rendering of a report: no scripts, no network, everything escaped.
+"""The HTML report: one self-contained, offline page that a person reads in two minutes.
 
-Column names and values are data, never markup: every string passes through ``html.escape``,
-and the page carries a content-security policy that forbids scripts and remote loads.
+Layout: the verdict, counts by failure mode and severity and the most important findings with
+what to do; then one section per failure mode, each finding with its chart
+(:mod:`seismo.report.charts`); then the per-column table (every column, sortable and
+filterable). Charts are SVG drawn here, on the server side: no chart library, no network.
+
+Safety: column names and values are data, never markup. The template escapes everything
+(Jinja2 autoescape; charts escape their own text), the report's JSON is embedded in a
+``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and a
+content-security policy allows only this page's own script and style (by their SHA-256), no
+remote load of any kind, no form, no base URL.
+
+Size: charts beyond the first few sit in ``<template>`` elements and are stamped into the page
+as they approach the viewport, so a report with hundreds of columns or findings opens fast.
 """
 
 from __future__ import annotations
 
-import html
+import base64
+import functools
+import hashlib
+import html as _html
 import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from importlib import resources
 from typing import Any
 
-from seismo.report.model import Finding, Report, Severity
+from markupsafe import Markup
 
-__all__ = ["render_html", "render_html_fragment"]
+from seismo.report.model import FailureMode, Finding, Report, Severity, jsonable
 
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
-_CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1.5rem;color:#1d2330}
-h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #dde}
-.verdict{padding:.8rem 1rem;border-radius:6px;margin:1rem 0;font-weight:600}
-.ok{background:#e7f6ec;color:#185c2f}.bad{background:#fdecea;color:#8a1c12}.warn{background:#fff6e0;color:#7a5200}
-table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #eee;vertical-align:top}
-th{background:#f5f6fa}.sev{font-weight:600;text-transform:uppercase;font-size:.75rem;padding:.1rem .4rem;border-radius:3px}
-.critical{background:#8a1c12;color:#fff}.high{background:#d93025;color:#fff}.medium{background:#f5a623;color:#222}
-.low{background:#cfe3fb;color:#0b3c7a}.info{background:#eee;color:#444}
-details{margin:.4rem 0}summary{cursor:pointer}pre{background:#f7f7f9;padding:.5rem;overflow:auto;white-space:pre-wrap;word-break:break-word}
-.rec{color:#2b4a7a}.muted{color:#667}
-"""
+__all__ = ["embed_json", "render_html", "render_html_fragment"]
+
+EAGER_CHARTS = 12
+"""Charts of the first findings (most severe first) drawn at once; the rest are lazy."""
+
+SECTION_SHOWN = 40
+"""Findings shown per failure-mode section before the rest fold under "N more"."""
+
+TOP_FINDINGS = 8
+
+_MODE_TITLES = {
+    FailureMode.DATA_QUALITY: ("Data quality", "values that are missing, malformed, duplicated or break the schema"),
+    FailureMode.TRAINING_SERVING_SKEW: ("Training-serving skew", "the same feature computed differently in training and serving"),
+    FailureMode.DISTRIBUTION_SHIFT: ("Distribution shift", "inputs that look different now from the reference"),
+    FailureMode.CONCEPT_DRIFT: ("Concept drift", "the model's quality, or the relation it learnt, changing over time"),
+    FailureMode.LABEL_NOISE: ("Label noise", "training labels that are likely wrong"),
+    FailureMode.DATA_LEAKAGE: ("Data leakage", "information in training that will not exist at prediction time"),
+    FailureMode.OUTLIER: ("Outliers", "rows far from the rest"),
+    FailureMode.EDGE_CASE: ("Edge cases", "slices where the model fails"),
+    FailureMode.FEEDBACK_LOOP: ("Feedback loops", "a system that narrows what it learns from"),
+    FailureMode.OPERATIONAL: ("Operational", "versions, dependencies, latency and outages"),
+    FailureMode.OVERFITTING: ("Overfitting", "a gap between training and validation quality"),
+}
+
+_TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # (key in the view row, header, sort type)
+    ("name", "column", "text"),
+    ("role", "role", "text"),
+    ("kind", "kind", "text"),
+    ("findings", "findings", "number"),
+    ("drifted", "drifted", "text"),
+    ("shift_test", "test", "text"),
+    ("shift_statistic", "statistic", "number"),
+    ("shift_q_value", "q-value", "number"),
+    ("shift_effect_size", "effect", "number"),
+    ("shift_psi", "PSI", "number"),
+    ("missing", "missing", "number"),
+    ("distinct", "distinct", "number"),
+    ("center", "median / top", "text"),
+)
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+def embed_json(value: Any) -> Markup:
+    """JSON text safe inside ``<script type="application/json">``: no ``</script>``, no
+    ``<!--``, no character that ends a JavaScript string (U+2028/9) ever appears literally."""
+    text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for raw, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, esc)
+    return Markup(text)
 
 
-def _finding_row(f: Finding) -> str:
-    evidence = json.dumps(f.to_dict()["evidence"], indent=1, ensure_ascii=False, allow_nan=False)
-    rec = f'<div class="rec">What to do: {_e(f.recommendation)}</div>' if f.recommendation else ""
-    return (
-        "<tr>"
-        f'<td><span class="sev {_e(f.severity.value)}">{_e(f.severity.value)}</span></td>'
-        f"<td>{_e(f.check)}</td><td>{_e(', '.join(f.columns))}</td>"
-        f"<td>{_e(f.message)}{rec}<details><summary>evidence</summary><pre>{_e(evidence)}</pre></details></td>"
-        "</tr>"
+@functools.lru_cache(maxsize=1)
+def _assets() -> tuple[str, str, str]:
+    """The page's CSS and script, and the content-security policy that allows exactly them."""
+    base = resources.files("seismo.report") / "templates"
+    css = (base / "report.css").read_text(encoding="utf-8")
+    js = (base / "report.js").read_text(encoding="utf-8")
+
+    def sha(text: str) -> str:
+        return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+    csp = (f"default-src 'none'; script-src {sha(js)}; style-src {sha(css)}; img-src data:; "
+           "base-uri 'none'; form-action 'none'")
+    return css, js, csp
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("seismo.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
+    env.filters["num"] = format_value
+    return env
 
 
-def _verdict(report: Report) -> str:
-    top = report.max_severity
-    if report.datasets and all(d.rows == 0 for d in report.datasets.values()):
-        return '<div class="verdict bad">No data: the input had zero rows, so nothing was checked.</div>'
-    if top is None:
-        return '<div class="verdict ok">No findings: every check that could run passed.</div>'
-    css = "bad" if top.rank >= Severity.HIGH.rank else "warn"
-    n = len(report.findings)
-    return f'<div class="verdict {css}">{n} finding{"s" if n != 1 else ""}; the most severe is {_e(top.value)}.</div>'
-
-
-def _columns_table(report: Report) -> str:
-    if not report.column_table:
-        return ""
-    keys: list[str] = []
-    for row in report.column_table:
-        for k in row:
-            if k not in keys:
-                keys.append(k)
-    head = "".join(f"<th>{_e(k)}</th>" for k in keys)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{_e(_fmt(row.get(k)))}</td>" for k in keys) + "</tr>" for row in report.column_table
-    )
-    return f"<h2>Columns</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _fmt(v: Any) -> str:
+def format_value(v: Any, digits: int = 4) -> str:
+    """A value as a reader wants it in a table: short floats, thousands separators, lists cut."""
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
     if isinstance(v, float):
-        return f"{v:.4g}"
+        if v != v:
+            return ""
+        if v == 0 or 1e-3 <= abs(v) < 1e6:
+            return f"{v:.{digits}g}"
+        return f"{v:.3g}"
+    if isinstance(v, (list, tuple, dict)):
+        text = json.dumps(jsonable(v), ensure_ascii=False, allow_nan=False)
+        return text if len(text) <= 240 else text[:237] + "…"
     return str(v)
 
 
-def render_html_fragment(report: Report) -> str:
-    """The report body, without ``<html>``: for notebooks and for embedding."""
-    ds = "; ".join(f"{_e(k)}: {v.rows:,} rows x {v.columns} columns ({_e(v.source)})" for k, v in report.datasets.items())
-    parts = [f"<h1>seismo report</h1><div class='muted'>{ds} &middot; {_e(report.created_at)} &middot; seismo {_e(report.seismo_version)}</div>", _verdict(report)]
+_TEST_NAMES = {"kolmogorov_smirnov": "KS", "chi_square": "χ²", "g_test": "G", "cramer_von_mises": "CvM"}
+
+
+def _percent(v: Any) -> str:
+    if not isinstance(v, (int, float)) or v != v:
+        return "–"
+    return f"{100 * v:.3g}%"
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _sort_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return str(int(v))
+    if isinstance(v, (int, float)) and v == v:
+        return repr(float(v))
+    return ""
+
+
+def _evidence_rows(f: Finding) -> list[tuple[str, str]]:
+    ev = f.to_dict()["evidence"]
+    return [(k, format_value(v)) for k, v in ev.items()]
+
+
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+
+
+def _chart_box(charts: Sequence[Markup], eager: bool) -> list[dict[str, Any]]:
+    """Each chart with its caption: the chart's own (already escaped) title, shown above it,
+    except for gauges, which write their headline themselves."""
+    out = []
+    for c in charts:
+        m = _TITLE.search(c)
+        caption = Markup(m.group(1)) if m and 'class="chart gauge' not in c[:200] else None
+        out.append({"svg": c, "eager": eager, "caption": caption})
+    return out
+
+
+def _view(report: Report) -> dict[str, Any]:
+    from seismo.report.charts import charts_of, distribution_chart
+
     summary = report.summary()
-    if report.findings:
-        counts = "".join(f"<tr><td>{_e(m)}</td><td>{n}</td></tr>" for m, n in summary["by_failure_mode"].items())
-        parts.append(f"<table><thead><tr><th>failure mode</th><th>findings</th></tr></thead><tbody>{counts}</tbody></table>")
-    for mode, findings in report.by_failure_mode().items():
-        rows = "".join(_finding_row(f) for f in findings)
-        parts.append(
-            f"<h2>{_e(mode.value.replace('_', ' '))} ({len(findings)})</h2>"
-            f"<table><thead><tr><th>severity</th><th>check</th><th>columns</th><th>finding</th></tr></thead><tbody>{rows}</tbody></table>"
-        )
-    parts.append(_columns_table(report))
-    return "\n".join(parts)
+    findings = report.findings
+    per_column = Counter(c for f in findings for c in f.columns)
+    index = {id(f): i for i, f in enumerate(findings)}
+
+    def card(f: Finding) -> dict[str, Any]:
+        i = index[id(f)]
+        return {"anchor": f"f{i}", "f": f, "evidence": _evidence_rows(f),
+                "charts": _chart_box(charts_of(f, report), eager=i < EAGER_CHARTS)}
+
+    sections = []
+    for mode, items in report.by_failure_mode().items():
+        title, blurb = _MODE_TITLES.get(mode, (mode.value.replace("_", " ").capitalize(), ""))
+        sev = Counter(f.severity.value for f in items)
+        sections.append({
+            "id": f"mode-{mode.value}", "title": title, "blurb": blurb, "count": len(items),
+            "severities": [(s.value, sev[s.value]) for s in reversed(list(Severity)) if sev[s.value]],
+            "open": len(items) <= 20 or any(f.severity.rank >= Severity.MEDIUM.rank for f in items),
+            "shown": [card(f) for f in items[:SECTION_SHOWN]], "more": [card(f) for f in items[SECTION_SHOWN:]],
+        })
+
+    modes = [m for m in FailureMode if summary["by_failure_mode"].get(m.value)]
+    severities = [s for s in reversed(list(Severity)) if summary["by_severity"].get(s.value)]
+    by_pair = Counter((f.failure_mode, f.severity) for f in findings)
+    counts = [{"mode": _MODE_TITLES.get(m, (m.value, ""))[0], "id": f"mode-{m.value}",
+               "cells": [by_pair[(m, s)] for s in severities], "total": summary["by_failure_mode"][m.value]}
+              for m in modes]
+
+    rows = []
+    for i, row in enumerate(report.column_table):
+        name = str(row.get("name", ""))
+        labels = [k.removesuffix("_missing") for k in row if k.endswith("_missing")]
+        missing = [row.get(f"{t}_missing") for t in labels]
+        center = [row.get(f"{t}_median", row.get(f"{t}_top")) for t in labels]
+        distinct = [row.get(f"{t}_distinct") for t in labels]
+        view: dict[str, Any] = {
+            "name": name, "role": row.get("role"), "kind": row.get("kind"), "findings": per_column.get(name, 0),
+            "drifted": row.get("drifted"), "shift_test": row.get("shift_test"),
+            "shift_statistic": row.get("shift_statistic"), "shift_q_value": row.get("shift_q_value"),
+            "shift_effect_size": row.get("shift_effect_size"), "shift_psi": row.get("shift_psi"),
+            "missing": max((m for m in missing if isinstance(m, (int, float))), default=None),
+            "distinct": max((d for d in distinct if isinstance(d, (int, float))), default=None),
+            "center": center,
+        }
+        cells = []
+        for key, _, kind in _TABLE_COLUMNS:
+            v = view[key]
+            if key == "missing":
+                text = " → ".join(_percent(m) for m in missing)
+                title = ", ".join(f"{t}: {format_value(m)}" for t, m in zip(labels, missing, strict=True))
+            elif key == "distinct":
+                text = " → ".join(format_value(d) if d is not None else "–" for d in distinct)
+                title = ""
+            elif key == "center":
+                full = [format_value(c) if c is not None else "–" for c in center]
+                text = " → ".join(_cut(c, 16) for c in full)
+                title = " → ".join(full) if text != " → ".join(full) else ""
+                v = text
+            elif key == "shift_test":
+                text, title = _TEST_NAMES.get(str(v), format_value(v)), format_value(v)
+            else:
+                text, title = format_value(v), ""
+            cells.append({"text": text, "sort": _sort_value(v) if kind == "number" else "", "title": title,
+                          "cls": "num" if kind == "number" else ""})
+        spark = distribution_chart(report, name, small=True)
+        rows.append({"cells": cells, "anchor": f"c{i}", "has_findings": bool(per_column.get(name)),
+                     "flag": bool(row.get("drifted")) or bool(per_column.get(name)), "spark": spark,
+                     "all": [(k, format_value(v)) for k, v in row.items()]})
+
+    zero_rows = bool(report.datasets) and all(d.rows == 0 for d in report.datasets.values())
+    top = report.max_severity
+    n = len(findings)
+    if zero_rows:
+        verdict = ("empty", "No data: every input table has zero rows, so nothing could be checked.")
+    elif top is None:
+        verdict = ("ok", f"No findings: the {len(report.checks_run)} checks that could run all passed."
+                   if report.checks_run else "No findings.")
+    else:
+        worst = summary["by_severity"][top.value]
+        verdict = ("bad" if top.rank >= Severity.HIGH.rank else "warn",
+                   f"{n:,} finding{'s' if n != 1 else ''}; {worst:,} {'is' if worst == 1 else 'are'} {top.value}.")
+    css, js, csp = _assets()
+    return {
+        "report": report, "summary": summary, "verdict": verdict, "zero_rows": zero_rows,
+        "datasets": [(k, v) for k, v in report.datasets.items()],
+        "counts": counts, "severities": [s.value for s in severities],
+        "top": [{"anchor": f"f{i}", "f": f} for i, f in enumerate(findings[:TOP_FINDINGS])],
+        "sections": sections, "table_columns": _TABLE_COLUMNS, "rows": rows,
+        "json": embed_json(report.to_dict()), "css": Markup(css), "js": Markup(js), "csp": csp,
+    }
 
 
 def render_html(report: Report) -> str:
-    """A complete, self-contained page with a restrictive content-security policy."""
-    return (
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>seismo report</title><style>{_CSS}</style></head><body>"
-        f"{render_html_fragment(report)}</body></html>\n"
-    )
+    """The whole page: self-contained, offline, with a restrictive content-security policy."""
+    return str(_environment().get_template("report.html.j2").render(**_view(report)))
+
+
+def render_html_fragment(report: Report) -> str:
+    """The page inside a sandboxed ``<iframe srcdoc>``, for notebooks: the page's script runs in
+    an opaque origin, and the notebook's styles and the page's never meet."""
+    page = render_html(report)
+    return (f'<iframe class="seismo-report" sandbox="allow-scripts" title="seismo report" '
+            f'style="width:100%;height:720px;border:1px solid #dde;border-radius:4px" '
+            f'srcdoc="{_html.escape(page, quote=True)}"></iframe>')

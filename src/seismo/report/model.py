@@ -127,6 +127,9 @@ class Report:
         One row per column with its statistics, healthy or not (the per-column table).
     checks_run
         Names of the checks that ran (a check whose inputs were absent is not listed).
+    distributions
+        Per column, each table's distribution on shared bins or categories (what the HTML
+        report draws); see :func:`seismo.report.columns.distributions`.
     """
 
     findings: list[Finding] = field(default_factory=list)
@@ -134,6 +137,7 @@ class Report:
     schema: dict[str, dict[str, Any]] = field(default_factory=dict)
     column_table: list[dict[str, Any]] = field(default_factory=list)
     checks_run: list[str] = field(default_factory=list)
+    distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     seismo_version: str = ""
 
@@ -175,7 +179,7 @@ class Report:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON report of CONTRACT.md (extended with ``columns`` and ``checks_run``)."""
+        """The JSON report of CONTRACT.md (extended with ``columns``, ``checks_run`` and ``distributions``)."""
         return {
             "seismo_version": self.seismo_version,
             "created_at": self.created_at,
@@ -185,6 +189,7 @@ class Report:
             "summary": self.summary(),
             "columns": jsonable(self.column_table),
             "checks_run": list(self.checks_run),
+            "distributions": jsonable(self.distributions),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

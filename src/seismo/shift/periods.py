@@ -156,7 +156,7 @@ def _volume(per: pl.DataFrame, rows: np.ndarray[Any, Any], seg_col: str | None, 
         if abs(obs - exp) < MIN_CHANGE * exp:
             continue
         p = float(stats.poisson.cdf(obs, exp) if obs < exp else stats.poisson.sf(obs - 1, exp))
-        out.append(_period(per, int(i), seg_col, seg_val, "volume", obs, exp, p, int(obs)))
+        out.append(_period(per, int(i), seg_col, seg_val, "volume", obs, exp, p, int(obs), rows, expected))
     return out
 
 
@@ -172,17 +172,31 @@ def _rate(per: pl.DataFrame, rows: np.ndarray[Any, Any], column: str, label: str
             continue
         k, n = int(round(hits[i])), int(rows[i])
         p = float(stats.binomtest(min(k, n), n, min(max(exp, 1e-6), 1 - 1e-6)).pvalue)
-        out.append(_period(per, int(i), seg_col, seg_val, label, obs, exp, p, n))
+        out.append(_period(per, int(i), seg_col, seg_val, label, obs, exp, p, n, rate, expected))
     return out
 
 
 def _period(per: pl.DataFrame, i: int, seg_col: str | None, seg_val: str | None, metric: str, obs: float,
-            exp: float, p: float, rows: int) -> dict[str, Any]:
+            exp: float, p: float, rows: int, observed_all: np.ndarray[Any, Any],
+            expected_all: np.ndarray[Any, Any]) -> dict[str, Any]:
     windows = per.get_column("__window")
     start = windows[i]
     end = windows[i + 1] if i + 1 < windows.len() else start + (start - windows[i - 1])
+    lo, hi = max(i - _SERIES_SIDE, 0), min(i + _SERIES_SIDE + 1, len(observed_all))
+    series = [{"start": windows[j].isoformat(), "observed": _finite(observed_all[j]), "expected": _finite(expected_all[j])}
+              for j in range(lo, hi)]  # the neighbourhood the period was judged against, for the report's chart
     return {"start": start, "end": end, "segment": None if seg_col is None else {seg_col: seg_val},
-            "metric": metric, "observed": float(obs), "expected": float(exp), "p_value": p, "rows": rows}
+            "metric": metric, "observed": float(obs), "expected": float(exp), "p_value": p, "rows": rows,
+            "series": series}
+
+
+_SERIES_SIDE = 10
+"""Windows on each side of an anomalous period kept in its finding's ``series``."""
+
+
+def _finite(x: Any) -> float | None:
+    f = float(x)
+    return f if np.isfinite(f) else None
 
 
 def reference_periods(ctx: ScanContext) -> list[dict[str, Any]]:
@@ -236,7 +250,7 @@ def check_anomalous_periods(ctx: ScanContext) -> list[Finding]:
             f"{what} in the neighbouring windows",
             evidence={"dataset": "reference", "start": p["start"].isoformat(), "end": p["end"].isoformat(),
                       "segment": seg or {}, "metric": p["metric"], "observed": p["observed"], "expected": p["expected"],
-                      "p_value": p["p_value"], "alpha": ALPHA, "rows": p["rows"],
+                      "p_value": p["p_value"], "alpha": ALPHA, "rows": p["rows"], "series": p["series"],
                       "threshold": f"{MIN_CHANGE:.0%} from the neighbours' median ({MIN_RATE_CHANGE:.0%} points for rates), "
                       f"Bonferroni at {ALPHA}"},
             recommendation="A model trained on an incident learns the incident: leave this period out of training "

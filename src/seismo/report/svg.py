@@ -1,0 +1,855 @@
+"""Server-side SVG chart primitives for the offline, self-contained HTML report.
+
+The page that embeds these charts has a strict Content-Security-Policy: ``style-src`` allows only the
+page's own ``<style>`` block. So every chart here is plain geometry plus CSS classes:
+
+* no ``style="..."`` attributes, no ``<style>`` elements, no scripts, no event handlers, no ``href``,
+  no ``url(...)``: presentation attributes appear only where geometry needs them (``x``, ``y``, ``width``,
+  ``height``, ``d``, ``transform``, ``text-anchor``, ``dominant-baseline``, and ``fill-opacity`` for
+  the intensity of a matrix cell);
+* all colours, strokes, fills and fonts come from the page's CSS through classes: ``chart`` plus the
+  chart kind on the root (``histogram``, ``bars``, ``line``, ``matrix``, ``hbars``, ``gauge``), and
+  ``axis``, ``grid``, ``tick``, ``label``, ``s0``..``s3``, ``band``, ``thr``, ``shade``, ``mark``,
+  ``alert``, ``cell``/``diag``/``cell-text``, ``legend``, ``hi``, ``empty`` on the parts. Layout assumes
+  a text size of about 11px.
+
+Every string that comes from data (titles, labels, category names, legends) is data, never markup: it is
+cleaned of characters XML cannot carry, truncated by characters with "…", and then escaped with
+``markupsafe.escape`` into element text or a quoted attribute. Non-finite numbers (None, NaN, inf) are
+skipped (gaps in lines); a chart with nothing to draw says "no data to draw".
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import SupportsFloat
+
+from markupsafe import Markup, escape
+
+__all__ = ["bars", "fmt_number", "gauge", "histogram", "hbars", "line", "matrix"]
+
+_CHAR_W = 6.5  # estimated width of one character of tick/label text, in px (text of about 11px)
+_EMPTY_TEXT = "no data to draw"
+_MAX_MATRIX = 30
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
+_ISO = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# numbers
+
+
+def _num(value: object) -> float | None:
+    """The value as a finite float, or None (None, NaN, inf, strings and other non-numbers)."""
+    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, SupportsFloat):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _raw(value: object) -> float | None:
+    """The value as a float that may be infinite, or None (NaN and non-numbers)."""
+    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, SupportsFloat):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _plain(value: float, sig: int) -> str:
+    """``value`` with ``sig`` significant digits in fixed notation, trailing zeros dropped."""
+    a = abs(value)
+    decimals = max(0, sig - 1 - math.floor(math.log10(a))) if a > 0 else 0
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _fmt(x: float, percent: bool = False, sig: int = 3) -> str:
+    if x is None or not isinstance(x, SupportsFloat):
+        return "n/a"
+    try:
+        x = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return "n/a"
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return ("∞" if x > 0 else "-∞") + ("%" if percent else "")
+    suffix = ""
+    if percent:
+        x *= 100.0
+        suffix = "%"
+        if math.isinf(x):
+            return ("∞" if x > 0 else "-∞") + suffix
+    if x == 0:
+        return "0" + suffix
+    a = abs(x)
+    if a < 1e-4 or a >= 1e15:
+        return f"{x:.{sig - 1}g}" + suffix
+    if a < 1000:
+        text = _plain(x, sig)
+        if abs(float(text)) < 1000:
+            return text + suffix
+    for i, (size, unit) in enumerate(reversed(_UNITS)):  # k, M, B, T
+        if a < size * 1000 or i == len(_UNITS) - 1:
+            text = _plain(x / size, sig)
+            if abs(float(text)) >= 1000 and i < len(_UNITS) - 1:
+                continue  # rounded up into the next unit: 999.96k -> 1M
+            return text + unit + suffix
+    return f"{x:.{sig - 1}g}" + suffix  # pragma: no cover - the loop always returns
+
+
+def fmt_number(x: float, percent: bool = False) -> str:
+    """A compact number for axes and labels: 0, 0.25, 1.5k, 2.3M, 12.3% (``percent`` multiplies by 100), 1e-05.
+
+    >>> [fmt_number(v) for v in (0, 0.25, 1500, 2_300_000, 1e-5)]
+    ['0', '0.25', '1.5k', '2.3M', '1e-05']
+    >>> fmt_number(0.123, percent=True)
+    '12.3%'
+    """
+    return _fmt(x, percent)
+
+
+def _tick_texts(ticks: Sequence[float], percent: bool) -> list[str]:
+    """Tick labels, with more significant digits when three would make two ticks read the same."""
+    texts = [_fmt(t, percent) for t in ticks]
+    for sig in range(4, 10):
+        if len(set(texts)) == len(texts):
+            break
+        texts = [_fmt(t, percent, sig) for t in ticks]
+    return texts
+
+
+def _widen(lo: float, hi: float) -> tuple[float, float]:
+    """A range with ``hi > lo`` and a usable span, around the given (possibly degenerate) one."""
+    if hi < lo:
+        lo, hi = hi, lo
+    span = hi - lo
+    if math.isfinite(span) and span > 1e-300 and span > max(abs(lo), abs(hi)) * 1e-9:
+        return lo, hi
+    if not math.isfinite(span):
+        return lo, hi
+    centre = lo / 2 + hi / 2
+    pad = abs(centre) * 0.1 if abs(centre) > 1e-290 else 1.0
+    a, b = centre - pad, centre + pad
+    if not math.isfinite(b):
+        a, b = centre - 2 * pad, centre
+    if not math.isfinite(a):
+        a, b = centre, centre + 2 * pad
+    return a, b
+
+
+def _nice(lo: float, hi: float, count: int = 5, extend: bool = True) -> tuple[float, float, list[float]]:
+    """A domain and ticks on 1-2-5 steps; ``extend`` grows the domain to whole steps."""
+    lo, hi = _widen(lo, hi)
+    span = hi - lo
+    if not math.isfinite(span):
+        return lo, hi, [lo, hi]
+    raw = span / max(count, 1)
+    mag = 10.0 ** math.floor(math.log10(raw))
+    if mag <= 0 or not math.isfinite(mag):
+        return lo, hi, [lo, hi]
+    step = 10 * mag
+    for m in (1, 2, 5, 10):
+        if raw <= m * mag * (1 + 1e-9):
+            step = m * mag
+            break
+    a, b = lo, hi
+    if extend:
+        a = math.floor(lo / step + 1e-9) * step
+        b = math.ceil(hi / step - 1e-9) * step
+        if not (math.isfinite(a) and math.isfinite(b) and b > a):
+            a, b = lo, hi
+    k0 = math.ceil(a / step - 1e-9)
+    k1 = math.floor(b / step + 1e-9)
+    if k1 - k0 > 50:
+        return a, b, [a, b]
+    ticks = [float(f"{k * step:.12g}") for k in range(k0, k1 + 1)]
+    ticks = [t for t in ticks if math.isfinite(t)] or [a, b]
+    return a, b, ticks
+
+
+class _Scale:
+    """A linear map from a data domain to a pixel range, safe for huge and tiny domains."""
+
+    def __init__(self, d0: float, d1: float, r0: float, r1: float) -> None:
+        self.h0 = d0 / 2
+        self.half_span = d1 / 2 - d0 / 2
+        self.r0, self.r1 = r0, r1
+
+    def __call__(self, value: float) -> float:
+        if not (self.half_span > 0 and math.isfinite(self.half_span)) or not math.isfinite(value):
+            return (self.r0 + self.r1) / 2
+        t = (value / 2 - self.h0) / self.half_span
+        t = min(max(t, -0.25), 1.25)
+        return self.r0 + t * (self.r1 - self.r0)
+
+    def clamped(self, value: float) -> float:
+        """Like calling the scale, but never outside the pixel range."""
+        p = self(value)
+        lo, hi = min(self.r0, self.r1), max(self.r0, self.r1)
+        return min(max(p, lo), hi)
+
+
+def _n(value: float) -> str:
+    """A coordinate, rounded to one decimal, without a trailing ``.0``."""
+    text = f"{value:.1f}"
+    if text.endswith(".0"):
+        text = text[:-2]
+    return "0" if text == "-0" else text
+
+
+def _n2(value: float) -> str:
+    """A fraction in [0, 1] with two decimals and no leading zero: 0, .42, 1."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text[1:] if text.startswith("0.") else text
+
+
+# ---------------------------------------------------------------------------------------------------------
+# text
+
+
+def _clean(value: object) -> str:
+    """Data as one line of text that XML can carry."""
+    text = "" if value is None else str(value)
+    text = _INVALID_XML.sub("", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _trunc(text: str, limit: int) -> str:
+    limit = max(limit, 1)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _esc(value: object, limit: int | None = None) -> str:
+    """Clean, truncate (by characters, before escaping), escape."""
+    text = _clean(value)
+    if limit is not None:
+        text = _trunc(text, limit)
+    return str(escape(text))
+
+
+def _text(x: float, y: float, content: object, cls: str, anchor: str | None = None, middle: bool = True,
+          limit: int | None = None, transform: str | None = None) -> str:
+    """A ``<text>`` element; a truncated text keeps its full value in a ``<title>`` child."""
+    full = _clean(content)
+    shown = full if limit is None else _trunc(full, limit)
+    attrs = f'class="{cls}" x="{_n(x)}" y="{_n(y)}"'
+    if anchor:
+        attrs += f' text-anchor="{anchor}"'
+    if middle:
+        attrs += ' dominant-baseline="middle"'
+    if transform:
+        attrs += f' transform="{transform}"'
+    tip = f"<title>{escape(full)}</title>" if shown != full else ""
+    return f"<text {attrs}>{tip}{escape(shown)}</text>"
+
+
+def _svg(kind: str, width: float, height: float, title: object, body: Sequence[str]) -> Markup:
+    w, h = int(math.ceil(width)), int(math.ceil(height))
+    t = _esc(title, 500)
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart {kind}" viewBox="0 0 {w} {h}" '
+        f'width="{w}" height="{h}" role="img" aria-label="{t}"><title>{t}</title>'
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _empty(kind: str, title: object, width: float = 320, height: float = 48) -> Markup:
+    body = [_text(width / 2, height / 2, _EMPTY_TEXT, "empty", anchor="middle")]
+    return _svg(kind, width, height, title, body)
+
+
+def _legend(items: Sequence[tuple[str, str, bool]], x0: float, y0: float, width: float) -> tuple[str, float]:
+    """A legend of ``(class, name, as_line)`` items laid out in rows; returns markup and its height."""
+    if not items:
+        return "", 0.0
+    parts: list[str] = []
+    x, y, row_h = x0, y0, 16.0
+    for cls, name, as_line in items:
+        label = _trunc(_clean(name), 28)
+        item_w = 18 + len(label) * _CHAR_W + 14
+        if x > x0 and x + item_w > x0 + width:
+            x, y = x0, y + row_h
+        cy = y + 7
+        if as_line:
+            parts.append(f'<path class="{cls}" d="M{_n(x)} {_n(cy)}h14"/>')
+        else:
+            parts.append(f'<rect class="{cls}" x="{_n(x)}" y="{_n(cy - 5)}" width="10" height="10"/>')
+        parts.append(_text(x + 18, cy, name, "legend", limit=28))
+        x += item_w
+    return '<g class="legend">' + "".join(parts) + "</g>", y - y0 + row_h
+
+
+def _series_class(i: int) -> str:
+    return f"s{i % 4}"
+
+
+def _values(seq: object, n: int | None = None) -> list[float | None]:
+    """A sequence as finite floats or None; ``n`` pads or cuts it to that length."""
+    try:
+        items = list(seq)  # type: ignore[call-overload]
+    except TypeError:
+        items = []
+    out = [_num(v) for v in items]
+    if n is not None:
+        out = (out + [None] * n)[:n]
+    return out
+
+
+def _x_axis_ticks(scale: _Scale, ticks: Sequence[float], texts: Sequence[str], y: float) -> list[str]:
+    return [_text(scale(t), y, s, "tick", anchor="middle") for t, s in zip(ticks, texts)]
+
+
+def _y_axis_ticks(scale: _Scale, ticks: Sequence[float], texts: Sequence[str], x: float) -> list[str]:
+    return [_text(x, scale(t), s, "tick", anchor="end") for t, s in zip(ticks, texts)]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# histogram
+
+
+def _histogram_bins(edges: Sequence[float]) -> list[tuple[float, float] | None]:
+    """Per bin, its finite ``(left, right)`` or None; open ends (±inf) get the typical bin width."""
+    e = [_raw(v) for v in edges]
+    widths = sorted(
+        b - a for a, b in zip(e, e[1:])
+        if a is not None and b is not None and math.isfinite(a) and math.isfinite(b) and math.isfinite(b - a) and b > a
+    )
+    width = widths[len(widths) // 2] if widths else 1.0
+    if len(e) >= 2:
+        first, second = e[0], e[1]
+        if first is not None and first == -math.inf and second is not None and math.isfinite(second):
+            e[0] = second - width
+        last, before = e[-1], e[-2]
+        if last is not None and last == math.inf and before is not None and math.isfinite(before):
+            e[-1] = before + width
+    bins: list[tuple[float, float] | None] = []
+    for a, b in zip(e, e[1:]):
+        ok = a is not None and b is not None and math.isfinite(a) and math.isfinite(b) and b > a
+        bins.append((a, b) if ok and a is not None and b is not None and math.isfinite(b - a) else None)
+    return bins
+
+
+def _step_path(bins: Sequence[tuple[float, float] | None], shares: Sequence[float | None],
+               sx: _Scale, sy: _Scale, base: float) -> str:
+    """A filled step area, one closed sub-path per run of drawable, adjacent bins."""
+    d: list[str] = []
+    prev_right: float | None = None
+    open_run = False
+    for b, s in zip(bins, shares):
+        if b is None or s is None:
+            if open_run:
+                d.append(f"V{_n(base)}Z")
+            open_run, prev_right = False, None
+            continue
+        left, right = b
+        if open_run and prev_right != left:
+            d.append(f"V{_n(base)}Z")
+            open_run = False
+        if not open_run:
+            d.append(f"M{_n(sx(left))} {_n(base)}")
+            open_run = True
+        d.append(f"V{_n(sy(s))}H{_n(sx(right))}")
+        prev_right = right
+    if open_run:
+        d.append(f"V{_n(base)}Z")
+    return "".join(d)
+
+
+def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, title: str,
+              x_label: str = "", small: bool = False) -> Markup:
+    """Overlaid distributions on shared bins: each series (per-bin shares) a filled step area, classes s0, s1, ….
+
+    ``small=True`` draws a 160x36 sparkline with no axes, text or legend (only the ``<title>``).
+    """
+    bins = _histogram_bins(edges)
+    names = list(series.keys())
+    columns = [_values(series[name], len(bins)) for name in names]
+    drawn = [[v if b is not None else None for b, v in zip(bins, col)] for col in columns]
+    used = [b for i, b in enumerate(bins) if b is not None and any(col[i] is not None for col in drawn)]
+    shares = [v for col in drawn for v in col if v is not None]
+    if not used or not shares:
+        return _empty("histogram", title, 160, 36) if small else _empty("histogram", title)
+    x_lo, x_hi = min(b[0] for b in used), max(b[1] for b in used)
+    y_lo, y_hi = min(0.0, min(shares)), max(0.0, max(shares))
+
+    if small:
+        w, h = 160.0, 36.0
+        lo, hi = _widen(y_lo, y_hi) if y_hi <= y_lo else (y_lo, y_hi)
+        sx, sy = _Scale(x_lo, x_hi, 1, w - 1), _Scale(lo, hi, h - 1, 1)
+        base = sy.clamped(0.0)
+        spark = [f'<path class="{_series_class(i)}" d="{_step_path(bins, col, sx, sy, base)}"/>'
+                 for i, col in enumerate(drawn) if any(v is not None for v in col)]
+        return _svg("histogram small", w, h, title, spark)
+
+    w, h = 640.0, 220.0
+    d0, d1, yticks = _nice(y_lo, y_hi, 4)
+    ytexts = _tick_texts(yticks, True)
+    left = 12 + max(len(t) for t in ytexts) * _CHAR_W
+    right = 14.0
+    legend, legend_h = _legend([(_series_class(i), n, False) for i, n in enumerate(names)], left, 6, w - left - right)
+    top = 10 + legend_h + 4
+    bottom = 22 + (16 if _clean(x_label) else 0)
+    sx, sy = _Scale(x_lo, x_hi, left, w - right), _Scale(d0, d1, h - bottom, top)
+    _, _, xticks = _nice(x_lo, x_hi, 6, extend=False)
+    xtexts = _tick_texts(xticks, False)
+    base = sy.clamped(0.0)
+    body: list[str] = []
+    grid = "".join(f"M{_n(left)} {_n(sy(t))}H{_n(w - right)}" for t in yticks)
+    body.append(f'<path class="grid" d="{grid}"/>')
+    for i, col in enumerate(drawn):
+        if any(v is not None for v in col):
+            body.append(f'<path class="{_series_class(i)}" d="{_step_path(bins, col, sx, sy, base)}"/>')
+    axis = f"M{_n(left)} {_n(top)}V{_n(h - bottom)}H{_n(w - right)}"
+    axis += "".join(f"M{_n(sx(t))} {_n(h - bottom)}v4" for t in xticks)
+    body.append(f'<path class="axis" d="{axis}"/>')
+    body += _y_axis_ticks(sy, yticks, ytexts, left - 5)
+    body += _x_axis_ticks(sx, xticks, xtexts, h - bottom + 12)
+    if _clean(x_label):
+        body.append(_text((left + w - right) / 2, h - 8, x_label, "label", anchor="middle", limit=80))
+    body.append(legend)
+    return _svg("histogram", w, h, title, body)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# grouped / single horizontal bars
+
+
+def _value_axis(lo: float, hi: float, left: float, right: float, y_axis: float, y_top: float, percent: bool,
+                value_label: str, width: float) -> tuple[_Scale, list[str]]:
+    """The horizontal value scale of a bar chart with its grid, zero line, tick labels and title."""
+    d0, d1, ticks = _nice(lo, hi, 4)
+    scale = _Scale(d0, d1, left, right)
+    texts = _tick_texts(ticks, percent)
+    grid = "".join(f"M{_n(scale(t))} {_n(y_top)}V{_n(y_axis)}" for t in ticks)
+    parts = [f'<path class="grid" d="{grid}"/>']
+    zero = scale.clamped(0.0)
+    parts.append(f'<path class="axis" d="M{_n(zero)} {_n(y_top)}V{_n(y_axis)}M{_n(left)} {_n(y_axis)}H{_n(right)}"/>')
+    parts += _x_axis_ticks(scale, ticks, texts, y_axis + 11)
+    if _clean(value_label):
+        parts.append(_text((left + right) / 2, y_axis + 27, value_label, "label", anchor="middle", limit=80))
+    return scale, parts
+
+
+def _bar(scale: _Scale, value: float, y: float, height: float, cls: str, percent: bool) -> list[str]:
+    x0, x1 = scale.clamped(0.0), scale.clamped(value)
+    rect = (f'<rect class="{cls}" x="{_n(min(x0, x1))}" y="{_n(y)}" width="{_n(abs(x1 - x0))}" '
+            f'height="{_n(height)}"/>')
+    if value >= 0:
+        label = _text(x1 + 4, y + height / 2, _fmt(value, percent), "tick", anchor="start")
+    else:
+        label = _text(x1 - 4, y + height / 2, _fmt(value, percent), "tick", anchor="end")
+    return [rect, label]
+
+
+def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *, title: str,
+         value_label: str = "share", percent: bool = True) -> Markup:
+    """Grouped horizontal bars: one group per category, one bar per series (s0, s1, …), values at the bar ends."""
+    cats = [_clean(c) for c in categories]
+    names = list(series.keys())
+    columns = [_values(series[name], len(cats)) for name in names]
+    values = [v for col in columns for v in col if v is not None]
+    if not cats or not values:
+        return _empty("bars", title)
+    w = 640.0
+    k = len(names)
+    bar_h = 10.0 if k <= 2 else 8.0
+    group_h = k * bar_h + 8
+    label_chars = min(24, max(len(c) for c in cats))
+    left = 8 + max(label_chars, 1) * _CHAR_W + 6
+    right = w - 56
+    legend, legend_h = _legend([(_series_class(i), n, False) for i, n in enumerate(names)], left, 6, right - left)
+    top = 10 + legend_h + 2
+    y_axis = top + len(cats) * group_h
+    h = y_axis + 22 + (16 if _clean(value_label) else 0)
+    scale, body = _value_axis(min(0.0, min(values)), max(0.0, max(values)), left, right, y_axis, top, percent,
+                              value_label, w)
+    for i, cat in enumerate(cats):
+        gy = top + i * group_h + 4
+        body.append(_text(left - 6, gy + k * bar_h / 2, cat, "tick", anchor="end", limit=24))
+        for j, col in enumerate(columns):
+            v = col[i]
+            if v is not None:
+                body += _bar(scale, v, gy + j * bar_h, bar_h - 1, _series_class(j), percent)
+    body.append(legend)
+    return _svg("bars", w, h, title, body)
+
+
+def hbars(labels: Sequence[str], values: Sequence[float | None], *, title: str, value_label: str = "",
+          threshold: float | None = None, threshold_label: str = "threshold",
+          highlight: Sequence[bool] | None = None, percent: bool = False, max_bars: int = 25) -> Markup:
+    """Single-series horizontal bars in the given order (class s0, or ``hi`` where highlighted), values at the
+    ends, an optional vertical threshold line (class thr); beyond ``max_bars`` the rest is counted as "+N more".
+    """
+    names = [_clean(x) for x in labels]
+    limit = max(1, int(max_bars))
+    shown = min(len(names), limit)
+    more = len(names) - shown
+    vals = _values(values, len(names))[:shown]
+    finite = [v for v in vals if v is not None]
+    thr = _num(threshold)
+    if not finite:
+        return _empty("hbars", title)
+    marks = list(highlight) if highlight is not None else []
+    w, row_h, bar_h = 720.0, 20.0, 14.0
+    label_chars = min(40, max(len(x) for x in names[:shown]))
+    left = 8 + max(label_chars, 1) * _CHAR_W + 6
+    right = w - 56
+    top = 10.0 + (16 if thr is not None else 0)
+    y_bars_end = top + shown * row_h
+    y_axis = y_bars_end + (18 if more else 2)
+    h = y_axis + 22 + (16 if _clean(value_label) else 0)
+    lo = min([0.0, *finite] + ([thr] if thr is not None else []))
+    hi = max([0.0, *finite] + ([thr] if thr is not None else []))
+    scale, body = _value_axis(lo, hi, left, right, y_axis, top, percent, value_label, w)
+    for i in range(shown):
+        y = top + i * row_h
+        body.append(_text(left - 6, y + row_h / 2, names[i], "tick", anchor="end", limit=40))
+        v = vals[i]
+        if v is None:
+            body.append(_text(scale.clamped(0.0) + 4, y + row_h / 2, "n/a", "tick", anchor="start"))
+            continue
+        hot = i < len(marks) and bool(marks[i])
+        body += _bar(scale, v, y + (row_h - bar_h) / 2, bar_h, "hi" if hot else "s0", percent)
+    if more:
+        body.append(_text(left + 4, y_bars_end + 9, f"+{more} more", "tick", anchor="start"))
+    if thr is not None:
+        tx = scale.clamped(thr)
+        body.append(f'<path class="thr" d="M{_n(tx)} {_n(top - 4)}V{_n(y_axis)}"/>')
+        text = f"{_clean(threshold_label)} {_fmt(thr, percent)}".strip()
+        anchor_x = min(max(tx, left + 60), right - 20)
+        body.append(_text(anchor_x, top - 9, text, "label", anchor="middle", limit=40))
+    return _svg("hbars", w, h, title, body)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# line
+
+
+def _short_label(label: str) -> str:
+    """An ISO date or timestamp as its date, with the time when it is not midnight."""
+    m = _ISO.match(label)
+    if not m:
+        return label
+    date, hh, mm, ss, frac = m.groups()
+    if hh is None:
+        return date
+    seconds = (ss or "00") != "00" or bool(frac and frac.strip("0"))
+    if hh == "00" and mm == "00" and not seconds:
+        return date
+    return f"{date} {hh}:{mm}" + (f":{ss}" if seconds and ss else "")
+
+
+def _index_ticks(n: int, count: int) -> list[int]:
+    if n <= count:
+        return list(range(n))
+    count = max(count, 2)
+    return sorted({round(i * (n - 1) / (count - 1)) for i in range(count)})
+
+
+def _line_path(points: Sequence[tuple[float, float] | None]) -> str:
+    """A polyline with gaps; an isolated point becomes a 1px stub so that it stays visible."""
+    d: list[str] = []
+    run = 0
+    for p in points:
+        if p is None:
+            if run == 1:
+                d.append("h1")
+            run = 0
+            continue
+        d.append(f"{'L' if run else 'M'}{_n(p[0])} {_n(p[1])}")
+        run += 1
+    if run == 1:
+        d.append("h1")
+    return "".join(d)
+
+
+def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *, title: str,
+         y_label: str = "", band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
+         thresholds: Mapping[str, Sequence[float | None] | float] | None = None,
+         shaded: Sequence[tuple[int, int, str]] = (), marks: Sequence[tuple[float, str]] = (),
+         alerts: Sequence[bool] | None = None) -> Markup:
+    """A time series on an index axis (point i at x = i) with optional band, thresholds, shaded periods,
+    change-point marks and alert points. None/NaN/inf are gaps.
+
+    ``shaded`` ranges ``(i0, i1, label)`` are inclusive and each index stands for its whole window, so
+    the shade reaches half a step past both ends (a single window, ``(i, i, ...)``, is one step wide).
+    """
+    labels = [_clean(x) for x in x_labels]
+    names = list(series.keys())
+    raw_columns = [_values(series[name]) for name in names]
+    n = max([len(labels)] + [len(c) for c in raw_columns])
+    columns = [(c + [None] * n)[:n] for c in raw_columns]
+    ys = [v for c in columns for v in c if v is not None]
+    if n == 0 or not ys:
+        return _empty("line", title)
+    lower = _values(band[0], n) if band is not None else [None] * n
+    upper = _values(band[1], n) if band is not None else [None] * n
+    thr_lines: list[tuple[str, float | list[float | None]]] = []
+    for name, spec in (thresholds or {}).items():
+        const = _num(spec)
+        if const is not None:
+            thr_lines.append((name, const))
+        elif not isinstance(spec, (str, bytes)) and not isinstance(spec, SupportsFloat):
+            thr_lines.append((name, _values(spec, n)))
+    extra = [v for v in lower + upper if v is not None]
+    for _, spec in thr_lines:
+        extra += [spec] if isinstance(spec, float) else [v for v in spec if v is not None]
+    lo, hi = min(ys + extra), max(ys + extra)
+    pad = (hi - lo) * 0.05
+    if math.isfinite(pad) and math.isfinite(lo - pad) and math.isfinite(hi + pad):
+        lo, hi = lo - pad, hi + pad
+    d0, d1, yticks = _nice(lo, hi, 5)
+    ytexts = _tick_texts(yticks, False)
+
+    w, h = 640.0, 260.0
+    has_y_label = bool(_clean(y_label))
+    left = 10 + max(len(t) for t in ytexts) * _CHAR_W + (16 if has_y_label else 0)
+    right = 14.0
+    items = [(_series_class(i), name, True) for i, name in enumerate(names)]
+    items += [("thr", name, True) for name, _ in thr_lines]
+    legend, legend_h = _legend(items, left, 6, w - left - right)
+    top = 10 + legend_h + 4
+    bottom = 24.0
+    x_span = (-0.5, 0.5) if n == 1 else (0.0, float(n - 1))
+    sx, sy = _Scale(x_span[0], x_span[1], left, w - right), _Scale(d0, d1, h - bottom, top)
+    y_top, y_bot = top, h - bottom
+
+    body: list[str] = []
+    grid = "".join(f"M{_n(left)} {_n(sy(t))}H{_n(w - right)}" for t in yticks)
+    body.append(f'<path class="grid" d="{grid}"/>')
+    for i0, i1, label in shaded:
+        a, b = _num(i0), _num(i1)
+        if a is None or b is None:
+            continue
+        a, b = min(a, b), max(a, b)
+        if b < 0 or a > n - 1:
+            continue
+        # index i stands for a whole window: shade half a step either side of the range
+        a, b = max(a - 0.5, x_span[0]), min(b + 0.5, x_span[1])
+        xa, xb = sx(a), sx(b)
+        if xb - xa < 2:
+            xa, xb = (xa + xb) / 2 - 1, (xa + xb) / 2 + 1
+        body.append(f'<rect class="shade" x="{_n(xa)}" y="{_n(y_top)}" width="{_n(xb - xa)}" '
+                    f'height="{_n(y_bot - y_top)}"><title>{_esc(label, 200)}</title></rect>')
+        half = min(len(label), 30) * _CHAR_W / 2  # the label may overhang a narrow shade, never the plot
+        cx = min(max((xa + xb) / 2, left + half), w - right - half)
+        body.append(_text(cx, y_top + 8, label, "tick", anchor="middle", limit=30))
+    if band is not None:
+        d: list[str] = []
+        run: list[tuple[float, float, float]] = []  # x, y of upper, y of lower
+        for i in range(n + 1):
+            lo_v, up_v = (lower[i], upper[i]) if i < n else (None, None)
+            if lo_v is not None and up_v is not None:
+                run.append((sx(i), sy(up_v), sy(lo_v)))
+                continue
+            if len(run) == 1:  # a lone point: a 2px sliver
+                x, yu, yl = run[0]
+                run = [(x - 1, yu, yl), (x + 1, yu, yl)]
+            if run:
+                up = [f"{_n(x)} {_n(yu)}" for x, yu, _ in run]
+                down = [f"{_n(x)} {_n(yl)}" for x, _, yl in reversed(run)]
+                d.append("M" + "L".join(up + down) + "Z")
+                run = []
+        if d:
+            body.append(f'<path class="band" d="{"".join(d)}"/>')
+    axis = f"M{_n(left)} {_n(y_top)}V{_n(y_bot)}H{_n(w - right)}"
+    max_len = min(16, max((len(_short_label(x)) for x in labels), default=1))
+    count = max(2, min(6, int((w - left - right) // (max_len * _CHAR_W + 14))))
+    xticks = _index_ticks(n, count)
+    axis += "".join(f"M{_n(sx(i))} {_n(y_bot)}v4" for i in xticks)
+    body.append(f'<path class="axis" d="{axis}"/>')
+    for name, spec in thr_lines:
+        if isinstance(spec, float):
+            path = f"M{_n(left)} {_n(sy(spec))}H{_n(w - right)}"
+        else:
+            path = _line_path([(sx(i), sy(v)) if v is not None else None for i, v in enumerate(spec)])
+        if path:
+            body.append(f'<path class="thr" d="{path}"><title>{_esc(name, 200)}</title></path>')
+    for k, col in enumerate(columns):
+        path = _line_path([(sx(i), sy(v)) if v is not None else None for i, v in enumerate(col)])
+        if path:
+            body.append(f'<path class="{_series_class(k)}" d="{path}"/>')
+    for pos, label in marks:
+        p = _num(pos)
+        if p is None or p < x_span[0] or p > x_span[1]:
+            continue
+        x = sx(p)
+        body.append(f'<path class="mark" d="M{_n(x)} {_n(y_top)}V{_n(y_bot)}"><title>{_esc(label, 200)}</title></path>')
+        anchor = "start" if x < w - 120 else "end"
+        body.append(_text(x + (3 if anchor == "start" else -3), y_top + 20, label, "tick", anchor=anchor, limit=20))
+    if alerts is not None:
+        for i, flag in enumerate(list(alerts)[:n]):
+            if not flag:
+                continue
+            v = next((col[i] for col in columns if col[i] is not None), None)
+            if v is not None:
+                body.append(f'<circle class="alert" cx="{_n(sx(i))}" cy="{_n(sy(v))}" r="3"/>')
+    body += _y_axis_ticks(sy, yticks, ytexts, left - 5)
+    for i in xticks:
+        text = _short_label(labels[i]) if i < len(labels) else ""
+        if text:
+            half = min(len(text), 16) * _CHAR_W / 2
+            x = min(max(sx(i), half + 2), w - half - 2)  # keep the first and last labels inside the chart
+            body.append(_text(x, y_bot + 13, text, "tick", anchor="middle", limit=16))
+    if has_y_label:
+        cy = (y_top + y_bot) / 2
+        body.append(_text(11, cy, y_label, "label", anchor="middle", limit=40, transform=f"rotate(-90 11 {_n(cy)})"))
+    body.append(legend)
+    return _svg("line", w, h, title, body)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# matrix
+
+
+def _top_indices(mass: Sequence[float], keep: int) -> list[int]:
+    order = sorted(range(len(mass)), key=lambda i: (-mass[i], i))
+    return sorted(order[:keep])
+
+
+def matrix(row_labels: Sequence[str], col_labels: Sequence[str], values: Sequence[Sequence[float | None]], *,
+           title: str, row_title: str = "", col_title: str = "", percent: bool = True,
+           diagonal_muted: bool = True) -> Markup:
+    """A heatmap of ``cell`` rects whose ``fill-opacity`` is the value relative to the largest off-diagonal
+    value (diagonal cells are ``cell diag`` and left out of the scale when ``diagonal_muted``); values are
+    printed (two significant digits) up to 15x15, larger matrices give their 40 largest off-diagonal cells a
+    tooltip instead; beyond 30x30 only the rows/columns with the most off-diagonal mass are kept.
+    """
+    rows_all = [_clean(x) for x in row_labels]
+    cols_all = [_clean(x) for x in col_labels]
+    n_rows, n_cols = len(rows_all), len(cols_all)
+    value_rows = list(values)
+    grid = [_values(value_rows[i], n_cols) if i < len(value_rows) else [None] * n_cols for i in range(n_rows)]
+    rows, cols = list(range(n_rows)), list(range(n_cols))
+    full_title = _clean(title)
+    note = ""
+    if n_rows > _MAX_MATRIX or n_cols > _MAX_MATRIX:
+        def off(i: int, j: int) -> float:
+            v = grid[i][j]
+            return abs(v) if v is not None and i != j else 0.0
+        if n_rows == n_cols:
+            mass = [sum(off(i, j) + off(j, i) for j in range(n_cols)) for i in range(n_rows)]
+            rows = cols = _top_indices(mass, _MAX_MATRIX)
+        else:
+            rows = _top_indices([sum(off(i, j) for j in range(n_cols)) for i in range(n_rows)], _MAX_MATRIX)
+            cols = _top_indices([sum(off(i, j) for i in range(n_rows)) for j in range(n_cols)], _MAX_MATRIX)
+        note = (f"showing {len(rows)} of {n_rows} rows and {len(cols)} of {n_cols} columns "
+                "with the most off-diagonal mass")
+        full_title = f"{full_title} ({note})"
+    cells = [(i, j, grid[i][j]) for i in rows for j in cols]
+    if not rows or not cols or all(v is None for _, _, v in cells):
+        return _empty("matrix", full_title)
+    scaled = [abs(v) for i, j, v in cells if v is not None and not (diagonal_muted and i == j)]
+    vmax = max(scaled, default=0.0)
+    r, c = len(rows), len(cols)
+    big = max(r, c)
+    size = 40.0 if big <= 8 else 34.0 if big <= 15 else 16.0
+    show_text = r <= 15 and c <= 15
+    row_chars = min(18, max((len(rows_all[i]) for i in rows), default=1))
+    col_chars = min(14, max((len(cols_all[j]) for j in cols), default=1))
+    col_h = col_chars * _CHAR_W * 0.72 + 10
+    left = float(math.ceil((20 if _clean(row_title) else 4) + row_chars * _CHAR_W + 8))  # whole pixels: short
+    top = float(math.ceil((20 if _clean(col_title) else 4) + col_h))
+    # without printed values, the largest off-diagonal cells (at most 40) carry their value in a tooltip
+    tipped = set() if show_text else set(sorted(
+        ((i, j) for i, j, v in cells if v is not None and v != 0 and i != j),
+        key=lambda ij: -abs(grid[ij[0]][ij[1]] or 0.0))[:40])
+    w = left + c * size + col_h + 4
+    h = top + r * size + 8 + (16 if note else 0)
+    body: list[str] = []
+    for a, i in enumerate(rows):
+        y = top + a * size
+        for b, j in enumerate(cols):
+            x = left + b * size
+            v = grid[i][j]
+            diag = i == j
+            cls = "cell diag" if diag and diagonal_muted else "cell"
+            opacity = ""
+            strength = 0.0
+            if v is None:
+                cls += " na"
+            elif not (diag and diagonal_muted):
+                strength = min(1.0, abs(v) / vmax) if vmax > 0 else 0.0
+                opacity = f' fill-opacity="{_n2(strength)}"'
+            tip = ""
+            if v is not None and (i, j) in tipped:
+                tip = f"<title>{_esc(rows_all[i], 20)} → {_esc(cols_all[j], 20)}: {escape(_fmt(v, percent))}</title>"
+            s = _n(size - 1)
+            rect = f'<rect class="{cls}" x="{_n(x)}" y="{_n(y)}" width="{s}" height="{s}"{opacity}'
+            body.append(f"{rect}>{tip}</rect>" if tip else f"{rect}/>")
+            if show_text and v is not None:
+                tcls = "cell-text strong" if strength > 0.55 else "cell-text"
+                body.append(_text(x + (size - 1) / 2, y + (size - 1) / 2, _fmt(v, percent, 2), tcls, anchor="middle"))
+    for a, i in enumerate(rows):
+        body.append(_text(left - 6, top + a * size + size / 2, rows_all[i], "tick", anchor="end", limit=18))
+    for b, j in enumerate(cols):
+        x, y = left + b * size + size / 2, top - 5
+        body.append(_text(x, y, cols_all[j], "tick", anchor="start", middle=False, limit=14,
+                          transform=f"rotate(-45 {_n(x)} {_n(y)})"))
+    if _clean(row_title):
+        cy = top + r * size / 2
+        body.append(_text(10, cy, row_title, "label", anchor="middle", limit=40, transform=f"rotate(-90 10 {_n(cy)})"))
+    if _clean(col_title):
+        body.append(_text(left + c * size / 2, 10, col_title, "label", anchor="middle", limit=60))
+    if note:
+        body.append(_text(4, h - 8, note, "tick", anchor="start"))
+    return _svg("matrix", w, h, full_title, body)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# gauge
+
+
+def gauge(value: float, *, title: str, threshold: float | None = None, lower: float = 0.0,
+          upper: float = 1.0, percent: bool = True, value_label: str = "", reference: float | None = None) -> Markup:
+    """One value on a horizontal scale [lower, upper]: a bar to the value (s1), a reference tick (s0) and a
+    threshold marker (thr). Values outside the scale are clamped visually but printed exactly.
+    """
+    v = _num(value)
+    if v is None:
+        return _empty("gauge", title)
+    lo, hi = _num(lower), _num(upper)
+    if lo is None or hi is None or lo == hi:
+        lo, hi = _widen(lo if lo is not None else 0.0, hi if hi is not None else 1.0)
+        if lo == hi:
+            lo, hi = 0.0, 1.0
+    lo, hi = min(lo, hi), max(lo, hi)
+    thr, ref = _num(threshold), _num(reference)
+    w, h = 360.0, 72.0 if ref is not None else 58.0
+    left, right = 8.0, w - 8
+    scale = _Scale(lo, hi, left, right)
+    y0, y1 = 22.0, 36.0
+    headline = f"{_fmt(v, percent)} {_clean(value_label)}".strip()
+    if thr is not None:
+        headline += f" · threshold {_fmt(thr, percent)}"
+    body = [_text(left, 10, headline, "label", anchor="start", limit=56)]
+    body.append(f'<rect class="grid" x="{_n(left)}" y="{_n(y0)}" width="{_n(right - left)}" height="{_n(y1 - y0)}"/>')
+    x0, xv = scale.clamped(max(lo, min(0.0, hi))), scale.clamped(v)
+    body.append(f'<rect class="s1" x="{_n(min(x0, xv))}" y="{_n(y0)}" width="{_n(abs(xv - x0))}" '
+                f'height="{_n(y1 - y0)}"/>')
+    body.append(_text(left, y1 + 10, _fmt(lo, percent), "tick", anchor="start"))
+    body.append(_text(right, y1 + 10, _fmt(hi, percent), "tick", anchor="end"))
+    if thr is not None:
+        tx = scale.clamped(thr)
+        body.append(f'<path class="thr" d="M{_n(tx)} {_n(y0 - 4)}V{_n(y1 + 4)}"/>')
+    if ref is not None:
+        rx = scale.clamped(ref)
+        body.append(f'<path class="s0" d="M{_n(rx)} {_n(y0 - 4)}V{_n(y1 + 4)}"/>')
+        lx = min(max(rx, left + 60), right - 60)
+        body.append(_text(lx, y1 + 24, f"reference {_fmt(ref, percent)}", "tick", anchor="middle"))
+    return _svg("gauge", w, h, title, body)

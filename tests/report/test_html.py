@@ -1,0 +1,238 @@
+"""The HTML report without a browser: structure, escaping, the content-security policy, the
+chart registry, the per-column distributions (tests/test_report_browser.py drives Chromium)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
+
+import seismo
+from seismo.profile._quantiles import QuantileSketch
+from seismo.report import svg
+from seismo.report.charts import chart_for, charts_of
+from seismo.report.html import embed_json, render_html
+from seismo.report.model import DatasetInfo, FailureMode, Finding, Report, Severity
+
+HOSTILE = ["</script><script>alert(1)</script>", "<img src=x onerror=alert(1)>", "\"q\" 'single' & <b>b</b>",
+           "🙂 emoji", "שלום مرحبا", "line\u2028separator"]
+
+
+class _Tags(HTMLParser):
+    """Every element the page really has, and the text of its scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.raw: dict[str, list[str]] = {"script": [], "style": []}
+        self._in: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag in self.raw:
+            self._in = tag
+            self.raw[tag].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == self._in:
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._in is not None:
+            self.raw[self._in][-1] += data
+
+
+def _parse(page: str) -> _Tags:
+    p = _Tags()
+    p.feed(page)
+    return p
+
+
+def _sha(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+@pytest.fixture(scope="module")
+def loans_report() -> Report:
+    from seismo.datasets import make_loans
+
+    d = make_loans()
+    return seismo.scan(d.reference, d.current, schema=d.schema)
+
+
+@pytest.fixture(scope="module")
+def hostile_report() -> Report:
+    rng = np.random.default_rng(0)
+    n = 400
+    ref: dict[str, Any] = {name: rng.normal(0, 1, n) for name in HOSTILE[:3]}
+    cur: dict[str, Any] = {name: rng.normal(2, 1, n) for name in HOSTILE[:3]}
+    ref[HOSTILE[3]] = rng.choice(HOSTILE[4:] + ["a"], n)
+    cur[HOSTILE[3]] = rng.choice(HOSTILE, n)
+    ref[HOSTILE[4]] = np.where(rng.random(n) < 0.02, None, "x")
+    cur[HOSTILE[4]] = np.where(rng.random(n) < 0.6, None, "x")
+    return seismo.scan(pl.DataFrame(ref), pl.DataFrame(cur))
+
+
+def test_page_scripts_and_styles_are_exactly_those_the_policy_allows(loans_report: Report) -> None:
+    page = render_html(loans_report)
+    tags = _parse(page)
+    csp = next(a["content"] for t, a in tags.tags if t == "meta" and a.get("http-equiv") == "Content-Security-Policy")
+    assert csp is not None and "default-src 'none'" in csp and "unsafe-inline" not in csp
+    scripts = [a for t, a in tags.tags if t == "script"]
+    assert [s.get("type") for s in scripts] == ["application/json", None]
+    code, style = tags.raw["script"][1], tags.raw["style"][0]
+    assert f"script-src {_sha(code)};" in csp and f"style-src {_sha(style)};" in csp
+    # the policy forbids inline style attributes: none anywhere, charts included
+    assert not [t for t, a in tags.tags if "style" in a]
+    assert not [a for t, a in tags.tags for k in a if k.startswith("on")]
+
+
+def test_embedded_json_is_the_report(loans_report: Report) -> None:
+    tags = _parse(render_html(loans_report))
+    data = json.loads(tags.raw["script"][0])
+    assert data == json.loads(loans_report.to_json())
+
+
+def test_embed_json_escapes_what_could_end_the_script() -> None:
+    value = {"k": HOSTILE, "<!--": "-->"}
+    text = str(embed_json(value))
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in text
+    assert json.loads(text) == value
+
+
+def test_hostile_names_and_values_stay_text(hostile_report: Report) -> None:
+    assert hostile_report.findings, "the hostile tables must give findings that name the hostile columns"
+    page = render_html(hostile_report)
+    tags = _parse(page)
+    assert {t for t, _ in tags.tags} <= {
+        "html", "head", "meta", "title", "style", "body", "main", "header", "h1", "h2", "p", "span", "strong", "section",
+        "table", "thead", "tbody", "tr", "th", "td", "a", "ol", "li", "div", "details", "summary", "article", "code",
+        "figure", "figcaption", "template", "svg", "g", "path", "rect", "text", "circle", "label", "input", "footer", "script"}
+    assert page.count("<script") == 2 and "<img" not in page and "<b>" not in page
+    text = re.sub(r"\s+", " ", "".join(html.unescape(m) for m in re.findall(r">([^<]*)<", page)))
+    for name in HOSTILE[:5]:
+        assert name in text, name
+    data = json.loads(tags.raw["script"][0])
+    assert set(HOSTILE[:5]) <= set(data["schema"])
+
+
+def test_every_demo_finding_has_a_picture(loans_report: Report) -> None:
+    missing = [f.id for f in loans_report.findings if not charts_of(f, loans_report)]
+    # duplicate columns compare two columns' values, which a chart adds nothing to
+    assert all(i.startswith("quality.duplicate_columns") for i in missing), missing
+    page = render_html(loans_report)
+    assert page.count('class="chart ') >= len(loans_report.findings) - len(missing)
+    assert len(page.encode()) < 3 * 1024 * 1024
+
+
+def test_a_new_kind_of_finding_brings_its_chart_by_one_decorator() -> None:
+    @chart_for("test.feedback_loop")
+    def _loop(f: Finding, report: Report) -> Markup:
+        s = f.evidence["series"]
+        return svg.line([p["start"] for p in s], {"coverage": [p["coverage"] for p in s]}, title="catalogue coverage")
+
+    f = Finding(check="test.feedback_loop", failure_mode=FailureMode.FEEDBACK_LOOP, severity=Severity.HIGH,
+                message="coverage narrows", evidence={"series": [{"start": f"2024-01-0{i}", "coverage": 1 / i}
+                                                                 for i in range(1, 8)]})
+    page = render_html(Report(findings=[f]))
+    assert "catalogue coverage" in page and 'class="chart line"' in page
+    assert "Feedback loops" in page
+
+
+def test_a_broken_chart_never_breaks_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    @chart_for("test.broken")
+    def _broken(f: Finding, report: Report) -> Markup:
+        raise KeyError("no such evidence")
+
+    f = Finding(check="test.broken", failure_mode=FailureMode.OUTLIER, severity=Severity.LOW, message="m")
+    monkeypatch.delenv("SEISMO_RAISE", raising=False)
+    assert charts_of(f, Report(findings=[f])) == []
+    assert "m" in render_html(Report(findings=[f]))
+    monkeypatch.setenv("SEISMO_RAISE", "1")
+    with pytest.raises(KeyError):
+        charts_of(f, Report(findings=[f]))
+
+
+def test_zero_findings_zero_rows_and_a_thousand_findings_say_so() -> None:
+    assert "No findings" in render_html(Report(checks_run=["a", "b"]))
+    assert "zero rows" in render_html(Report(datasets={"current": DatasetInfo(0, 3, "empty.csv")}))
+    modes, sevs = list(FailureMode), list(Severity)
+    many = [Finding(check=f"test.c{i % 7}", failure_mode=modes[i % len(modes)], severity=sevs[i % len(sevs)],
+                    message=f"finding {i}", columns=(f"col{i % 50}",), evidence={"share": (i % 10) / 10, "threshold": 0.5})
+            for i in range(1000)]
+    page = render_html(Report(findings=many))
+    assert "1,000 findings" in page and page.count('<article class="finding"') == 1000
+    assert "more " in page  # sections beyond their first findings fold under "N more"
+    assert len(page.encode()) < 8 * 1024 * 1024
+    lazy = page.count('<div class="lazy">')
+    assert lazy > 900  # all but the first few charts wait in templates
+
+
+def test_repr_html_is_a_sandboxed_iframe(hostile_report: Report) -> None:
+    frag = hostile_report._repr_html_()
+    assert frag.startswith("<iframe") and 'sandbox="allow-scripts"' in frag and "allow-same-origin" not in frag
+    assert frag.count("<") == 2 and frag.endswith("></iframe>")  # <iframe ...></iframe>: the page is all in srcdoc
+    match = re.search(r'srcdoc="([^"]*)"', frag)
+    assert match is not None and html.unescape(match.group(1)) == render_html(hostile_report)
+
+
+# --- distributions ---------------------------------------------------------------------------
+
+
+def test_distributions_share_bins_and_sum_to_one(loans_report: Report) -> None:
+    d = loans_report.distributions
+    assert d, "the loans scan must carry distributions"
+    for name, dist in d.items():
+        for label, shares in dist["shares"].items():
+            assert abs(sum(shares) - 1) < 1e-3, (name, label)
+            if dist["kind"] == "numeric":
+                assert len(shares) == len(dist["edges"]) - 1
+            else:
+                assert len(shares) == len(dist["categories"])
+    assert d["interest_rate"]["kind"] == "numeric" and d["channel"]["kind"] == "categorical"
+    assert "customer_ref" not in d and "employer_name" not in d  # near-unique: no bar per value
+    assert "application_id" not in d  # identifiers are left out
+    assert "(missing)" in d["promo_code"]["categories"]
+
+
+def test_identical_tables_give_identical_distributions() -> None:
+    rng = np.random.default_rng(1)
+    df = pl.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(["a", "b", "c"], 3000)})
+    r = seismo.scan(df, df.clone())
+    for dist in r.distributions.values():
+        assert dist["shares"]["reference"] == dist["shares"]["current"]
+
+
+def test_numeric_shares_match_numpy_histogram() -> None:
+    rng = np.random.default_rng(2)
+    ref, cur = rng.normal(0, 1, 20_000), rng.normal(0.5, 1, 10_000)
+    r = seismo.scan(pl.DataFrame({"x": ref}), pl.DataFrame({"x": cur}))
+    dist = r.distributions["x"]
+    edges = np.array(dist["edges"])
+    for label, values in (("reference", ref), ("current", cur)):
+        inner = np.clip(values, edges[0], edges[-1])  # tails folded into the end bins
+        expected = np.histogram(inner, edges)[0] / len(values)
+        assert np.abs(np.array(dist["shares"][label]) - expected).max() < 2e-3
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=3000),
+       st.lists(st.floats(-2e6, 2e6, allow_nan=False), min_size=1, max_size=20))
+def test_sketch_ranks_match_the_exact_ranks(values: list[float], points: list[float]) -> None:
+    arr = np.sort(np.array(values))
+    s = QuantileSketch.from_values(arr)
+    exact = np.searchsorted(arr, points, side="left") / len(arr)
+    tol = 0.0 if len(arr) <= 1001 else 1.5e-3
+    assert np.abs(s.ranks(points) - exact).max() <= tol + 1e-12
