@@ -15,6 +15,7 @@ from benchmarks import (
     bench_labels,
     bench_leakage,
     bench_profile,
+    bench_report,
     bench_scan,
     bench_stream,
 )
@@ -26,7 +27,7 @@ def _fmt(v: Any, spec: str) -> str:
 
 def main() -> None:
     rows: list[dict[str, Any]] = []
-    for module in (bench_profile, bench_scan, bench_stream, bench_labels, bench_leakage):
+    for module in (bench_profile, bench_scan, bench_stream, bench_labels, bench_leakage, bench_report):
         rows.extend(module.run())
     header = f"{'benchmark':58} {'seconds':>8} {'target':>7} {'peak MB':>8} {'input MB':>9}  notes"
     print(header)
