@@ -517,3 +517,38 @@ def test_notebook_iframe_is_sandboxed_and_works(browser: Any, labels_and_leakage
         assert origin == "null", origin
         assert rec.page.evaluate("document.title") == "notebook"
     _clean(rec)
+
+
+def test_in_page_links_stay_in_the_page(browser: Any, labels_and_leakage: dict[str, Path]) -> None:
+    """Inside a notebook's iframe (srcdoc) a "#f0" link resolves against the notebook's address:
+    followed by the browser, it would load the notebook into the frame. Served over http, as
+    Jupyter serves it (over file:// the browser blocks that navigation anyway)."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(labels_and_leakage["notebook"].parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{server.server_port}/notebook.html")
+        frame = page.frame_locator("iframe.seismo-report")
+        frame.locator(".topfindings a").first.click()
+        page.wait_for_timeout(300)
+        inner = page.frames[1]
+        assert inner.url == "about:srcdoc", inner.url
+        assert frame.locator("article.finding").count() > 0
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_malformed_fragment_does_not_stop_the_script(browser: Any, demo_dir: Path) -> None:
+    with open_page(demo_dir / "report.html", browser=browser) as rec:
+        rec.page.goto((demo_dir / "report.html").resolve().as_uri() + "#%")
+        rec.page.reload()
+        assert "columns" in rec.page.locator("#column-count").inner_text()
+    _clean(rec)

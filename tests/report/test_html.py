@@ -236,3 +236,40 @@ def test_sketch_ranks_match_the_exact_ranks(values: list[float], points: list[fl
     exact = np.searchsorted(arr, points, side="left") / len(arr)
     tol = 0.0 if len(arr) <= 1001 else 1.5e-3
     assert np.abs(s.ranks(points) - exact).max() <= tol + 1e-12
+
+
+def test_bidi_overrides_and_lone_surrogates_are_shown_not_obeyed(tmp_path: Any) -> None:
+    name = "amount\u202e"
+    f = Finding(check="shift.column", failure_mode=FailureMode.DISTRIBUTION_SHIFT, severity=Severity.HIGH,
+                message=f"{name} moved; bad \ud800 text", columns=(name,), evidence={"k": "\ud800"})
+    r = Report(findings=[f], column_table=[{"name": name, "role": "feature"}])
+    path = tmp_path / "r.html"
+    page = r.to_html(str(path))  # a lone surrogate used to stop the file being written
+    assert path.read_text(encoding="utf-8") == page
+    assert "\u202e" not in page and "⟨U+202E⟩" in page and "\ufffd" in page
+    embedded = json.loads(_parse(page).raw["script"][0])
+    assert embedded["findings"][0]["columns"] == [name]  # the data itself is kept exactly
+    assert json.loads(r.to_json())["findings"][0]["evidence"]["k"] == "\ud800"
+    r.to_json().encode("utf-8")
+
+
+def test_a_small_range_at_a_large_offset_keeps_its_bins() -> None:
+    rng = np.random.default_rng(0)
+    ref = pl.DataFrame({"price": 100_000 + rng.uniform(0, 10, 5000), "c": np.full(5000, 3.0)})
+    r = seismo.scan(ref, ref.with_columns(pl.col("price") + 3))
+    price = r.distributions["price"]
+    assert len(set(price["edges"])) == len(price["edges"]) == 25
+    assert price["shares"]["reference"] != price["shares"]["current"]
+    assert r.distributions["c"] == {"kind": "numeric", "edges": [2.5, 3.5],
+                                    "shares": {"reference": [1.0], "current": [1.0]}}
+
+
+def test_charts_read_their_metric_and_bar_from_the_evidence() -> None:
+    ident = Finding(check="leakage.identifier", failure_mode=FailureMode.DATA_LEAKAGE, severity=Severity.HIGH,
+                    message="m", columns=("user_id",), evidence={"statistic": 0.86, "threshold": "R^2 >= 0.8"})
+    (chart,) = charts_of(ident, Report(findings=[ident]))
+    assert "out-of-fold R^2" in chart and "0.99" not in chart
+    card = Finding(check="quality.high_cardinality", failure_mode=FailureMode.DATA_QUALITY, severity=Severity.LOW,
+                   message="m", columns=("e",), evidence={"distinct": 4869, "distinct_share": 0.49, "threshold": 1000})
+    (chart,) = charts_of(card, Report(findings=[card]))
+    assert "distinct values" in chart and "49%" not in chart

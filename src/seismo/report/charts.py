@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -125,17 +126,20 @@ def _generic(f: Finding, report: Report) -> ChartResult:
     """A column's distributions, else a share or statistic against the threshold, else nothing."""
     if len(f.columns) == 1 and f.columns[0] in report.distributions:
         return distribution_chart(report, f.columns[0])
-    for key in ("share", "null_share", "inf_share", "top_share", "distinct_share", "statistic"):
+    threshold = _num(f.evidence.get("threshold"))
+    for key in ("share", "null_share", "inf_share", "top_share"):
         value = _num(f.evidence.get(key))
-        if value is None:
-            continue
-        threshold = _num(f.evidence.get("threshold"))
-        if 0.0 <= value <= 1.0 and (threshold is None or 0.0 <= threshold <= 1.0):
+        if value is not None and 0.0 <= value <= 1.0:
+            if threshold is not None and not 0.0 <= threshold <= 1.0:  # a threshold in other units: leave it out
+                return svg.gauge(value, title=f"{_col(f) or f.check}: {key.replace('_', ' ')}", percent=True,
+                                 upper=1.0 if value > 0.2 else _nice_upper(value * 1.25), value_label=key)
             return _gauge_for_share(f, key)
-        top = max(abs(value), abs(threshold or 0.0))
-        return svg.gauge(value, title=f"{_col(f) or f.check}: {key.replace('_', ' ')}", threshold=threshold,
-                         lower=min(0.0, value), upper=_nice_upper(top * 1.15), percent=False, value_label=key)
-    return None
+    value = _num(f.evidence.get("statistic"))
+    if value is None:
+        return None
+    top = max(abs(value), abs(threshold or 0.0))
+    return svg.gauge(value, title=f"{_col(f) or f.check}: statistic", threshold=threshold,
+                     lower=min(0.0, value), upper=_nice_upper(top * 1.15), percent=False, value_label="statistic")
 
 
 def _series_points(series: Iterable[Mapping[str, Any]], *keys: str) -> tuple[list[str], dict[str, list[float | None]]]:
@@ -194,6 +198,17 @@ def _identifier(f: Finding, report: Report) -> ChartResult:
                      threshold=_num(f.evidence.get("threshold")), percent=False, value_label="confidence")
 
 
+@chart_for("quality.high_cardinality")
+def _high_cardinality(f: Finding, report: Report) -> ChartResult:
+    ev = f.evidence
+    value = _num(ev.get("distinct"))
+    if value is None:
+        return None
+    threshold = _num(ev.get("threshold"))
+    return svg.gauge(value, title=f"{_col(f)}: distinct values", threshold=threshold, percent=False,
+                     upper=_nice_upper(max(value, threshold or 0.0) * 1.1), value_label="distinct values")
+
+
 @chart_for("skew.out_of_range")
 def _out_of_range(f: Finding, report: Report) -> ChartResult:
     ev = f.evidence
@@ -204,7 +219,7 @@ def _out_of_range(f: Finding, report: Report) -> ChartResult:
     values = [(_num(ev.get("below")) or 0.0) / n, (_num(ev.get("above")) or 0.0) / n]
     return svg.hbars([f"below the training minimum {lo}", f"above the training maximum {hi}"], values,
                      title=f"{_col(f)}: serving rows outside the training range", percent=True,
-                     threshold=0.001, threshold_label="0.1% of rows")
+                     threshold=0.001, threshold_label="finding at")
 
 
 @chart_for("shift.time")
@@ -242,13 +257,13 @@ def _performance(f: Finding, report: Report) -> ChartResult:
     rows = list(ev.get("series") or [])
     x, s = _series_points(rows, "value", "lower", "upper", "threshold")
     metric = str(ev.get("metric", "metric"))
-    thresholds: dict[str, Sequence[float | None] | float] = {"alert threshold": s["threshold"]}
+    lines: dict[str, Sequence[float | None]] = {metric: s["value"]}
     ref = _num(ev.get("reference_value"))
-    if ref is not None:
-        thresholds["reference"] = ref
-    return svg.line(x, {metric: s["value"]}, title=f"{metric} per {ev.get('window', 'window')}", y_label=metric,
-                    band=(s["lower"], s["upper"]), thresholds=thresholds, marks=_error_marks(report, x),
-                    alerts=[bool(r.get("alert")) for r in rows])
+    if ref is not None:  # a line of its own (a series colour), not a second dashed threshold
+        lines["reference value"] = [ref] * len(x)
+    return svg.line(x, lines, title=f"{metric} per {ev.get('window', 'window')}", y_label=metric,
+                    band=(s["lower"], s["upper"]), thresholds={"alert threshold": s["threshold"]},
+                    marks=_error_marks(report, x), alerts=[bool(r.get("alert")) for r in rows])
 
 
 @chart_for("concept.estimate_gap")
@@ -315,8 +330,9 @@ def _anomalous_period(f: Finding, report: Report) -> ChartResult:
         x, s = _series_points(series, "observed", "expected")
         i = _index_of(x, str(ev.get("start", "")))
         shaded = [(int(i), int(i), "anomalous period")] if i is not None else []
-        return svg.line(x, {metric: s["observed"], "neighbours' median": s["expected"]}, title=f"{metric} per window",
-                        y_label=metric, shaded=shaded)
+        seg = ", ".join(f"{k} = {v}" for k, v in (ev.get("segment") or {}).items())
+        return svg.line(x, {metric: s["observed"], "neighbours' median": s["expected"]},
+                        title=f"{metric} per window" + (f" ({seg})" if seg else ""), y_label=metric, shaded=shaded)
     rate = "rate" in metric
     return svg.hbars(["this period", "neighbouring periods (median)"], [_num(ev.get("observed")), _num(ev.get("expected"))],
                      title=f"{metric}: {ev.get('start', '')} vs its neighbours", percent=rate, highlight=[True, False])
@@ -360,15 +376,20 @@ def _label_residual(f: Finding, report: Report) -> ChartResult:
                          x_label="|robust z|")
 
 
+_BAR = re.compile(r"^\s*(.+?)\s*>=\s*([-+0-9.eE]+)")
+
+
 @chart_for("leakage.target", "leakage.identifier")
 def _leak_target(f: Finding, report: Report) -> ChartResult:
     ev = f.evidence
-    labels, values = [_col(f)], [_num(ev.get("statistic"))]
+    bar = _BAR.match(str(ev.get("threshold", "")))  # e.g. "ROC AUC >= 0.99 and ...", "R^2 >= 0.8"
+    metric, threshold = (bar.group(1), float(bar.group(2))) if bar else ("score", None)
+    labels, values = [_col(f) or "row position"], [_num(ev.get("statistic"))]
     if ev.get("best_other_feature") is not None:
         labels.append(f"best other: {ev['best_other_feature']}")
         values.append(_num(ev.get("best_other_score")))
-    return svg.hbars(labels, values, title="how well one feature alone predicts the target (out-of-fold ROC AUC)",
-                     highlight=[True] + [False] * (len(values) - 1), threshold=0.99, threshold_label="AUC")
+    return svg.hbars(labels, values, title=f"how well one feature alone predicts the target (out-of-fold {metric})",
+                     highlight=[True] + [False] * (len(values) - 1), threshold=threshold, threshold_label=metric)
 
 
 @chart_for("leakage.missingness", "leakage.post_event")

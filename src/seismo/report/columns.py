@@ -97,14 +97,20 @@ def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
         return None
     lo = min(cp.quantile(0.005) for cp in usable.values())
     hi = max(cp.quantile(0.995) for cp in usable.values())
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi < lo:
         return None
+    if hi == lo:  # one value in both tables (within their central 99%): one bin around it
+        half = max(abs(lo) * 1e-3, 0.5)
+        return {"kind": "numeric", "edges": [lo - half, lo + half], "shares": {label: [1.0] for label in usable}}
     edges = np.linspace(lo, hi, _BINS + 1)
+    if np.any(np.diff(edges) <= 0):  # a range too narrow for float64 at this offset
+        return None
     shares: dict[str, list[float]] = {}
     for label, cp in usable.items():
         cdf = np.concatenate([[0.0], cp.quantile_sketch.ranks(edges[1:-1]), [1.0]])
         shares[label] = _round(np.clip(np.diff(np.maximum.accumulate(cdf)), 0.0, 1.0))
-    return {"kind": "numeric", "edges": _round(edges), "shares": shares}
+    # edges keep full precision: rounded, a small range at a large offset (prices, kelvins) collapses
+    return {"kind": "numeric", "edges": [float(e) for e in edges], "shares": shares}
 
 
 def _label(value: Any) -> str:

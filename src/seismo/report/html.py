@@ -22,17 +22,27 @@ import functools
 import hashlib
 import html as _html
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from seismo.report.svg import visible
+
 from seismo.report.model import FailureMode, Finding, Report, Severity, jsonable
 
+if TYPE_CHECKING:
+    import jinja2
+
 __all__ = ["embed_json", "render_html", "render_html_fragment"]
+
+_ESCAPE_IN_JSON = re.compile("[\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+"""Lone surrogates (no UTF-8 file can hold them) and bidi controls (they reorder the text around
+them): embedded as \\u escapes, which JSON.parse turns back into the same characters."""
 
 EAGER_CHARTS = 12
 """Charts of the first findings (most severe first) drawn at once; the rest are lazy."""
@@ -80,7 +90,7 @@ def embed_json(value: Any) -> Markup:
     text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     for raw, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(raw, esc)
-    return Markup(text)
+    return Markup(_ESCAPE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -98,11 +108,23 @@ def _assets() -> tuple[str, str, str]:
     return css, js, csp
 
 
+def _finalize(value: Any) -> Any:
+    """Every ``{{ }}`` of the template passes here before escaping: data text is made visible
+    (no bidi override can reverse the sentence around a column name; no lone surrogate can stop
+    the file being written). Markup (charts, the JSON) was made safe where it was built."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, str):
+        return visible(value)
+    return value
+
+
 @functools.lru_cache(maxsize=1)
-def _environment() -> Any:
+def _environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
+        finalize=_finalize,
         loader=jinja2.PackageLoader("seismo.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -173,6 +195,17 @@ def _chart_box(charts: Sequence[Markup], eager: bool) -> list[dict[str, Any]]:
     return out
 
 
+def _safely(draw: Any) -> Markup | None:
+    """A chart, or None when drawing it fails (raised under ``SEISMO_RAISE``, as in charts_of)."""
+    try:
+        out: Markup | None = draw()
+        return out
+    except Exception:
+        if os.environ.get("SEISMO_RAISE", "") not in ("", "0"):
+            raise
+        return None
+
+
 def _view(report: Report) -> dict[str, Any]:
     from seismo.report.charts import charts_of, distribution_chart
 
@@ -193,7 +226,7 @@ def _view(report: Report) -> dict[str, Any]:
         sections.append({
             "id": f"mode-{mode.value}", "title": title, "blurb": blurb, "count": len(items),
             "severities": [(s.value, sev[s.value]) for s in reversed(list(Severity)) if sev[s.value]],
-            "open": len(items) <= 20 or any(f.severity.rank >= Severity.MEDIUM.rank for f in items),
+            "open": len(items) <= 20 or any(f.severity.rank >= Severity.HIGH.rank for f in items),
             "shown": [card(f) for f in items[:SECTION_SHOWN]], "more": [card(f) for f in items[SECTION_SHOWN:]],
         })
 
@@ -240,7 +273,7 @@ def _view(report: Report) -> dict[str, Any]:
                 text, title = format_value(v), ""
             cells.append({"text": text, "sort": _sort_value(v) if kind == "number" else "", "title": title,
                           "cls": "num" if kind == "number" else ""})
-        spark = distribution_chart(report, name, small=True)
+        spark = _safely(lambda: distribution_chart(report, name, small=True))
         rows.append({"cells": cells, "anchor": f"c{i}", "has_findings": bool(per_column.get(name)),
                      "flag": bool(row.get("drifted")) or bool(per_column.get(name)), "spark": spark,
                      "all": [(k, format_value(v)) for k, v in row.items()]})
@@ -255,7 +288,8 @@ def _view(report: Report) -> dict[str, Any]:
                    if report.checks_run else "No findings.")
     else:
         worst = summary["by_severity"][top.value]
-        verdict = ("bad" if top.rank >= Severity.HIGH.rank else "warn",
+        style = "bad" if top.rank >= Severity.HIGH.rank else "warn" if top.rank >= Severity.MEDIUM.rank else "note"
+        verdict = (style,
                    f"{n:,} finding{'s' if n != 1 else ''}; {worst:,} {'is' if worst == 1 else 'are'} {top.value}.")
     css, js, csp = _assets()
     return {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -196,7 +197,9 @@ class Report:
         """The report as JSON text: stable key order, no NaN (``null`` instead)."""
         import json
 
-        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
+        # a lone surrogate (from hand-built text) cannot be written as UTF-8; as a \u escape it parses back
+        return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
 
     def to_html(self, path: str | None = None) -> str:
         """Render as a self-contained HTML page; write it to ``path`` when given."""

@@ -28,7 +28,7 @@ from typing import SupportsFloat
 
 from markupsafe import Markup, escape
 
-__all__ = ["bars", "fmt_number", "gauge", "histogram", "hbars", "line", "matrix"]
+__all__ = ["bars", "fmt_number", "gauge", "hbars", "histogram", "line", "matrix", "visible"]
 
 _CHAR_W = 6.5  # estimated width of one character of tick/label text, in px (text of about 11px)
 _EMPTY_TEXT = "no data to draw"
@@ -222,10 +222,26 @@ def _n2(value: float) -> str:
 # text
 
 
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """Data as text that cannot reorder what follows it: bidi embeddings, overrides and isolates
+    (U+202A-202E, U+2066-2069) shown as ``⟨U+202E⟩``, lone surrogates (which no file can hold) as
+    U+FFFD.
+
+    >>> visible("amount\u202e") == "amount⟨U+202E⟩"
+    True
+    """
+    text = _BIDI_CONTROLS.sub(lambda m: f"⟨U+{ord(m.group()):04X}⟩", text)
+    return _SURROGATES.sub("\ufffd", text)
+
+
 def _clean(value: object) -> str:
     """Data as one line of text that XML can carry."""
     text = "" if value is None else str(value)
-    text = _INVALID_XML.sub("", text)
+    text = visible(_INVALID_XML.sub("", text))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -27,11 +27,22 @@
       if (p.tagName === "DETAILS") { p.open = true; }
     }
   }
+  function fragment(text) {
+    try { return decodeURIComponent(text); } catch (e) { return text; }
+  }
+  // Links within the page are followed here: inside a notebook's iframe (srcdoc) the browser
+  // would resolve "#f2" against the notebook's own address and load the notebook in the frame.
   document.addEventListener("click", function (ev) {
     var a = ev.target.closest && ev.target.closest("a[href^='#']");
-    if (a) { reveal(decodeURIComponent(a.getAttribute("href").slice(1))); }
+    if (!a) { return; }
+    var id = fragment(a.getAttribute("href").slice(1));
+    var el = document.getElementById(id);
+    if (!el) { return; }
+    ev.preventDefault();
+    reveal(id);
+    el.scrollIntoView();
   });
-  if (location.hash) { reveal(decodeURIComponent(location.hash.slice(1))); }
+  if (location.hash) { reveal(fragment(location.hash.slice(1))); }
 
   // The per-column table: sort by a header, filter by text or by "has findings".
   var table = document.querySelector("table.columns");
