@@ -273,3 +273,18 @@ def test_charts_read_their_metric_and_bar_from_the_evidence() -> None:
                    message="m", columns=("e",), evidence={"distinct": 4869, "distinct_share": 0.49, "threshold": 1000})
     (chart,) = charts_of(card, Report(findings=[card]))
     assert "distinct values" in chart and "49%" not in chart
+
+
+def test_heavy_tails_get_geometric_bins_on_a_log_axis() -> None:
+    rng = np.random.default_rng(0)
+    r = seismo.scan(pl.DataFrame({"amount": rng.lognormal(3, 2, 20_000), "x": rng.normal(size=20_000)}),
+                    pl.DataFrame({"amount": rng.lognormal(3.5, 2, 20_000), "x": rng.normal(size=20_000)}))
+    amount, x = r.distributions["amount"], r.distributions["x"]
+    assert amount["scale"] == "log" and x["scale"] == "linear"
+    ratios = np.diff(np.log(amount["edges"]))
+    assert np.allclose(ratios, ratios[0])
+    assert max(amount["shares"]["reference"]) < 0.2  # equal widths put ~93% of rows in the first bin
+    from seismo.report.charts import distribution_chart
+
+    chart = distribution_chart(r, "amount")
+    assert chart is not None and "(log scale)" in chart and ">1k<" in chart

@@ -80,6 +80,8 @@ def column_table(ctx: ScanContext) -> list[dict[str, Any]]:
 _BINS = 24
 _TOP_CATEGORIES = 12
 _MIN_TOP_SHARE = 0.01
+_LOG_SPAN = 1000.0
+"""Positive values whose central 99% span this factor or more get geometric bins."""
 OTHER, MISSING = "(other)", "(missing)"
 
 
@@ -88,8 +90,9 @@ def _round(values: Any) -> list[float]:
 
 
 def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
-    """Shares of each table on one set of equal-width bins over the pooled 0.5%-99.5% range; the
-    tails beyond it are folded into the end bins, so every table's shares sum to one."""
+    """Shares of each table on one set of bins over the pooled 0.5%-99.5% range: equal widths, or
+    geometric ones (``scale: "log"``) for positive values spanning three decades or more; the tails
+    beyond the range are folded into the end bins, so every table's shares sum to one."""
     import numpy as np
 
     usable = {k: cp for k, cp in cps.items() if cp.quantile_sketch is not None and (cp.finite_count or 0) > 0}
@@ -102,7 +105,8 @@ def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
     if hi == lo:  # one value in both tables (within their central 99%): one bin around it
         half = max(abs(lo) * 1e-3, 0.5)
         return {"kind": "numeric", "edges": [lo - half, lo + half], "shares": {label: [1.0] for label in usable}}
-    edges = np.linspace(lo, hi, _BINS + 1)
+    log = lo > 0 and hi / lo >= _LOG_SPAN  # heavy tails: equal widths would put nearly all rows in one bin
+    edges = np.geomspace(lo, hi, _BINS + 1) if log else np.linspace(lo, hi, _BINS + 1)
     if np.any(np.diff(edges) <= 0):  # a range too narrow for float64 at this offset
         return None
     shares: dict[str, list[float]] = {}
@@ -110,7 +114,7 @@ def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
         cdf = np.concatenate([[0.0], cp.quantile_sketch.ranks(edges[1:-1]), [1.0]])
         shares[label] = _round(np.clip(np.diff(np.maximum.accumulate(cdf)), 0.0, 1.0))
     # edges keep full precision: rounded, a small range at a large offset (prices, kelvins) collapses
-    return {"kind": "numeric", "edges": [float(e) for e in edges], "shares": shares}
+    return {"kind": "numeric", "edges": [float(e) for e in edges], "shares": shares, "scale": "log" if log else "linear"}
 
 
 def _label(value: Any) -> str:

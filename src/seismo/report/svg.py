@@ -204,6 +204,27 @@ class _Scale:
         return min(max(p, lo), hi)
 
 
+class _LogScale(_Scale):
+    """A base-10 logarithmic map (domain values > 0; anything else maps to the range's start)."""
+
+    def __init__(self, d0: float, d1: float, r0: float, r1: float) -> None:
+        super().__init__(math.log10(d0), math.log10(d1), r0, r1)
+
+    def __call__(self, value: float) -> float:
+        if not (value > 0 and math.isfinite(value)):
+            return self.r0
+        return super().__call__(math.log10(value))
+
+
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    """Powers of ten within [lo, hi]; with 1, 2 and 5 times them when fewer than three decades show."""
+    first, last = math.ceil(math.log10(lo)), math.floor(math.log10(hi))
+    ticks = [10.0**k for k in range(first, last + 1)]
+    if len(ticks) < 3:
+        ticks = sorted(m * 10.0**k for k in range(first - 1, last + 1) for m in (1.0, 2.0, 5.0) if lo <= m * 10.0**k <= hi)
+    return ticks
+
+
 def _n(value: float) -> str:
     """A coordinate, rounded to one decimal, without a trailing ``.0``."""
     text = f"{value:.1f}"
@@ -387,10 +408,12 @@ def _step_path(bins: Sequence[tuple[float, float] | None], shares: Sequence[floa
 
 
 def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, title: str,
-              x_label: str = "", small: bool = False) -> Markup:
+              x_label: str = "", small: bool = False, log_x: bool = False) -> Markup:
     """Overlaid distributions on shared bins: each series (per-bin shares) a filled step area, classes s0, s1, ….
 
     ``small=True`` draws a 160x36 sparkline with no axes, text or legend (only the ``<title>``).
+    ``log_x=True`` puts the x axis on a base-10 log scale (for geometric bins of heavy-tailed values;
+    ignored unless every edge is positive).
     """
     bins = _histogram_bins(edges)
     names = list(series.keys())
@@ -402,11 +425,13 @@ def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, 
         return _empty("histogram", title, 160, 36) if small else _empty("histogram", title)
     x_lo, x_hi = min(b[0] for b in used), max(b[1] for b in used)
     y_lo, y_hi = min(0.0, min(shares)), max(0.0, max(shares))
+    log_x = log_x and x_lo > 0 and x_hi > x_lo
+    scale: type[_Scale] = _LogScale if log_x else _Scale
 
     if small:
         w, h = 160.0, 36.0
         lo, hi = _widen(y_lo, y_hi) if y_hi <= y_lo else (y_lo, y_hi)
-        sx, sy = _Scale(x_lo, x_hi, 1, w - 1), _Scale(lo, hi, h - 1, 1)
+        sx, sy = scale(x_lo, x_hi, 1, w - 1), _Scale(lo, hi, h - 1, 1)
         base = sy.clamped(0.0)
         spark = [f'<path class="{_series_class(i)}" d="{_step_path(bins, col, sx, sy, base)}"/>'
                  for i, col in enumerate(drawn) if any(v is not None for v in col)]
@@ -420,9 +445,11 @@ def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, 
     legend, legend_h = _legend([(_series_class(i), n, False) for i, n in enumerate(names)], left, 6, w - left - right)
     top = 10 + legend_h + 4
     bottom = 22 + (16 if _clean(x_label) else 0)
-    sx, sy = _Scale(x_lo, x_hi, left, w - right), _Scale(d0, d1, h - bottom, top)
-    _, _, xticks = _nice(x_lo, x_hi, 6, extend=False)
+    sx, sy = scale(x_lo, x_hi, left, w - right), _Scale(d0, d1, h - bottom, top)
+    xticks = _log_ticks(x_lo, x_hi) if log_x else _nice(x_lo, x_hi, 6, extend=False)[2]
     xtexts = _tick_texts(xticks, False)
+    if log_x:
+        x_label = f"{_clean(x_label)} (log scale)".strip()
     base = sy.clamped(0.0)
     body: list[str] = []
     grid = "".join(f"M{_n(left)} {_n(sy(t))}H{_n(w - right)}" for t in yticks)
