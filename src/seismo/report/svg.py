@@ -47,13 +47,8 @@ _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 def _num(value: object) -> float | None:
     """The value as a finite float, or None (None, NaN, inf, strings and other non-numbers)."""
-    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, SupportsFloat):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return f if math.isfinite(f) else None
+    f = _raw(value)
+    return f if f is not None and math.isfinite(f) else None
 
 
 def _raw(value: object) -> float | None:
