@@ -552,3 +552,21 @@ def test_a_malformed_fragment_does_not_stop_the_script(browser: Any, demo_dir: P
         rec.page.reload()
         assert "columns" in rec.page.locator("#column-count").inner_text()
     _clean(rec)
+
+
+def test_findings_filter_by_severity_and_words(browser: Any, edge_pages: dict[str, tuple[Report, Path]]) -> None:
+    report, path = edge_pages["1000-findings"]
+    high = sum(f.severity.rank >= Severity.HIGH.rank for f in report.findings)
+    with open_page(path, browser=browser) as rec:
+        page = rec.page
+        visible = "() => [...document.querySelectorAll('article.finding')].filter(a => !a.hidden).length"
+        assert page.evaluate(visible) == 1000
+        page.select_option("#finding-severity", str(Severity.HIGH.rank))
+        assert page.evaluate(visible) == high
+        assert f"{high} of 1000 findings" in page.locator("#finding-count").inner_text()
+        page.locator("#finding-filter").fill("synthetic finding 999 ")
+        page.select_option("#finding-severity", "0")
+        assert page.evaluate(visible) == 1
+        hidden_sections = page.evaluate("[...document.querySelectorAll('section.mode')].filter(s => s.hidden).length")
+        assert hidden_sections == page.locator("section.mode").count() - 1
+    _clean(rec)

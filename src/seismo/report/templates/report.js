@@ -44,6 +44,31 @@
   });
   if (location.hash) { reveal(fragment(location.hash.slice(1))); }
 
+  // Findings: keep those at or above a severity whose text matches; a section left empty hides.
+  var severity = document.getElementById("finding-severity");
+  var words = document.getElementById("finding-filter");
+  if (severity && words) {
+    var cards = Array.prototype.slice.call(document.querySelectorAll("article.finding"));
+    var sections = Array.prototype.slice.call(document.querySelectorAll("section.mode"));
+    var findingCount = document.getElementById("finding-count");
+    var texts = cards.map(function (c) { return c.textContent.toLowerCase(); });
+    var applyFindings = function () {
+      var least = parseInt(severity.value, 10) || 0;
+      var q = words.value.trim().toLowerCase();
+      var shown = 0;
+      cards.forEach(function (c, i) {
+        var ok = parseInt(c.getAttribute("data-rank"), 10) >= least && (!q || texts[i].indexOf(q) !== -1);
+        c.hidden = !ok;
+        if (ok) { shown += 1; }
+      });
+      sections.forEach(function (s) { s.hidden = !s.querySelector("article.finding:not([hidden])"); });
+      findingCount.textContent = shown + " of " + cards.length + " findings";
+    };
+    severity.addEventListener("change", applyFindings);
+    words.addEventListener("input", applyFindings);
+    applyFindings();
+  }
+
   // The per-column table: sort by a header, filter by text or by "has findings".
   var table = document.querySelector("table.columns");
   if (!table) { return; }
