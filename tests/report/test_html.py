@@ -288,3 +288,43 @@ def test_heavy_tails_get_geometric_bins_on_a_log_axis() -> None:
 
     chart = distribution_chart(r, "amount")
     assert chart is not None and "(log scale)" in chart and ">1k<" in chart
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.permutations(["a", "b", "c", "d"]), st.integers(0, 2**31 - 1))
+def test_column_order_changes_no_distribution(order: list[str], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 300
+    ref = pl.DataFrame({"a": rng.normal(size=n), "b": rng.choice(["x", "y", "z"], n),
+                        "c": rng.lognormal(0, 3, n), "d": rng.integers(0, 5, n)})
+    cur = ref.with_columns(pl.col("a") + 1)
+    base = seismo.scan(ref, cur, only=["quality.missing"]).distributions
+    permuted = seismo.scan(ref.select(order), cur.select(order), only=["quality.missing"]).distributions
+    assert permuted == base
+
+
+def test_a_saved_json_report_renders_the_same_page(loans_report: Report) -> None:
+    again = Report.from_dict(json.loads(loans_report.to_json()))
+    assert json.loads(again.to_json()) == json.loads(loans_report.to_json())
+    assert render_html(again) == render_html(loans_report)
+
+
+def test_seismo_report_renders_and_gates_on_a_saved_report(loans_report: Report, tmp_path: Any,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from seismo.cli import main
+
+    saved = tmp_path / "r.json"
+    saved.write_text(loans_report.to_json(), encoding="utf-8")
+    html_path = tmp_path / "r.html"
+    assert main(["report", str(saved), "--html", str(html_path), "-q"]) == loans_report.exit_code("high") == 1
+    assert main(["report", str(saved), "--fail-on", "critical", "-q"]) == 0
+    assert html_path.read_text(encoding="utf-8") == render_html(loans_report)
+    capsys.readouterr()
+    for bad, says in (("nope", "not JSON"), ('{"findings": 3}', "no 'findings' list"),
+                      ('{"findings": [{"check": "x"}]}', "finding 0 of the report is malformed"),
+                      ('{"findings": [], "datasets": {"a": {"rows": "many"}}}', "'datasets' is malformed"),
+                      ('{"findings": [], "columns": {}}', "'columns' should be a JSON array")):
+        saved.write_text(bad, encoding="utf-8")
+        assert main(["report", str(saved)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and says in err and err.count("\n") == 1, err

@@ -174,11 +174,13 @@ def _register_env() -> None:
     from seismo.cli.env import env
     from seismo.cli.labels import labels
     from seismo.cli.leakage import leakage
+    from seismo.cli.report import report
     from seismo.cli.stream import stream
 
     cli.add_command(env)
     cli.add_command(labels)
     cli.add_command(leakage)
+    cli.add_command(report)
     cli.add_command(stream)
 
 

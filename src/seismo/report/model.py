@@ -193,6 +193,43 @@ class Report:
             "distributions": jsonable(self.distributions),
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """The report of a JSON report (:meth:`to_dict`'s output, from this or an earlier version):
+        to render it again, gate on it, or compare it. Raises
+        :class:`~seismo.exceptions.InputError` saying what is wrong and where."""
+        from seismo.exceptions import InputError
+
+        if not isinstance(data, Mapping) or not isinstance(data.get("findings"), list):
+            raise InputError("not a seismo JSON report: no 'findings' list at the top level")
+        findings = []
+        for i, f in enumerate(data["findings"]):
+            try:
+                findings.append(Finding(
+                    check=str(f["check"]), failure_mode=f["failure_mode"], severity=f["severity"],
+                    message=str(f.get("message", "")), columns=tuple(f.get("columns") or ()),
+                    evidence=dict(f.get("evidence") or {}), recommendation=str(f.get("recommendation") or ""),
+                    id=str(f.get("id") or "")))
+            except (KeyError, TypeError, ValueError) as e:
+                raise InputError(f"finding {i} of the report is malformed: {e}") from None
+        try:
+            datasets = {str(k): DatasetInfo(int(v["rows"]), int(v["columns"]), str(v.get("source", "")))
+                        for k, v in (data.get("datasets") or {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise InputError(f"the report's 'datasets' is malformed: {e}") from None
+
+        def part(key: str, kind: type) -> Any:
+            value = data.get(key)
+            if value is None:
+                return kind()
+            if not isinstance(value, kind):
+                raise InputError(f"the report's {key!r} should be a JSON {'object' if kind is dict else 'array'}")
+            return value
+
+        return cls(findings=findings, datasets=datasets, schema=part("schema", dict), column_table=part("columns", list),
+                   checks_run=[str(c) for c in part("checks_run", list)], distributions=part("distributions", dict),
+                   created_at=str(data.get("created_at") or ""), seismo_version=str(data.get("seismo_version") or ""))
+
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text: stable key order, no NaN (``null`` instead)."""
         import json
