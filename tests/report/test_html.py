@@ -319,12 +319,32 @@ def test_seismo_report_renders_and_gates_on_a_saved_report(loans_report: Report,
     assert main(["report", str(saved), "--html", str(html_path), "-q"]) == loans_report.exit_code("high") == 1
     assert main(["report", str(saved), "--fail-on", "critical", "-q"]) == 0
     assert html_path.read_text(encoding="utf-8") == render_html(loans_report)
+    saved.write_text(loans_report.to_json(), encoding="utf-16")  # what PowerShell's ">" writes
+    assert main(["report", str(saved), "--fail-on", "critical", "-q"]) == 0
     capsys.readouterr()
     for bad, says in (("nope", "not JSON"), ('{"findings": 3}', "no 'findings' list"),
-                      ('{"findings": [{"check": "x"}]}', "finding 0 of the report is malformed"),
-                      ('{"findings": [], "datasets": {"a": {"rows": "many"}}}', "'datasets' is malformed"),
-                      ('{"findings": [], "columns": {}}', "'columns' should be a JSON array")):
+                      ('{"findings": [{"check": "x"}]}', "finding 0 of the report has no 'failure_mode'"),
+                      ('{"findings": [3]}', "finding 0 of the report is not a JSON object"),
+                      ('{"findings": [{"check": "x", "failure_mode": "outlier", "severity": "low", "columns": "ab"}]}',
+                       "finding 0: 'columns' should be a list of strings"),
+                      ('{"findings": [{"check": "x", "failure_mode": "bogus", "severity": "low"}]}',
+                       "unknown failure_mode 'bogus'"),
+                      ('{"findings": [], "datasets": {"a": {"rows": "many", "columns": 2}}}',
+                       "'rows' should be a non-negative integer"),
+                      ('{"findings": [], "datasets": {"a": {"rows": 1e400, "columns": 2}}}',
+                       "'rows' should be a non-negative integer"),
+                      ('{"findings": [], "columns": {}}', "'columns' should be a JSON array"),
+                      ('{"findings": [], "columns": ["a"]}', "'columns' should hold only objects"),
+                      ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+                      ('{"findings": [], "x": ' + "9" * 5000 + "}", "too many digits")):
         saved.write_text(bad, encoding="utf-8")
-        assert main(["report", str(saved)]) == 2
+        assert main(["report", str(saved)]) == 2, bad[:80]
         err = capsys.readouterr().err
         assert err.startswith("error: ") and says in err and err.count("\n") == 1, err
+
+
+def test_the_column_table_counts_nan_as_missing_like_the_findings(loans_report: Report) -> None:
+    row = next(r for r in loans_report.column_table if r["name"] == "employment_length")
+    rise = next(f for f in loans_report.findings if f.id == "quality.missing_rise:employment_length")
+    assert row["current_missing"] == pytest.approx(rise.evidence["current_null_share"])
+    assert row["current_missing"] > 0.3

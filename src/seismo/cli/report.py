@@ -25,15 +25,21 @@ def load_report(path: str) -> Report:
     """The report saved at ``path`` (``-`` is stdin), or an InputError naming the file."""
     where = "stdin" if path == "-" else path
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"{where}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(f"{where}: cannot read it ({e})") from None
+    except OSError as e:
+        raise InputError(f"{where}: cannot read it ({e.strerror or e})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(raw)  # bytes: UTF-8 (with or without a BOM), UTF-16 and UTF-32 are told apart
     except json.JSONDecodeError as e:
         raise InputError(f"{where}: not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{where}: not JSON text (not UTF-8, UTF-16 or UTF-32)") from None
+    except RecursionError:
+        raise InputError(f"{where}: not a JSON report seismo can read (nested too deeply)") from None
+    except ValueError:  # an integer past Python's limit on digits
+        raise InputError(f"{where}: not a JSON report seismo can read (a number with too many digits)") from None
     try:
         return Report.from_dict(data)
     except InputError as e:

@@ -40,7 +40,8 @@ def _value(cp: Any, v: Any) -> float | str | None:
 def _stats(cp: Any) -> dict[str, Any]:
     """A column profile's summary: missing share, distinct count, range or top value."""
     out: dict[str, Any] = {
-        "missing": (cp.null_count / cp.count) if cp.count else None,
+        # NaN is missing, as in the missing-value checks (a float column's gaps are often NaN, not null)
+        "missing": ((cp.null_count + cp.nan_count) / cp.count) if cp.count else None,
         "distinct": int(round(cp.distinct_estimate)) if cp.count and cp.distinct_estimate is not None else None,
     }
     if cp.kind in ("numeric", "datetime", "boolean") and (getattr(cp, "finite_count", None) or 0) > 0:
@@ -125,7 +126,7 @@ def _label(value: Any) -> str:
 
 def _categorical_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
     """Shares of the most frequent values (over both tables), the rest as ``(other)`` and nulls as
-    ``(missing)``; shares are of all rows, so they sum to one per table."""
+    ``(missing)`` (nulls and NaN); shares are of all rows, so they sum to one per table."""
     usable = {k: cp for k, cp in cps.items() if cp.count > 0 and cp.frequent_items is not None}
     if not usable:
         return None
@@ -144,9 +145,9 @@ def _categorical_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
         return None  # near-unique values (names, hashes): a bar per value would say nothing
     categories = list(keep)
     shares: dict[str, list[float]] = {}
-    rest = {lbl: (cp.count - cp.null_count - sum(counts[lbl].get(k, 0) for k in keep)) / cp.count
+    rest = {lbl: (cp.count - cp.null_count - cp.nan_count - sum(counts[lbl].get(k, 0) for k in keep)) / cp.count
             for lbl, cp in usable.items()}
-    missing = {lbl: cp.null_count / cp.count for lbl, cp in usable.items()}
+    missing = {lbl: (cp.null_count + cp.nan_count) / cp.count for lbl, cp in usable.items()}  # NaN is missing
     if any(v > 0 for v in rest.values()):
         categories.append(OTHER)
     if any(v > 0 for v in missing.values()):

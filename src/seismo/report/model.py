@@ -202,33 +202,42 @@ class Report:
 
         if not isinstance(data, Mapping) or not isinstance(data.get("findings"), list):
             raise InputError("not a seismo JSON report: no 'findings' list at the top level")
-        findings = []
-        for i, f in enumerate(data["findings"]):
-            try:
-                findings.append(Finding(
-                    check=str(f["check"]), failure_mode=f["failure_mode"], severity=f["severity"],
-                    message=str(f.get("message", "")), columns=tuple(f.get("columns") or ()),
-                    evidence=dict(f.get("evidence") or {}), recommendation=str(f.get("recommendation") or ""),
-                    id=str(f.get("id") or "")))
-            except (KeyError, TypeError, ValueError) as e:
-                raise InputError(f"finding {i} of the report is malformed: {e}") from None
-        try:
-            datasets = {str(k): DatasetInfo(int(v["rows"]), int(v["columns"]), str(v.get("source", "")))
-                        for k, v in (data.get("datasets") or {}).items()}
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            raise InputError(f"the report's 'datasets' is malformed: {e}") from None
+        findings = [_finding_from_dict(i, f) for i, f in enumerate(data["findings"])]
+        datasets: dict[str, DatasetInfo] = {}
+        raw = data.get("datasets") or {}
+        if not isinstance(raw, Mapping):
+            raise InputError("the report's 'datasets' should be a JSON object")
+        for name, d in raw.items():
+            if not isinstance(d, Mapping):
+                raise InputError(f"dataset {name!r} of the report is not a JSON object")
+            sizes = []
+            for key in ("rows", "columns"):
+                v = d.get(key)
+                if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                    raise InputError(f"dataset {name!r}: {key!r} should be a non-negative integer, got {v!r}")
+                sizes.append(v)
+            datasets[str(name)] = DatasetInfo(sizes[0], sizes[1], _text(d.get("source"), f"dataset {name!r} 'source'"))
 
-        def part(key: str, kind: type) -> Any:
-            value = data.get(key)
+        def part(key: str, kind: type, item: type | None = None) -> Any:
+            value: Any = data.get(key)
             if value is None:
                 return kind()
-            if not isinstance(value, kind):
+            if kind is dict and isinstance(value, dict):
+                values: list[Any] = list(value.values())
+            elif kind is list and isinstance(value, list):
+                values = value
+            else:
                 raise InputError(f"the report's {key!r} should be a JSON {'object' if kind is dict else 'array'}")
+            if item is not None and not all(isinstance(v, item) for v in values):
+                inner = "objects" if item is dict else "strings"
+                raise InputError(f"the report's {key!r} should hold only {inner}")
             return value
 
-        return cls(findings=findings, datasets=datasets, schema=part("schema", dict), column_table=part("columns", list),
-                   checks_run=[str(c) for c in part("checks_run", list)], distributions=part("distributions", dict),
-                   created_at=str(data.get("created_at") or ""), seismo_version=str(data.get("seismo_version") or ""))
+        return cls(findings=findings, datasets=datasets, schema=part("schema", dict, dict),
+                   column_table=part("columns", list, dict), checks_run=list(part("checks_run", list, str)),
+                   distributions=part("distributions", dict, dict),
+                   created_at=_text(data.get("created_at"), "'created_at'"),
+                   seismo_version=_text(data.get("seismo_version"), "'seismo_version'"))
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """The report as JSON text: stable key order, no NaN (``null`` instead)."""
@@ -257,6 +266,46 @@ class Report:
     def __repr__(self) -> str:
         s = self.summary()
         return f"Report(findings={s['findings']}, max_severity={s['max_severity']!r})"
+
+
+def _text(value: Any, where: str) -> str:
+    from seismo.exceptions import InputError
+
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InputError(f"{where} should be a string, got {type(value).__name__}")
+    return value
+
+
+def _finding_from_dict(i: int, f: Any) -> Finding:
+    """One finding of a JSON report, its types checked (a wrong one is named, never guessed at)."""
+    from seismo.exceptions import InputError
+
+    if not isinstance(f, Mapping):
+        raise InputError(f"finding {i} of the report is not a JSON object")
+    for key in ("check", "failure_mode", "severity"):
+        if f.get(key) is None:
+            raise InputError(f"finding {i} of the report has no {key!r}")
+    if f["failure_mode"] not in [m.value for m in FailureMode]:
+        allowed = ", ".join(m.value for m in FailureMode)
+        raise InputError(f"finding {i}: unknown failure_mode {f['failure_mode']!r} (one of {allowed})")
+    columns = f.get("columns") or []
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise InputError(f"finding {i}: 'columns' should be a list of strings")
+    evidence = f.get("evidence") or {}
+    if not isinstance(evidence, Mapping):
+        raise InputError(f"finding {i}: 'evidence' should be a JSON object")
+    try:
+        return Finding(check=_text(f["check"], f"finding {i}: 'check'"), failure_mode=f["failure_mode"],
+                       severity=f["severity"], message=_text(f.get("message"), f"finding {i}: 'message'"),
+                       columns=tuple(columns), evidence=dict(evidence),
+                       recommendation=_text(f.get("recommendation"), f"finding {i}: 'recommendation'"),
+                       id=_text(f.get("id"), f"finding {i}: 'id'"))
+    except InputError:
+        raise
+    except (TypeError, ValueError) as e:  # an unknown failure mode or severity: the parsers say which
+        raise InputError(f"finding {i}: {e}") from None
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
