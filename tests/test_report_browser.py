@@ -564,9 +564,25 @@ def test_findings_filter_by_severity_and_words(browser: Any, edge_pages: dict[st
         page.select_option("#finding-severity", str(Severity.HIGH.rank))
         assert page.evaluate(visible) == high
         assert f"{high} of 1000 findings" in page.locator("#finding-count").inner_text()
-        page.locator("#finding-filter").fill("synthetic finding 999 ")
         page.select_option("#finding-severity", "0")
+        folded = page.evaluate("document.querySelector('details.more article.finding .msg').textContent")
+        page.locator("#finding-filter").fill(folded)
         assert page.evaluate(visible) == 1
         hidden_sections = page.evaluate("[...document.querySelectorAll('section.mode')].filter(s => s.hidden).length")
         assert hidden_sections == page.locator("section.mode").count() - 1
+        # the one match sits in a section's fold of further findings: the fold opens, says so, and shows it
+        assert page.locator("article.finding:not([hidden])").first.is_visible()
+        fold = page.locator("details.more:not([hidden])")
+        assert fold.count() == 1 and fold.first.evaluate("d => d.open")
+        assert fold.first.locator(":scope > summary").inner_text() == "1 more matching"
+        assert "1 of " in page.locator("section.mode:not([hidden]) h2 .n").inner_text()
+        # a link to a finding the filter hides clears the filter and goes there
+        page.locator("#finding-filter").fill("no such words anywhere")
+        assert page.evaluate(visible) == 0
+        page.locator(".topfindings a").first.click()
+        assert page.evaluate(visible) == 1000
+        assert page.locator("#f0").is_visible()
+        # the words are the card's, never its charts' (drawn lazily, so matching them would depend on scrolling)
+        page.locator("#finding-filter").fill("no data to draw")
+        assert page.evaluate(visible) == 0
     _clean(rec)

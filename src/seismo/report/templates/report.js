@@ -39,30 +39,64 @@
     var el = document.getElementById(id);
     if (!el) { return; }
     ev.preventDefault();
+    if (el.closest("[hidden]")) { clearFindingFilter(); }  // a link to a finding the filter hides
     reveal(id);
     el.scrollIntoView();
   });
   if (location.hash) { reveal(fragment(location.hash.slice(1))); }
 
-  // Findings: keep those at or above a severity whose text matches; a section left empty hides.
+  // Findings: keep those at or above a severity whose text matches. While a filter is on, each
+  // section counts "k of n", a fold of further findings opens when it holds matches and hides
+  // when it holds none, and a section left empty hides.
   var severity = document.getElementById("finding-severity");
   var words = document.getElementById("finding-filter");
+  var clearFindingFilter = function () {};
   if (severity && words) {
     var cards = Array.prototype.slice.call(document.querySelectorAll("article.finding"));
     var sections = Array.prototype.slice.call(document.querySelectorAll("section.mode"));
     var findingCount = document.getElementById("finding-count");
-    var texts = cards.map(function (c) { return c.textContent.toLowerCase(); });
+    var texts = cards.map(function (c) {  // the card's words, not its charts' (drawn lazily, or not yet)
+      return Array.prototype.map.call(c.querySelectorAll("header, .msg, .rec, .evidence"), function (e) {
+        return e.textContent;
+      }).join(" ").toLowerCase();
+    });
+    var folds = Array.prototype.slice.call(document.querySelectorAll("details.more"));
+    folds.forEach(function (d) { d.setAttribute("data-label", d.querySelector(":scope > summary").textContent); });
     var applyFindings = function () {
       var least = parseInt(severity.value, 10) || 0;
       var q = words.value.trim().toLowerCase();
+      var active = least > 0 || q !== "";
       var shown = 0;
       cards.forEach(function (c, i) {
         var ok = parseInt(c.getAttribute("data-rank"), 10) >= least && (!q || texts[i].indexOf(q) !== -1);
         c.hidden = !ok;
         if (ok) { shown += 1; }
       });
-      sections.forEach(function (s) { s.hidden = !s.querySelector("article.finding:not([hidden])"); });
+      folds.forEach(function (d) {
+        var inside = d.querySelectorAll("article.finding:not([hidden])").length;
+        var summary = d.querySelector(":scope > summary");
+        if (!active) {
+          d.hidden = false;
+          summary.textContent = d.getAttribute("data-label");
+          return;
+        }
+        d.hidden = inside === 0;
+        summary.textContent = inside + " more matching";
+        if (inside > 0) { d.open = true; }
+      });
+      sections.forEach(function (s) {
+        var all = s.querySelectorAll("article.finding").length;
+        var visible = s.querySelectorAll("article.finding:not([hidden])").length;
+        s.hidden = visible === 0;
+        var n = s.querySelector("h2 .n");
+        if (n) { n.textContent = active ? visible + " of " + all : String(all); }
+      });
       findingCount.textContent = shown + " of " + cards.length + " findings";
+    };
+    clearFindingFilter = function () {
+      severity.value = "0";
+      words.value = "";
+      applyFindings();
     };
     severity.addEventListener("change", applyFindings);
     words.addEventListener("input", applyFindings);
