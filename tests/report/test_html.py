@@ -348,3 +348,17 @@ def test_the_column_table_counts_nan_as_missing_like_the_findings(loans_report: 
     rise = next(f for f in loans_report.findings if f.id == "quality.missing_rise:employment_length")
     assert row["current_missing"] == pytest.approx(rise.evidence["current_null_share"])
     assert row["current_missing"] > 0.3
+
+
+def test_a_huge_report_lists_findings_past_the_cards_a_line_each() -> None:
+    from seismo.report.html import SECTION_CARDS, SECTION_LISTED
+
+    n = SECTION_LISTED + 300
+    many = [Finding(check="shift.column", failure_mode=FailureMode.DISTRIBUTION_SHIFT, severity=Severity.MEDIUM,
+                    message=f"finding {i}", columns=(f"c{i}",), evidence={"statistic": 0.5, "threshold": 0.1})
+            for i in range(n)]
+    page = render_html(Report(findings=many))
+    assert page.count('<article class="finding"') == SECTION_CARDS
+    assert page.count("<li id=\"f") == SECTION_LISTED - SECTION_CARDS
+    assert "… and 300 more distribution shift findings, in the JSON report only" in page
+    assert len(json.loads(_parse(page).raw["script"][0])["findings"]) == n  # the data stays whole

@@ -50,6 +50,12 @@ EAGER_CHARTS = 12
 SECTION_SHOWN = 40
 """Findings shown per failure-mode section before the rest fold under "N more"."""
 
+SECTION_CARDS = 240
+"""Findings per section drawn as cards (chart and evidence); the next ones are listed a line each."""
+
+SECTION_LISTED = 2000
+"""Findings per section listed at all; any beyond are in the embedded JSON only (and the page says so)."""
+
 TOP_FINDINGS = 8
 
 _MODE_TITLES = {
@@ -227,7 +233,10 @@ def _view(report: Report) -> dict[str, Any]:
             "id": f"mode-{mode.value}", "title": title, "blurb": blurb, "count": len(items),
             "severities": [(s.value, sev[s.value]) for s in reversed(list(Severity)) if sev[s.value]],
             "open": len(items) <= 20 or any(f.severity.rank >= Severity.HIGH.rank for f in items),
-            "shown": [card(f) for f in items[:SECTION_SHOWN]], "more": [card(f) for f in items[SECTION_SHOWN:]],
+            "shown": [card(f) for f in items[:SECTION_SHOWN]],
+            "more": [card(f) for f in items[SECTION_SHOWN:SECTION_CARDS]],
+            "brief": [{"anchor": f"f{index[id(f)]}", "f": f} for f in items[SECTION_CARDS:SECTION_LISTED]],
+            "unlisted": max(len(items) - SECTION_LISTED, 0),
         })
 
     modes = [m for m in FailureMode if summary["by_failure_mode"].get(m.value)]
