@@ -362,3 +362,32 @@ def test_a_huge_report_lists_findings_past_the_cards_a_line_each() -> None:
     assert page.count("<li id=\"f") == SECTION_LISTED - SECTION_CARDS
     assert "… and 300 more distribution shift findings, in the JSON report only" in page
     assert len(json.loads(_parse(page).raw["script"][0])["findings"]) == n  # the data stays whole
+
+
+def test_zeros_or_signs_with_heavy_tails_get_an_asinh_axis() -> None:
+    rng = np.random.default_rng(0)
+    n = 20_000
+
+    def zero_inflated(mu: float) -> Any:
+        x = rng.lognormal(mu, 2, n)
+        x[rng.random(n) < 0.3] = 0.0
+        return x
+
+    ref = pl.DataFrame({"z": zero_inflated(3), "s": rng.choice([-1, 1], n) * rng.lognormal(3, 2, n)})
+    cur = pl.DataFrame({"z": zero_inflated(3.5), "s": rng.choice([-1, 1], n) * rng.lognormal(3.5, 2, n)})
+    r = seismo.scan(ref, cur)
+    for name in ("z", "s"):
+        d = r.distributions[name]
+        assert d["scale"] == "asinh" and d["unit"] > 0, name
+        assert max(max(v) for v in d["shares"].values()) < 0.45  # equal widths put ~90% in one bin
+        from seismo.report.charts import distribution_chart
+
+        chart = distribution_chart(r, name)
+        assert chart is not None and "log scale beyond" in chart
+
+
+def test_log_axis_ticks_stay_few_and_inside() -> None:
+    edges = list(np.geomspace(1e-30, 1e30, 25))
+    chart = svg.histogram(edges, {"a": [1 / 24] * 24}, title="t", x_scale="log")
+    ticks = re.findall(r'class="tick"[^>]*>([^<]+)<', chart)
+    assert 2 <= len(ticks) <= 12  # y ticks and a few x ticks, not sixty decades

@@ -92,7 +92,7 @@ def distribution_chart(report: Report, column: str, *, small: bool = False) -> M
     shares: Mapping[str, Sequence[float]] = d["shares"]
     if d["kind"] == "numeric":
         return svg.histogram(d["edges"], shares, title=f"{column}: distribution by table", x_label=column, small=small,
-                             log_x=d.get("scale") == "log")
+                             x_scale=str(d.get("scale", "linear")), x_unit=float(d.get("unit", 1.0)))
     cats: list[str] = d["categories"]
     if small:  # a sparkline of the category shares, categories as bins
         return svg.histogram(list(range(len(cats) + 1)), shares, title=f"{column}: {', '.join(cats[:6])}", small=True)

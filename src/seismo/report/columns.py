@@ -83,6 +83,8 @@ _TOP_CATEGORIES = 12
 _MIN_TOP_SHARE = 0.01
 _LOG_SPAN = 1000.0
 """Positive values whose central 99% span this factor or more get geometric bins."""
+_CROWDED = 0.5
+"""Equal-width bins that put more than this share of a table in one bin are tried on an asinh scale."""
 OTHER, MISSING = "(other)", "(missing)"
 
 
@@ -91,9 +93,12 @@ def _round(values: Any) -> list[float]:
 
 
 def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
-    """Shares of each table on one set of bins over the pooled 0.5%-99.5% range: equal widths, or
-    geometric ones (``scale: "log"``) for positive values spanning three decades or more; the tails
-    beyond the range are folded into the end bins, so every table's shares sum to one."""
+    """Shares of each table on one set of bins over the pooled 0.5%-99.5% range: equal widths;
+    geometric ones (``scale: "log"``) for positive values spanning three decades or more; or equal
+    widths in ``asinh(x / unit)`` (``scale: "asinh"``, ``unit`` a tenth of the larger quartile) when
+    equal widths put more than half a table in one bin and these spread it by half again (zeros or
+    negative values with heavy tails). Tails beyond the range fold into the end bins, so every
+    table's shares sum to one."""
     import numpy as np
 
     usable = {k: cp for k, cp in cps.items() if cp.quantile_sketch is not None and (cp.finite_count or 0) > 0}
@@ -106,16 +111,35 @@ def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
     if hi == lo:  # one value in both tables (within their central 99%): one bin around it
         half = max(abs(lo) * 1e-3, 0.5)
         return {"kind": "numeric", "edges": [lo - half, lo + half], "shares": {label: [1.0] for label in usable}}
-    log = lo > 0 and hi / lo >= _LOG_SPAN  # heavy tails: equal widths would put nearly all rows in one bin
-    edges = np.geomspace(lo, hi, _BINS + 1) if log else np.linspace(lo, hi, _BINS + 1)
+    def on(edges: Any) -> dict[str, Any]:
+        out = {}
+        for label, cp in usable.items():
+            cdf = np.concatenate([[0.0], cp.quantile_sketch.ranks(edges[1:-1]), [1.0]])
+            out[label] = np.clip(np.diff(np.maximum.accumulate(cdf)), 0.0, 1.0)
+        return out
+
+    def result(edges: Any, shares: dict[str, Any], scale: str, **extra: float) -> dict[str, Any]:
+        # edges keep full precision: rounded, a small range at a large offset (prices, kelvins) collapses
+        return {"kind": "numeric", "edges": [float(e) for e in edges],
+                "shares": {k: _round(v) for k, v in shares.items()}, "scale": scale, **extra}
+
+    if lo > 0 and hi / lo >= _LOG_SPAN:  # positive heavy tails: geometric bins
+        return result(np.geomspace(lo, hi, _BINS + 1), on(np.geomspace(lo, hi, _BINS + 1)), "log")
+    edges = np.linspace(lo, hi, _BINS + 1)
     if np.any(np.diff(edges) <= 0):  # a range too narrow for float64 at this offset
         return None
-    shares: dict[str, list[float]] = {}
-    for label, cp in usable.items():
-        cdf = np.concatenate([[0.0], cp.quantile_sketch.ranks(edges[1:-1]), [1.0]])
-        shares[label] = _round(np.clip(np.diff(np.maximum.accumulate(cdf)), 0.0, 1.0))
-    # edges keep full precision: rounded, a small range at a large offset (prices, kelvins) collapses
-    return {"kind": "numeric", "edges": [float(e) for e in edges], "shares": shares, "scale": "log" if log else "linear"}
+    linear = on(edges)
+    crowded = max(float(v.max()) for v in linear.values())
+    if crowded > _CROWDED:  # zeros or negative values with a heavy tail: try asinh(x / unit) bins
+        unit = max(max(abs(cp.quantile(0.25)), abs(cp.quantile(0.75))) for cp in usable.values()) / 10
+        if math.isfinite(unit) and unit > 0:
+            a, b = math.asinh(lo / unit), math.asinh(hi / unit)
+            curved = unit * np.sinh(np.linspace(a, b, _BINS + 1))
+            if np.all(np.diff(curved) > 0):
+                spread = on(curved)
+                if max(float(v.max()) for v in spread.values()) * 1.5 < crowded:
+                    return result(curved, spread, "asinh", unit=float(unit))
+    return result(edges, linear, "linear")
 
 
 def _label(value: Any) -> str:

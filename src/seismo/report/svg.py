@@ -211,13 +211,50 @@ class _LogScale(_Scale):
         return super().__call__(math.log10(value))
 
 
-def _log_ticks(lo: float, hi: float) -> list[float]:
-    """Powers of ten within [lo, hi]; with 1, 2 and 5 times them when fewer than three decades show."""
+class _AsinhScale(_Scale):
+    """``asinh(x / unit)``: linear within about ``unit`` of zero, logarithmic beyond, either sign (for
+    heavy tails with zeros or negative values)."""
+
+    def __init__(self, d0: float, d1: float, r0: float, r1: float, unit: float = 1.0) -> None:
+        self.unit = unit if unit > 0 and math.isfinite(unit) else 1.0
+        super().__init__(math.asinh(d0 / self.unit), math.asinh(d1 / self.unit), r0, r1)
+
+    def __call__(self, value: float) -> float:
+        if not math.isfinite(value):
+            return self.r0 if value < 0 else self.r1
+        return super().__call__(math.asinh(value / self.unit))
+
+
+def _log_ticks(lo: float, hi: float, most: int = 7) -> list[float]:
+    """Powers of ten within [lo, hi], every k-th decade when there are more than ``most``; with 1, 2
+    and 5 times them when fewer than three decades show."""
     first, last = math.ceil(math.log10(lo)), math.floor(math.log10(hi))
-    ticks = [10.0**k for k in range(first, last + 1)]
+    step = max(1, math.ceil((last - first + 1) / most))
+    ticks = [10.0**k for k in range(first, last + 1, step)]
     if len(ticks) < 3:
         ticks = sorted(m * 10.0**k for k in range(first - 1, last + 1) for m in (1.0, 2.0, 5.0) if lo <= m * 10.0**k <= hi)
     return ticks
+
+
+def _asinh_ticks(lo: float, hi: float, unit: float, most: int = 7) -> list[float]:
+    """Zero and signed powers of ten from about ``unit`` outwards, within [lo, hi]."""
+    top = max(abs(lo), abs(hi))
+    if top <= 0:
+        return [0.0]
+    first, last = math.floor(math.log10(unit)), math.floor(math.log10(top))
+    step = max(1, math.ceil((last - first + 1) / max(most // (2 if lo < 0 < hi else 1), 1)))
+    powers = [10.0**k for k in range(last, first - 1, -step)]
+    ticks = [0.0] + powers + [-p for p in powers]
+    return sorted(t for t in ticks if lo <= t <= hi)
+
+
+def _spaced(ticks: Sequence[float], scale: _Scale, min_px: float = 44.0) -> list[float]:
+    """Ticks at least ``min_px`` apart on the axis (the first one kept, then greedily)."""
+    kept: list[float] = []
+    for t in sorted(ticks, key=scale):
+        if not kept or abs(scale(t) - scale(kept[-1])) >= min_px:
+            kept.append(t)
+    return kept
 
 
 def _n(value: float) -> str:
@@ -343,7 +380,15 @@ def _values(seq: object, n: int | None = None) -> list[float | None]:
 
 
 def _x_axis_ticks(scale: _Scale, ticks: Sequence[float], texts: Sequence[str], y: float) -> list[str]:
-    return [_text(scale(t), y, s, "tick", anchor="middle") for t, s in zip(ticks, texts)]
+    """Tick labels centred under their ticks; those near an end of the axis lean inwards, so that
+    no label is cut by the chart's edge."""
+    lo, hi = min(scale.r0, scale.r1), max(scale.r0, scale.r1)
+    out = []
+    for t, s in zip(ticks, texts):
+        x, half = scale(t), len(s) * _CHAR_W / 2
+        anchor = "start" if x - half < lo - 8 else "end" if x + half > hi + 8 else "middle"
+        out.append(_text(x, y, s, "tick", anchor=anchor))
+    return out
 
 
 def _y_axis_ticks(scale: _Scale, ticks: Sequence[float], texts: Sequence[str], x: float) -> list[str]:
@@ -403,12 +448,13 @@ def _step_path(bins: Sequence[tuple[float, float] | None], shares: Sequence[floa
 
 
 def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, title: str,
-              x_label: str = "", small: bool = False, log_x: bool = False) -> Markup:
+              x_label: str = "", small: bool = False, x_scale: str = "linear", x_unit: float = 1.0) -> Markup:
     """Overlaid distributions on shared bins: each series (per-bin shares) a filled step area, classes s0, s1, ….
 
     ``small=True`` draws a 160x36 sparkline with no axes, text or legend (only the ``<title>``).
-    ``log_x=True`` puts the x axis on a base-10 log scale (for geometric bins of heavy-tailed values;
-    ignored unless every edge is positive).
+    ``x_scale="log"`` puts the x axis on a base-10 log scale (for geometric bins of heavy-tailed
+    values; linear unless every edge is positive); ``"asinh"`` on ``asinh(x / x_unit)``, linear near
+    zero and logarithmic beyond on either side (heavy tails with zeros or negative values).
     """
     bins = _histogram_bins(edges)
     names = list(series.keys())
@@ -420,13 +466,21 @@ def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, 
         return _empty("histogram", title, 160, 36) if small else _empty("histogram", title)
     x_lo, x_hi = min(b[0] for b in used), max(b[1] for b in used)
     y_lo, y_hi = min(0.0, min(shares)), max(0.0, max(shares))
-    log_x = log_x and x_lo > 0 and x_hi > x_lo
-    scale: type[_Scale] = _LogScale if log_x else _Scale
+    kind = x_scale if x_scale in ("log", "asinh") and x_hi > x_lo else "linear"
+    if kind == "log" and x_lo <= 0:
+        kind = "linear"
+
+    def scale(r0: float, r1: float) -> _Scale:
+        if kind == "log":
+            return _LogScale(x_lo, x_hi, r0, r1)
+        if kind == "asinh":
+            return _AsinhScale(x_lo, x_hi, r0, r1, x_unit)
+        return _Scale(x_lo, x_hi, r0, r1)
 
     if small:
         w, h = 160.0, 36.0
         lo, hi = _widen(y_lo, y_hi) if y_hi <= y_lo else (y_lo, y_hi)
-        sx, sy = scale(x_lo, x_hi, 1, w - 1), _Scale(lo, hi, h - 1, 1)
+        sx, sy = scale(1, w - 1), _Scale(lo, hi, h - 1, 1)
         base = sy.clamped(0.0)
         spark = [f'<path class="{_series_class(i)}" d="{_step_path(bins, col, sx, sy, base)}"/>'
                  for i, col in enumerate(drawn) if any(v is not None for v in col)]
@@ -440,11 +494,16 @@ def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, 
     legend, legend_h = _legend([(_series_class(i), n, False) for i, n in enumerate(names)], left, 6, w - left - right)
     top = 10 + legend_h + 4
     bottom = 22 + (16 if _clean(x_label) else 0)
-    sx, sy = scale(x_lo, x_hi, left, w - right), _Scale(d0, d1, h - bottom, top)
-    xticks = _log_ticks(x_lo, x_hi) if log_x else _nice(x_lo, x_hi, 6, extend=False)[2]
-    xtexts = _tick_texts(xticks, False)
-    if log_x:
+    sx, sy = scale(left, w - right), _Scale(d0, d1, h - bottom, top)
+    if kind == "log":
+        xticks = _spaced(_log_ticks(x_lo, x_hi), sx)
         x_label = f"{_clean(x_label)} (log scale)".strip()
+    elif kind == "asinh":
+        xticks = _spaced(_asinh_ticks(x_lo, x_hi, sx.unit if isinstance(sx, _AsinhScale) else 1.0), sx)
+        x_label = f"{_clean(x_label)} (log scale beyond ±{fmt_number(x_unit)})".strip()
+    else:
+        xticks = _nice(x_lo, x_hi, 6, extend=False)[2]
+    xtexts = _tick_texts(xticks, False)
     base = sy.clamped(0.0)
     body: list[str] = []
     grid = "".join(f"M{_n(left)} {_n(sy(t))}H{_n(w - right)}" for t in yticks)
