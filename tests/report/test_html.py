@@ -391,3 +391,14 @@ def test_log_axis_ticks_stay_few_and_inside() -> None:
     chart = svg.histogram(edges, {"a": [1 / 24] * 24}, title="t", x_scale="log")
     ticks = re.findall(r'class="tick"[^>]*>([^<]+)<', chart)
     assert 2 <= len(ticks) <= 12  # y ticks and a few x ticks, not sixty decades
+
+
+def test_categories_that_differ_by_a_space_look_different() -> None:
+    from seismo.report.charts import distribution_chart
+
+    ref = pl.DataFrame({"channel": ["web", "branch"] * 500})
+    cur = pl.DataFrame({"channel": ["web", "Web ", "branch", ""] * 250})
+    r = seismo.scan(ref, cur)
+    chart = distribution_chart(r, "channel")
+    assert chart is not None and "Web␠" in chart
+    assert "&#34;&#34;" in chart  # the empty string, escaped in the SVG

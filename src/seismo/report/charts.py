@@ -84,6 +84,17 @@ def _col(f: Finding) -> str:
     return f.columns[0] if f.columns else ""
 
 
+_EDGE_SPACE = re.compile(r"^\s+|\s+$")
+
+
+def _shown(category: str) -> str:
+    """A category as a label that shows what sets it apart: 'Web ' and 'web' differ by a space a
+    chart would swallow, so leading and trailing whitespace shows as ␠, and the empty string as ""."""
+    if category == "":
+        return '""'
+    return _EDGE_SPACE.sub(lambda m: "␠" * len(m.group()), category)
+
+
 def distribution_chart(report: Report, column: str, *, small: bool = False) -> Markup | None:
     """The column's distribution in each table on shared bins (numeric) or categories."""
     d = report.distributions.get(column)
@@ -93,7 +104,7 @@ def distribution_chart(report: Report, column: str, *, small: bool = False) -> M
     if d["kind"] == "numeric":
         return svg.histogram(d["edges"], shares, title=f"{column}: distribution by table", x_label=column, small=small,
                              x_scale=str(d.get("scale", "linear")), x_unit=float(d.get("unit", 1.0)))
-    cats: list[str] = d["categories"]
+    cats = [_shown(c) for c in d["categories"]]
     if small:  # a sparkline of the category shares, categories as bins
         return svg.histogram(list(range(len(cats) + 1)), shares, title=f"{column}: {', '.join(cats[:6])}", small=True)
     return svg.bars(cats, shares, title=f"{column}: share of rows by value")
