@@ -449,6 +449,17 @@ def test_wide_report_column_table(browser: Any, wide: tuple[Report, Path]) -> No
         assert rec.page.locator("table.columns tbody tr").count() == 200
         _filter_to(rec.page, "f007", 200)
         scroll_to_bottom(rec.page)
+        # the table scrolls in its own box (under a sticky header): its sparklines draw as they show
+        rec.page.evaluate("""async () => {
+            const box = document.querySelector('.scroll');
+            for (let y = 0; y <= box.scrollHeight; y += 300) {
+                box.scrollTop = y;
+                await new Promise(r => setTimeout(r, 30));
+            }
+        }""")
+        rec.page.wait_for_timeout(100)
+        assert rec.page.locator("td.spark svg.chart").count() == 200
+        assert rec.page.locator("table.columns thead th").first.evaluate("th => getComputedStyle(th).position") == "sticky"
     _clean(rec)
 
 
