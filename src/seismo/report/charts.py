@@ -110,18 +110,24 @@ def distribution_chart(report: Report, column: str, *, small: bool = False) -> M
     return svg.bars(cats, shares, title=f"{column}: share of rows by value")
 
 
-def _gauge_for_share(f: Finding, key: str, *, reference_key: str | None = None, label: str = "") -> Markup | None:
-    ev = f.evidence
-    value = _num(ev.get(key))
-    if value is None:
+def _share_upper(top: float) -> float:
+    """The end of a share's scale: the whole (100%) for large shares, else a round number just
+    above ``top``, so that a 2% share does not vanish at the left of a 0-100% bar."""
+    return 1.0 if top > 0.2 else _nice_upper(top * 1.25)
+
+
+def _gauge_for_share(f: Finding, key: str, *, label: str = "") -> Markup | None:
+    """The share ``evidence[key]`` against the evidence's threshold; a threshold that is not a share
+    (a count, say) is left out rather than drawn on the wrong scale."""
+    value = _num(f.evidence.get(key))
+    if value is None or not 0.0 <= value <= 1.0:
         return None
-    threshold = _num(ev.get("threshold"))
-    reference = _num(ev.get(reference_key)) if reference_key else None
-    top = max(value, threshold or 0.0, reference or 0.0)
-    upper = 1.0 if top > 0.2 else min(1.0, _nice_upper(top * 1.25))
+    threshold = _num(f.evidence.get("threshold"))
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        threshold = None
     name = label or key.replace("_", " ")
-    return svg.gauge(value, title=f"{_col(f) or f.check}: {name}", threshold=threshold, lower=0.0, upper=upper,
-                     percent=True, value_label=name, reference=reference)
+    return svg.gauge(value, title=f"{_col(f) or f.check}: {name}", threshold=threshold, lower=0.0,
+                     upper=_share_upper(max(value, threshold or 0.0)), percent=True, value_label=name)
 
 
 def _nice_upper(x: float) -> float:
@@ -138,14 +144,11 @@ def _generic(f: Finding, report: Report) -> ChartResult:
     """A column's distributions, else a share or statistic against the threshold, else nothing."""
     if len(f.columns) == 1 and f.columns[0] in report.distributions:
         return distribution_chart(report, f.columns[0])
-    threshold = _num(f.evidence.get("threshold"))
     for key in ("share", "null_share", "inf_share", "top_share"):
-        value = _num(f.evidence.get(key))
-        if value is not None and 0.0 <= value <= 1.0:
-            if threshold is not None and not 0.0 <= threshold <= 1.0:  # a threshold in other units: leave it out
-                return svg.gauge(value, title=f"{_col(f) or f.check}: {key.replace('_', ' ')}", percent=True,
-                                 upper=1.0 if value > 0.2 else _nice_upper(value * 1.25), value_label=key)
-            return _gauge_for_share(f, key)
+        gauge = _gauge_for_share(f, key)
+        if gauge is not None:
+            return gauge
+    threshold = _num(f.evidence.get("threshold"))
     value = _num(f.evidence.get("statistic"))
     if value is None:
         return None
@@ -422,7 +425,7 @@ def _leak_overlap(f: Finding, report: Report) -> ChartResult:
     what = {"leakage.entities": f"test rows whose {_col(f)} is also in training",
             "leakage.duplicates": "test rows that repeat a training row",
             "leakage.near_duplicates": "test rows nearly repeating a training row"}[f.check]
-    return svg.gauge(value, title=what, reference=natural, lower=0.0, upper=1.0 if value > 0.2 else _nice_upper(value * 1.25),
+    return svg.gauge(value, title=what, reference=natural, lower=0.0, upper=_share_upper(max(value, natural or 0.0)),
                      percent=True, value_label="share of test rows")
 
 

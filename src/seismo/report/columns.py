@@ -111,6 +111,7 @@ def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
     if hi == lo:  # one value in both tables (within their central 99%): one bin around it
         half = max(abs(lo) * 1e-3, 0.5)
         return {"kind": "numeric", "edges": [lo - half, lo + half], "shares": {label: [1.0] for label in usable}}
+
     def on(edges: Any) -> dict[str, Any]:
         out = {}
         for label, cp in usable.items():
@@ -124,7 +125,8 @@ def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
                 "shares": {k: _round(v) for k, v in shares.items()}, "scale": scale, **extra}
 
     if lo > 0 and hi / lo >= _LOG_SPAN:  # positive heavy tails: geometric bins
-        return result(np.geomspace(lo, hi, _BINS + 1), on(np.geomspace(lo, hi, _BINS + 1)), "log")
+        geometric = np.geomspace(lo, hi, _BINS + 1)
+        return result(geometric, on(geometric), "log")
     edges = np.linspace(lo, hi, _BINS + 1)
     if np.any(np.diff(edges) <= 0):  # a range too narrow for float64 at this offset
         return None

@@ -31,18 +31,18 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from seismo.report.svg import visible
-
-from seismo.report.model import FailureMode, Finding, Report, Severity, jsonable
+from seismo.report.model import FailureMode, Finding, Report, Severity, jsonable, u_escape
+from seismo.report.svg import caption, visible
 
 if TYPE_CHECKING:
     import jinja2
 
 __all__ = ["embed_json", "render_html", "render_html_fragment"]
 
-_ESCAPE_IN_JSON = re.compile("[\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
-"""Lone surrogates (no UTF-8 file can hold them) and bidi controls (they reorder the text around
-them): embedded as \\u escapes, which JSON.parse turns back into the same characters."""
+_ESCAPE_IN_JSON = re.compile("[&<>\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+"""Embedded as \\u escapes, which JSON.parse turns back into the same characters: ``&<>`` (no
+``</script>`` or ``<!--``), U+2028/9 (they end a JavaScript string), lone surrogates (no UTF-8 file
+can hold them) and bidi controls (they reorder the source text around them)."""
 
 EAGER_CHARTS = 12
 """Charts of the first findings (most severe first) drawn at once; the rest are lazy."""
@@ -94,9 +94,7 @@ def embed_json(value: Any) -> Markup:
     """JSON text safe inside ``<script type="application/json">``: no ``</script>``, no
     ``<!--``, no character that ends a JavaScript string (U+2028/9) ever appears literally."""
     text = json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    for raw, esc in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        text = text.replace(raw, esc)
-    return Markup(_ESCAPE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    return Markup(u_escape(_ESCAPE_IN_JSON, text))
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,8 +107,7 @@ def _assets() -> tuple[str, str, str]:
     def sha(text: str) -> str:
         return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
-    csp = (f"default-src 'none'; script-src {sha(js)}; style-src {sha(css)}; img-src data:; "
-           "base-uri 'none'; form-action 'none'")
+    csp = f"default-src 'none'; script-src {sha(js)}; style-src {sha(css)}; base-uri 'none'; form-action 'none'"
     return css, js, csp
 
 
@@ -137,7 +134,6 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["num"] = format_value
     return env
 
 
@@ -187,18 +183,9 @@ def _evidence_rows(f: Finding) -> list[tuple[str, str]]:
     return [(k, format_value(v)) for k, v in ev.items()]
 
 
-_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
-
-
 def _chart_box(charts: Sequence[Markup], eager: bool) -> list[dict[str, Any]]:
-    """Each chart with its caption: the chart's own (already escaped) title, shown above it,
-    except for gauges, which write their headline themselves."""
-    out = []
-    for c in charts:
-        m = _TITLE.search(c)
-        caption = Markup(m.group(1)) if m and 'class="chart gauge' not in c[:200] else None
-        out.append({"svg": c, "eager": eager, "caption": caption})
-    return out
+    """Each chart with its caption (its title, shown above it; gauges write their own)."""
+    return [{"svg": c, "eager": eager, "caption": caption(c)} for c in charts]
 
 
 def _safely(draw: Any) -> Markup | None:
@@ -283,7 +270,7 @@ def _view(report: Report) -> dict[str, Any]:
             cells.append({"text": text, "sort": _sort_value(v) if kind == "number" else "", "title": title,
                           "cls": "num" if kind == "number" else ""})
         spark = _safely(lambda: distribution_chart(report, name, small=True))
-        rows.append({"cells": cells, "anchor": f"c{i}", "has_findings": bool(per_column.get(name)),
+        rows.append({"cells": cells, "anchor": f"c{i}",
                      "flag": bool(row.get("drifted")) or bool(per_column.get(name)), "spark": spark,
                      "all": [(k, format_value(v)) for k, v in row.items()]})
 

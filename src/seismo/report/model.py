@@ -245,7 +245,7 @@ class Report:
 
         text = json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
         # a lone surrogate (from hand-built text) cannot be written as UTF-8; as a \u escape it parses back
-        return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)
+        return u_escape(_SURROGATES, text)
 
     def to_html(self, path: str | None = None) -> str:
         """Render as a self-contained HTML page; write it to ``path`` when given."""
@@ -266,6 +266,15 @@ class Report:
     def __repr__(self) -> str:
         s = self.summary()
         return f"Report(findings={s['findings']}, max_severity={s['max_severity']!r})"
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def u_escape(chars: re.Pattern[str], text: str) -> str:
+    """``text`` (JSON) with each character that ``chars`` matches written as a ``\\uXXXX`` escape,
+    which any JSON parser reads back as the same character."""
+    return chars.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _text(value: Any, where: str) -> str:

@@ -28,7 +28,7 @@ from typing import SupportsFloat
 
 from markupsafe import Markup, escape
 
-__all__ = ["bars", "fmt_number", "gauge", "hbars", "histogram", "line", "matrix", "visible"]
+__all__ = ["bars", "caption", "fmt_number", "gauge", "hbars", "histogram", "line", "matrix", "visible"]
 
 _CHAR_W = 6.5  # estimated width of one character of tick/label text, in px (text of about 11px)
 _EMPTY_TEXT = "no data to draw"
@@ -335,6 +335,18 @@ def _svg(kind: str, width: float, height: float, title: object, body: Sequence[s
         f'width="{w}" height="{h}" role="img" aria-label="{t}"><title>{t}</title>'
     )
     return Markup(head + "".join(body) + "</svg>")
+
+
+_HEAD = re.compile(r'^<svg [^>]*class="chart ([^"]*)"[^>]*><title>(.*?)</title>', re.S)
+
+
+def caption(chart: Markup) -> Markup | None:
+    """The chart's (already escaped) title, for a caption above it on the page; None for a gauge,
+    which writes its headline inside the chart."""
+    m = _HEAD.match(chart)
+    if m is None or m.group(1).split()[0] == "gauge":
+        return None
+    return Markup(m.group(2))
 
 
 def _empty(kind: str, title: object, width: float = 320, height: float = 48) -> Markup:
