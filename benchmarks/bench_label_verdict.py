@@ -99,7 +99,7 @@ def _frame(x: Array, y: Array) -> pl.DataFrame:
 
 
 def _classification(quick: bool) -> int:
-    from seismo.labels import scan_labels
+    from seismo import scan_labels
 
     alarms = misses = 0
     print(f"{'data':28} {'noise':>12} {'verdict':>8} {'floor':>6} {'CL':>6} {'P':>5} {'R':>5} {'time':>6}")
@@ -133,7 +133,7 @@ def _classification(quick: bool) -> int:
 def _regression() -> int:
     from sklearn.datasets import load_diabetes, make_friedman1
 
-    from seismo.labels import scan_labels
+    from seismo import scan_labels
 
     rng = np.random.default_rng(3)
     xp = rng.normal(size=(20000, 8))

@@ -14,7 +14,7 @@ A second table does the same on the probabilities of seismo's default model (5-f
 trees, what ``seismo labels`` uses), and adds the product's end result: the suspects ``seismo labels``
 lists (confident learning joined by the kNN and duplicate signals).
 
-End to end (``--end-to-end``): ``seismo.labels.scan_labels`` on 100,000 rows x 20 features (18 numeric,
+End to end (``--end-to-end``): ``seismo.scan_labels`` on 100,000 rows x 20 features (18 numeric,
 2 categorical; binary and 5-class targets from a seeded random tree-like rule, 10% of labels flipped), with
 the default model: the wall time and the precision / recall of the flipped rows.
 
@@ -134,7 +134,8 @@ def default_model_table() -> list[dict[str, Any]]:
     from cleanlab.filter import find_label_issues as cl_find
     from sklearn import datasets
 
-    from seismo.labels import find_label_issues, out_of_fold_proba, scan_labels
+    from seismo import scan_labels
+    from seismo.labels import find_label_issues, out_of_fold_proba
 
     rows = []
     for name in DATASETS:
@@ -164,7 +165,7 @@ def end_to_end(n: int = 100_000, n_features: int = 20, seed: int = 0) -> list[di
     """Wall time of ``scan_labels`` with the default model on n x 20, binary and 5 classes."""
     import polars as pl
 
-    from seismo.labels import scan_labels
+    from seismo import scan_labels
 
     out = []
     for k in (2, 5):

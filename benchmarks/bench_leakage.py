@@ -133,7 +133,7 @@ def _leaks() -> list[tuple[str, str, str | None, Callable[[Frame, Frame], tuple[
 def detection() -> tuple[int, int, int]:
     """Print found / missed per leak and data set, and false alarms on the clean splits."""
     from seismo.datasets import make_loans_split
-    from seismo.leakage import scan_leakage
+    from seismo import scan_leakage
 
     found = missed = alarms = 0
     for name in ("breast_cancer", "wine", "digits", "diabetes"):
@@ -182,11 +182,11 @@ def speed() -> None:
 
 def run() -> list[dict[str, Any]]:
     """Exact duplicates 1M x 25 vs 1M x 25, and the whole scan on 1M rows (rows for ``make bench``)."""
-    from seismo.api import _build_schema
-    from seismo.check import ScanContext
+    from seismo.data.roles import build_schema as _build_schema
+    from seismo.checks import ScanContext
     from seismo.data.io import load
     from seismo.datasets import make_loans_split
-    from seismo.leakage import scan_leakage
+    from seismo import scan_leakage
     from seismo.leakage.contamination import check_duplicates
 
     rng = np.random.default_rng(0)

@@ -471,8 +471,8 @@ def labels_and_leakage(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
     from sklearn.datasets import load_digits
 
     from seismo.datasets import make_loans_split
-    from seismo.labels.scan import scan_labels
-    from seismo.leakage.scan import scan_leakage
+    from seismo.api import scan_labels
+    from seismo.api import scan_leakage
 
     out = tmp_path_factory.mktemp("other")
     X, y = load_digits(return_X_y=True)

@@ -8,7 +8,7 @@
 0
 """
 
-from seismo.api import infer_schema, scan
+from seismo.api import infer_schema, scan, scan_labels, scan_leakage
 from seismo.data.io import Dataset, load
 from seismo.data.schema import Column, Kind, Role, Schema
 from seismo.exceptions import DataLoadError, InputError, SchemaError, SeismoError
@@ -34,4 +34,6 @@ __all__ = [
     "infer_schema",
     "load",
     "scan",
+    "scan_labels",
+    "scan_leakage",
 ]

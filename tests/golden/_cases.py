@@ -33,7 +33,7 @@ def _demo(rows: int) -> Report:
 
 def _leaky_split() -> Report:
     from seismo.datasets import make_loans_split
-    from seismo.leakage import scan_leakage
+    from seismo import scan_leakage
 
     s = make_loans_split(leaky=True)
     return scan_leakage(s.train, s.test, target=s.target, timestamp=s.timestamp, id=s.id, group=s.group,
@@ -43,7 +43,7 @@ def _leaky_split() -> Report:
 def _label_noise() -> Report:
     from sklearn.datasets import load_breast_cancer
 
-    from seismo.labels import scan_labels
+    from seismo import scan_labels
 
     x, y = load_breast_cancer(return_X_y=True)
     rng = np.random.default_rng(0)

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 
 import seismo
-from seismo.labels import find_label_issues, noise_floor, scan_labels
+from seismo import scan_labels
+from seismo.labels import find_label_issues, noise_floor
 from seismo.labels.floor import FLOOR_NULL
 
 

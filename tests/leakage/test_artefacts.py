@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from sklearn import datasets
 
-from seismo.api import _build_schema
-from seismo.check import ScanContext
+from seismo.data.roles import build_schema as _build_schema
+from seismo.checks import ScanContext
 from seismo.data.io import load
 from seismo.leakage._common import auc
 from seismo.leakage.artefacts import _grouped_auc, check_artefacts

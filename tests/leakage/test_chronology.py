@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from seismo.api import _build_schema
-from seismo.check import ScanContext
+from seismo.data.roles import build_schema as _build_schema
+from seismo.checks import ScanContext
 from seismo.data.io import load
 from seismo.leakage.chronology import check_chronology
 from seismo.report.model import Finding

@@ -18,8 +18,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import KFold, train_test_split
 from sklearn.preprocessing import MinMaxScaler, StandardScaler, TargetEncoder
 
-from seismo.api import _build_schema
-from seismo.check import ScanContext
+from seismo.data.roles import build_schema as _build_schema
+from seismo.checks import ScanContext
 from seismo.data.io import load
 from seismo.leakage.preprocessing import check_preprocessing
 from seismo.report.model import FailureMode, Finding, Severity

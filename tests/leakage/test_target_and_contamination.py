@@ -13,8 +13,8 @@ from sklearn.datasets import (
     load_wine,
 )
 
-from seismo.api import _build_schema
-from seismo.check import ScanContext
+from seismo.data.roles import build_schema as _build_schema
+from seismo.checks import ScanContext
 from seismo.data.io import load
 from seismo.data.schema import Role
 from seismo.leakage.contamination import (

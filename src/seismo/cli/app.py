@@ -189,9 +189,10 @@ _register_env()
 
 @cli.command("checks")
 def list_checks() -> int:
-    """List the checks that scan runs."""
+    """List the checks that scan runs: name, tier (what data it reads), what it finds."""
     from seismo.api import all_checks
 
     for c in all_checks():
-        click.echo(f"{c.name:32} {c.description}")
+        also = f" (also --only {', '.join(c.aliases)})" if c.aliases else ""
+        click.echo(f"{c.name:32} {c.tier.value:8} {c.description}{also}")
     return 0

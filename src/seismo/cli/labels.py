@@ -43,7 +43,7 @@ def labels(data: str, target: str, proba: str | None, annotators: str | None, sc
            seed: int, out_path: str | None, html_path: str | None, json_path: str | None, fail_on: str,
            quiet: bool) -> int:
     """Find the wrong labels of DATA: confident learning, neighbours, duplicates and annotators combined."""
-    from seismo.labels.scan import scan_labels
+    from seismo.api import scan_labels
 
     result = scan_labels(data, target=target, proba=_csv_list(proba), annotators=_csv_list(annotators),
                          schema=schema, folds=folds, seed=seed)
@@ -57,7 +57,7 @@ def labels(data: str, target: str, proba: str | None, annotators: str | None, sc
 
 def _describe(result: object) -> str:
     from seismo.labels.assess import ClassAssessment, ResidualAssessment
-    from seismo.labels.scan import LabelScan
+    from seismo.api import LabelScan
 
     assert isinstance(result, LabelScan)
     a = result.assessment

@@ -30,7 +30,7 @@ def leakage(train: str, test: str, target: str, timestamp: str | None, id_: str 
             schema: str | None, html_path: str | None, json_path: str | None, fail_on: str, quiet: bool) -> int:
     """Scan the split TRAIN / TEST for leakage: target leakage, contamination, preprocessing before the split,
     time travel and generation artefacts."""
-    from seismo.leakage.scan import scan_leakage
+    from seismo.api import scan_leakage
 
     if train == "-" and test == "-":
         raise click.UsageError("only one of TRAIN and TEST can be read from stdin")

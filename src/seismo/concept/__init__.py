@@ -1,6 +1,6 @@
 """Concept drift (failure mode ``concept_drift``): performance over time, estimated performance, attribution."""
 
-from seismo.check import Check
+from seismo.checks import Check, Tier, part_of
 from seismo.concept.attribution import check_attribution
 from seismo.concept.error_stream import check_error_stream
 from seismo.concept.estimated import check_estimated_performance
@@ -10,15 +10,21 @@ from seismo.concept.performance import check_performance
 
 CHECKS: list[Check] = [
     Check("concept.performance", check_performance, ("both", "target"),
-          "model metrics per window with bands, against thresholds from the reference's own spread"),
+          "model metrics per window with bands, against thresholds from the reference's own spread", tier=Tier.ROWS),
     Check("concept.error_stream", check_error_stream, ("current", "target", "timestamp"),
-          "ADWIN and DDM over the model's error stream in time order"),
-    Check("concept.estimated_performance", check_estimated_performance, ("both", "target"),
-          "label-free performance per window from calibrated scores (CBPE), and the gap once labels arrive"),
+          "ADWIN and DDM over the model's error stream in time order", tier=Tier.ROWS),
+    Check("concept.estimated_performance",
+          part_of(check_estimated_performance, "concept.estimated", "concept.estimated_performance"), ("both", "target"),
+          "label-free performance per window from calibrated scores (CBPE)", tier=Tier.ROWS),
+    Check("concept.estimate_gap", part_of(check_estimated_performance, "concept.estimated", "concept.estimate_gap"),
+          ("both", "target"), "the gap between the label-free estimate and the realised metric once labels arrive",
+          aliases=("concept.estimated_performance",), tier=Tier.ROWS),
     Check("concept.attribution", check_attribution, ("both", "target"),
-          "a drop split into covariate shift and changed relation (importance weighting), and the features"),
+          "a drop split into covariate shift and changed relation (importance weighting), and the features",
+          defers=True, tier=Tier.ROWS),
     Check("concept.generalisation_gap", check_generalisation_gap, ("both", "target"),
-          "with validation rows: overfitting (training -> validation) vs skew or drift (validation -> serving)"),
+          "with validation rows: overfitting (training -> validation) vs skew or drift (validation -> serving)",
+          tier=Tier.ROWS),
 ]
 
 __all__ = ["CHECKS", "join_labels"]

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.concept._task import task_of
 from seismo.concept.error_stream import errors_of as _errors_of
 from seismo.data.schema import Kind, Role
@@ -90,10 +90,10 @@ def check_attribution(ctx: ScanContext) -> list[Finding]:
     rise = float(e_cur.mean() - e_ref.mean())
     if p > _DROP_ALPHA or rise < (MIN_EFFECT if task.kind == "classification" else 0.1 * float(e_ref.mean())):
         return []  # no drop worth splitting (the same minimum as the generalisation gap)
-    features = [(n, c.kind) for n, c in ctx.schema.items() if c.role == Role.FEATURE
+    features = [(n, c.kind) for n, c in sorted(ctx.schema.items()) if c.role == Role.FEATURE
                 and c.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN) and n in ref.columns and n in cur.columns
                 and ref.schema[n].is_numeric() == cur.schema[n].is_numeric()  # a retyped column is skew's finding
-                and n not in ctx.explained]
+                and ctx.has_values(n)]
     if not features:
         return []
     from threadpoolctl import threadpool_limits

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.concept._task import label_arrays, missing_labels, task_of
 from seismo.data.schema import Role
 from seismo.data.time import to_utc

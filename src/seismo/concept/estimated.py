@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.concept._task import (
     MIN_WINDOW_ROWS,
     Task,

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.concept._task import task_of
 from seismo.concept.error_stream import errors_of as _errors_of
 from seismo.report.model import FailureMode, Finding, Severity

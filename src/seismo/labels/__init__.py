@@ -1,6 +1,6 @@
 """Label noise: find the wrong labels with several signals and estimate how much noise there is.
 
-:func:`scan_labels` (``seismo labels``) judges one labelled table and returns the report with the
+:func:`seismo.scan_labels` (``seismo labels``) judges one labelled table and returns the report with the
 suspects; the ``labels.noise`` check does the same inside ``seismo scan`` for the reference. The
 parts: :func:`find_label_issues` (confident learning, Northcutt, Jiang & Chuang, 2021, JAIR 70) on
 out-of-fold probabilities (:func:`out_of_fold_proba`), :func:`noise_floor` (label noise told from
@@ -8,12 +8,11 @@ a hard target), :func:`knn_disagreement`, :func:`conflicting_duplicates`,
 :func:`annotator_consensus`, combined per row by :func:`combine_signals`.
 """
 
-from seismo.check import Check
+from seismo.checks import Check, Tier, part_of
 from seismo.labels.check import check_labels
 from seismo.labels.confident import LabelIssues, find_label_issues
 from seismo.labels.floor import NoiseFloor, noise_floor
 from seismo.labels.oof import out_of_fold_proba
-from seismo.labels.scan import LabelScan, scan_labels
 from seismo.labels.signals import (
     AnnotatorResult,
     CombinedIssues,
@@ -24,9 +23,11 @@ from seismo.labels.signals import (
 )
 
 CHECKS: list[Check] = [
-    Check("labels.noise", check_labels, ("any", "target"),
-          "wrong labels in the reference: confident learning, noise floor, neighbours, duplicates "
-          "(regression: outlier residuals, labels.residual)"),
+    Check("labels.noise", part_of(check_labels, "labels", "labels.noise"), ("any", "target"),
+          "wrong labels in the reference: confident learning, noise floor, neighbours, duplicates", tier=Tier.SAMPLE),
+    Check("labels.residual", part_of(check_labels, "labels", "labels.residual"), ("any", "target"),
+          "regression targets: out-of-fold residuals far outside the model's error", aliases=("labels.noise",),
+          tier=Tier.SAMPLE),
 ]
 
 
@@ -35,7 +36,6 @@ __all__ = [
     "AnnotatorResult",
     "CombinedIssues",
     "LabelIssues",
-    "LabelScan",
     "NoiseFloor",
     "annotator_consensus",
     "combine_signals",
@@ -44,5 +44,14 @@ __all__ = [
     "knn_disagreement",
     "noise_floor",
     "out_of_fold_proba",
-    "scan_labels",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Former home of the entry point, kept so that existing imports work: the entry points live in
+    # seismo.api (seismo.scan_labels); importing it here lazily keeps this package free of the api at import time.
+    if name in ("LabelScan", "scan_labels"):
+        import seismo.api
+
+        return getattr(seismo.api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 
 __all__ = ["Split", "auc", "split_of", "target_values", "times"]

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.leakage._common import split_of
 from seismo.report.model import FailureMode, Finding, Severity
 

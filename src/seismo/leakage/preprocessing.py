@@ -60,7 +60,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.exceptions import ProfileError
 from seismo.leakage._common import Array, Split, split_of, target_values
 from seismo.report.model import FailureMode, Finding, Severity

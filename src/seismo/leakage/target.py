@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.leakage._common import Split, auc, split_of, target_values, times
 from seismo.report.model import FailureMode, Finding, Severity

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_duplicate_columns", "check_duplicate_rows", "expected_duplicate_rows"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Role
 from seismo.data.text import MISSING_TOKENS, normal_form
 from seismo.report.model import FailureMode, Finding, Severity

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-import polars as pl
+from typing import TYPE_CHECKING
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Role
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.stats import benjamini_hochberg, two_proportion_ztest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seismo.profile import TableProfile
 
 __all__ = ["check_empty", "check_missing", "check_missing_rise"]
 
@@ -23,7 +26,8 @@ ALPHA = 0.01
 def check_empty(ctx: ScanContext) -> list[Finding]:
     """A table with zero rows: say so plainly, never report a clean pass."""
     out = []
-    for label, ds in ctx.datasets(non_empty=False):
+    for label in ctx.labels():
+        ds = ctx.info(label)
         if ds.rows == 0:
             out.append(
                 Finding(
@@ -31,7 +35,7 @@ def check_empty(ctx: ScanContext) -> list[Finding]:
                     failure_mode=DQ,
                     severity=Severity.HIGH,
                     message=f"the {label} data ({ds.source}) has no rows: nothing in it was checked",
-                    evidence={"dataset": label, "rows": 0, "columns": ds.n_columns, "source": ds.source},
+                    evidence={"dataset": label, "rows": 0, "columns": ds.columns, "source": ds.source},
                     recommendation="Check the query or export that produced this file; an empty extract "
                     "usually means a failed upstream job or a filter that matched nothing.",
                     id=f"quality.no_rows:{label}",
@@ -40,14 +44,10 @@ def check_empty(ctx: ScanContext) -> list[Finding]:
     return out
 
 
-def _null_counts(frame: pl.DataFrame) -> dict[str, int]:
-    """Missing values per column: nulls, and NaN in float columns (pandas writes NaN for missing)."""
-    exprs = [
-        (pl.col(c).is_null() | pl.col(c).is_nan()).sum().alias(c) if t.is_float() else pl.col(c).null_count().alias(c)
-        for c, t in frame.schema.items()
-    ]
-    counts = frame.select(exprs).row(0) if exprs else ()
-    return dict(zip(frame.columns, (int(c or 0) for c in counts), strict=True))
+def _null_counts(profile: TableProfile) -> dict[str, int]:
+    """Missing values per column, from the profile: nulls, and NaN in float columns (pandas writes
+    NaN for missing)."""
+    return {name: cp.null_count + cp.nan_count for name, cp in profile.columns.items()}
 
 
 def check_missing(ctx: ScanContext) -> list[Finding]:
@@ -57,8 +57,8 @@ def check_missing(ctx: ScanContext) -> list[Finding]:
     separately only where a column mixes it with real nulls.
     """
     out = []
-    for label, ds in ctx.datasets():
-        for name, nulls in _null_counts(ds.frame).items():
+    for label, ds, profile in ctx.tables():
+        for name, nulls in _null_counts(profile).items():
             share = nulls / ds.rows
             level = next(((t, s) for t, s in MISSING_LEVELS if share >= t), None)
             if level is None or nulls == 0:
@@ -95,12 +95,12 @@ def check_missing_rise(ctx: ScanContext) -> list[Finding]:
     Two-proportion z-test per shared column, Benjamini-Hochberg over the columns, and a minimum
     absolute rise so that a tiny, significant change on a huge sample is not an alarm.
     """
-    assert ctx.reference is not None and ctx.current is not None
-    ref, cur = ctx.reference, ctx.current
-    shared = [c for c in ref.frame.columns if c in cur.frame.columns]
+    ref, cur = ctx.info("reference"), ctx.info("current")
+    ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
+    shared = [c for c in ref_p.columns if c in cur_p.columns]
     if not shared:
         return []
-    rn, cn = _null_counts(ref.frame.select(shared)), _null_counts(cur.frame.select(shared))
+    rn, cn = _null_counts(ref_p), _null_counts(cur_p)
     tests = [two_proportion_ztest(rn[c], ref.rows, cn[c], cur.rows) for c in shared]
     q = benjamini_hochberg([p for _, p in tests])
     out = []
@@ -125,6 +125,6 @@ def check_missing_rise(ctx: ScanContext) -> list[Finding]:
             recommendation="A field that stops arriving is often a broken upstream join, a renamed field or "
             "a logging change; fix the source before the model learns to read nulls as a signal.",
         )
-        ctx.explained.setdefault(c, finding.id)  # the column's shift is its missingness
+        ctx.explain(c, finding.id)  # the column's shift is its missingness
         out.append(finding)
     return out

@@ -3,7 +3,7 @@ stored type cannot hold the declared kind (a numeric column that arrives as text
 
 from __future__ import annotations
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.validate import kind_fits
 from seismo.report.model import FailureMode, Finding, Severity
 

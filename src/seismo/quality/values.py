@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import infer_column
 from seismo.data.text import NUMERIC_MISSING_TOKENS
@@ -38,18 +38,11 @@ def check_nonfinite(ctx: ScanContext) -> list[Finding]:
     """+/-inf in floating-point columns, and NaN where a column also holds nulls (two encodings
     of "missing" in one column usually mean two code paths wrote it)."""
     out = []
-    for label, ds in ctx.datasets():
-        floats = [c for c, t in ds.frame.schema.items() if t.is_float()]
-        if not floats:
-            continue
-        stats = ds.frame.select(
-            *[pl.col(c).is_nan().sum().alias(f"nan:{i}") for i, c in enumerate(floats)],
-            *[pl.col(c).is_infinite().sum().alias(f"inf:{i}") for i, c in enumerate(floats)],
-            *[pl.col(c).null_count().alias(f"null:{i}") for i, c in enumerate(floats)],
-        ).row(0)
-        k = len(floats)
-        for i, c in enumerate(floats):
-            nan, inf, nulls = int(stats[i] or 0), int(stats[k + i] or 0), int(stats[2 * k + i] or 0)
+    for label, ds, profile in ctx.tables():
+        for c, cp in profile.columns.items():
+            if not cp.dtype.startswith("Float"):
+                continue
+            nan, inf, nulls = cp.nan_count, cp.posinf_count + cp.neginf_count, cp.null_count
             if not nulls:
                 nan = 0  # NaN alone is how pandas writes "missing": check_missing counts it
             if nan == 0 and inf == 0:
@@ -76,9 +69,8 @@ def check_constant(ctx: ScanContext) -> list[Finding]:
     """Constant and near-constant columns, read from the scan's profiles (frequent items are
     exact while a column has at most a thousand distinct values, which covers every case here)."""
     out = []
-    for label, ds in ctx.datasets():
-        profile = ctx.profile(label)
-        for c in ds.frame.columns:
+    for label, _, profile in ctx.tables():
+        for c in profile.columns:
             col = ctx.schema.get(c)
             if col is not None and col.role in (Role.IGNORE, Role.METADATA):
                 continue

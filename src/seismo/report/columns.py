@@ -4,9 +4,12 @@ statistics of each table, read from mergeable profiles (:mod:`seismo.profile`)."
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from seismo.check import ScanContext
+if TYPE_CHECKING:  # pragma: no cover
+    from seismo.data.schema import Schema
+    from seismo.profile import TableProfile
 
 __all__ = ["column_table", "distributions"]
 
@@ -59,12 +62,13 @@ def _stats(cp: Any) -> dict[str, Any]:
     return out
 
 
-def column_table(ctx: ScanContext) -> list[dict[str, Any]]:
-    """One row per column of the schema: ``name, role, kind, confidence`` then per-table stats
-    prefixed ``reference_`` / ``current_``."""
-    profiles = {label: ctx.profile(label) for label, _ in ctx.datasets(non_empty=False)}
+def column_table(schema: Schema, profiles: Mapping[str, TableProfile],
+                 column_stats: Mapping[str, Mapping[str, object]] | None = None) -> list[dict[str, Any]]:
+    """One row per column of the schema: ``name, role, kind, confidence``, then per-table stats
+    read from ``profiles`` (prefixed by their keys, ``reference_`` / ``current_``), then the
+    checks' per-column statistics (``column_stats``)."""
     rows = []
-    for name, col in ctx.schema.items():
+    for name, col in schema.items():
         row: dict[str, Any] = {"name": name, "role": col.role.value, "kind": col.kind.value,
                                "confidence": col.confidence}
         for label, prof in profiles.items():
@@ -73,7 +77,7 @@ def column_table(ctx: ScanContext) -> list[dict[str, Any]]:
                 row[f"{label}_present"] = False
                 continue
             row.update({f"{label}_{k}": v for k, v in _stats(cp).items()})
-        row.update(ctx.column_stats.get(name, {}))
+        row.update((column_stats or {}).get(name, {}))
         rows.append(row)
     return rows
 
@@ -188,7 +192,8 @@ def _categorical_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
     return {"kind": "categorical", "categories": categories, "shares": shares}
 
 
-def distributions(ctx: ScanContext, names: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+def distributions(schema: Schema, profiles: Mapping[str, TableProfile],
+                  names: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Per column, each table's distribution on shared bins (numeric) or shared categories, read
     from the profiles: what the report draws for a column, shifted or not.
 
@@ -196,9 +201,8 @@ def distributions(ctx: ScanContext, names: dict[str, str] | None = None) -> dict
     columns and date-times are left out (their distributions say nothing a reader can use).
     """
     names = names or {}
-    profiles = {label: ctx.profile(label) for label, ds in ctx.datasets(non_empty=True)}
     out: dict[str, dict[str, Any]] = {}
-    for name, col in ctx.schema.items():
+    for name, col in schema.items():
         if col.kind.value in ("identifier", "datetime") or col.role.value == "id":
             continue
         cps = {names.get(label, label): p.columns[name] for label, p in profiles.items() if name in p.columns}

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.stats import benjamini_hochberg
@@ -131,9 +131,7 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
         ctx.note(name, shift_test=_test_name(r), shift_statistic=_stat(r), shift_p_value=r.p_value,
                  shift_q_value=float(q), shift_effect=effect_name, shift_effect_size=_finite(effect),
                  shift_psi=_finite(r.psi), drifted=drifted)
-        if name in ctx.explained:
-            ctx.note(name, explained_by=ctx.explained[name])
-        elif drifted:
+        if drifted:
             out.append(_finding(name, r, float(q), effect_name, effect, minimum))
     return out
 

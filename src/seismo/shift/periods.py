@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
@@ -201,19 +201,17 @@ def _finite(x: Any) -> float | None:
 
 def reference_periods(ctx: ScanContext) -> list[dict[str, Any]]:
     """The reference's anomalous periods (:func:`find_periods`), computed once per scan."""
-    if "reference_periods" not in ctx.cache:
+    def build() -> list[dict[str, Any]]:
         ts = ctx.schema.first(Role.TIMESTAMP)
-        periods: list[dict[str, Any]] = []
-        if ts is not None and ctx.reference is not None and ts in ctx.reference.frame.columns:
-            try:
-                periods = find_periods(ctx.reference.frame, timestamp=ts, schema=ctx.schema,
-                                       target=ctx.schema.first(Role.TARGET))
-            except InputError:
-                periods = []
-        ctx.cache["reference_periods"] = periods
-    found = ctx.cache["reference_periods"]
-    assert isinstance(found, list)
-    return found
+        if ts is None or ctx.reference is None or ts not in ctx.reference.frame.columns:
+            return []
+        try:
+            return find_periods(ctx.reference.frame, timestamp=ts, schema=ctx.schema,
+                                target=ctx.schema.first(Role.TARGET))
+        except InputError:
+            return []
+
+    return ctx.derived("reference_periods", build)
 
 
 def period_mask(frame: pl.DataFrame, times: pl.Series, periods: Iterable[Mapping[str, Any]]) -> pl.Series:

@@ -45,7 +45,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
@@ -238,8 +238,8 @@ def check_segment_shift(ctx: ScanContext) -> list[Finding]:
     if segments is None:
         return []
     tested = [(name, col.kind) for name, col in ctx.schema.items()
-              if col.role in _TESTED_ROLES and col.kind in _TESTED_KINDS and name not in ctx.explained
-              and name in ref.columns and name in cur.columns]
+              if col.role in _TESTED_ROLES and col.kind in _TESTED_KINDS
+              and name in ref.columns and name in cur.columns and ctx.same_kind(name)]
     work = max(ref.height, cur.height) * len(segments.columns) * max(len(tested), 1)
     step = max(1, -(-work // WORK_BUDGET))
     if max(ref.height, cur.height) // step < MIN_SAMPLE:

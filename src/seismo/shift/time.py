@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
@@ -189,8 +189,7 @@ def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
     out = []
     for name, col in ctx.schema.items():
         if (col.role != Role.FEATURE or col.kind not in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)
-                or name not in ctx.reference.frame.columns or name not in ctx.current.frame.columns
-                or name in ctx.explained):
+                or not ctx.same_kind(name)):
             continue
         finding = _feature_over_time(ctx, name, col.kind, cur_w, starts, cycle, every, ref_w, ref_n)
         if finding is not None:

@@ -1,16 +1,28 @@
 """Training-serving skew (failure mode ``training_serving_skew``): the serving pipeline hands the
 model something other than what training saw, column by column."""
 
-from seismo.check import Check
+from seismo.checks import Check, Tier, part_of
 from seismo.skew.schema import check_categories, check_columns, check_range, check_scale
 from seismo.skew.values import check_feature_values
 
 CHECKS: list[Check] = [
-    Check("skew.columns", check_columns, ("both",), "missing, extra and retyped columns"),
-    Check("skew.categories", check_categories, ("both",), "unseen categories and respellings"),
-    Check("skew.scale", check_scale, ("both",), "a consistent unit or aggregation-window factor"),
-    Check("skew.range", check_range, ("both",), "values outside the training range beyond chance"),
-    Check("skew.feature_values", check_feature_values, ("both",), "the same ids, different feature values"),
+    Check("skew.missing_column", part_of(check_columns, "skew.columns", "skew.missing_column"), ("both",),
+          "model inputs that serving does not send", aliases=("skew.columns",), tier=Tier.PROFILE),
+    Check("skew.dtype_change", part_of(check_columns, "skew.columns", "skew.dtype_change"), ("both",),
+          "columns whose type family changed (a root cause: it explains the column's shift)", aliases=("skew.columns",),
+          tier=Tier.PROFILE),
+    Check("skew.extra_column", part_of(check_columns, "skew.columns", "skew.extra_column"), ("both",),
+          "columns serving sends that training never saw", aliases=("skew.columns",), tier=Tier.PROFILE),
+    Check("skew.category_spelling", part_of(check_categories, "skew.categories", "skew.category_spelling"), ("both",),
+          "categories respelled in serving (a root cause)", aliases=("skew.categories",), tier=Tier.PROFILE),
+    Check("skew.unseen_categories", part_of(check_categories, "skew.categories", "skew.unseen_categories"),
+          ("both",), "categories training never saw, beyond chance", aliases=("skew.categories",), tier=Tier.PROFILE),
+    Check("skew.scale", check_scale, ("both",), "a consistent unit or aggregation-window factor (a root cause)",
+          tier=Tier.ROWS),
+    Check("skew.out_of_range", check_range, ("both",), "values outside the training range beyond chance",
+          aliases=("skew.range",), defers=True, tier=Tier.ROWS),
+    Check("skew.feature_values", check_feature_values, ("both",), "the same ids, different feature values",
+          tier=Tier.ROWS),
 ]
 
 __all__ = ["CHECKS"]

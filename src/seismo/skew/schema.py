@@ -7,15 +7,18 @@ served where training used 10 days, a consistent x3)."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.text import normal_form
 from seismo.report.model import FailureMode, Finding, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seismo.profile import ColumnProfile
 
 __all__ = ["check_categories", "check_columns", "check_range", "check_scale"]
 
@@ -33,50 +36,46 @@ def _finding(check: str, severity: Severity, column: str, message: str, evidence
     finding = Finding(check=check, failure_mode=SKEW, severity=severity, columns=(column,), message=message,
                       evidence=evidence, recommendation=rec, id=f"{check}:{column}{suffix}")
     if ctx is not None:  # a root cause: later checks leave this column's change to this finding
-        ctx.explained.setdefault(column, finding.id)
+        ctx.explain(column, finding.id)
     return finding
 
 
-def _family(dtype: pl.DataType) -> str:
-    if dtype == pl.Boolean:
-        return "boolean"
-    if dtype.is_numeric():
-        return "numeric"
-    if dtype.is_temporal():
-        return "temporal"
-    if dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
-        return "text"
-    return str(dtype)
+_FAMILIES = {"boolean": "boolean", "numeric": "numeric", "datetime": "temporal", "string": "text"}
+
+
+def _family(cp: ColumnProfile) -> str:
+    """The type family of a profiled column: boolean, numeric, temporal, text, or its dtype."""
+    return _FAMILIES.get(cp.kind, cp.dtype)
 
 
 def check_columns(ctx: ScanContext) -> list[Finding]:
     """Model inputs missing at serving, columns serving has that training never saw, and changes of
     type family (numbers that arrive as text)."""
-    assert ctx.reference is not None and ctx.current is not None
-    ref, cur = ctx.reference.frame.schema, ctx.current.frame.schema
+    ref, cur = ctx.profile("reference").columns, ctx.profile("current").columns
     out = []
-    for name, dtype in ref.items():
+    for name, rp in ref.items():
+        dtype = rp.dtype
         col = ctx.schema.get(name)
         role = col.role if col is not None else Role.FEATURE
         if name not in cur:
             if role in _INPUT_ROLES or role == Role.TARGET:
                 sev = Severity.HIGH if role == Role.FEATURE else Severity.MEDIUM
                 out.append(_finding("skew.missing_column", sev, name, f"{name} is in the training data but not in serving",
-                                    {"role": role.value, "reference_dtype": str(dtype)},
+                                    {"role": role.value, "reference_dtype": dtype},
                                     "A model input that serving does not send is filled with a default or breaks the "
                                     "request; restore it in the serving pipeline."))
             continue
-        a, b = _family(dtype), _family(cur[name])
+        a, b = _family(rp), _family(cur[name])
         if a != b:
             out.append(_finding("skew.dtype_change", Severity.HIGH, name,
-                                f"{name} is {a} ({dtype}) in training but {b} ({cur[name]}) in serving",
-                                {"reference_dtype": str(dtype), "current_dtype": str(cur[name])},
+                                f"{name} is {a} ({dtype}) in training but {b} ({cur[name].dtype}) in serving",
+                                {"reference_dtype": dtype, "current_dtype": cur[name].dtype},
                                                 "The serving pipeline writes this field differently (text instead of numbers, a "
                                 "new encoding); parse it exactly as training did.", ctx=ctx))
     for name in cur:
         if name not in ref:
             out.append(_finding("skew.extra_column", Severity.LOW, name, f"{name} is in serving but was never in training",
-                                {"current_dtype": str(cur[name])},
+                                {"current_dtype": cur[name].dtype},
                                 "Harmless if the model ignores it; if it was meant to be a feature, the model was "
                                 "trained without it."))
     return out
@@ -230,7 +229,7 @@ def check_range(ctx: ScanContext) -> list[Finding]:
     assert ctx.current is not None
     tested: list[tuple[str, int, int, float, Any, Any]] = []
     for name, col in ctx.schema.items():
-        if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC or name in ctx.explained:
+        if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC:
             continue
         r, c = ref_p.columns.get(name), cur_p.columns.get(name)
         if r is None or c is None or r.kind != "numeric" or c.kind != "numeric" or not r.finite_count or not c.finite_count:

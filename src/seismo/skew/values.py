@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from seismo.check import ScanContext
+from seismo.checks import ScanContext
 from seismo.data.schema import Role
 from seismo.report.model import FailureMode, Finding, Severity
 

@@ -44,13 +44,13 @@ def scan_leakage(train: TableLike | Dataset, test: TableLike | Dataset, *, targe
     >>> [f.id for f in report.findings]
     ['leakage.target:outcome_code']
     """
-    from seismo.api import _as_schema, _build_schema, _list, _run_one
-    from seismo.check import ScanContext
+    from seismo import _runner
+    from seismo.checks import ScanContext
     from seismo.data.io import load
+    from seismo.data.roles import as_schema, build_schema
+    from seismo.data.roles import list_names as _list
     from seismo.exceptions import InputError
     from seismo.leakage import CHECKS
-    from seismo.report.columns import column_table, distributions
-    from seismo.report.model import DatasetInfo
 
     if not isinstance(target, str) or not target:
         raise InputError("a leakage scan needs the target: pass --target COL")
@@ -79,22 +79,13 @@ def scan_leakage(train: TableLike | Dataset, test: TableLike | Dataset, *, targe
         shown = values.head(1).to_list()
         raise InputError(f"target {target!r} is constant in TRAIN ({shown[0]!r} in every labelled row)" if shown
                          else f"target {target!r} has no values in TRAIN")
-    full = _build_schema([tr, te], _as_schema(schema),
+    full = build_schema([tr, te], as_schema(schema),
                          {"target": target, "timestamp": timestamp, "id": id})
     if group is not None:
         if group not in full:
             raise InputError(f"--group column {group!r} not found; columns are {_list(full)}")
         full = full.set_role(group, Role.GROUP)
     ctx = ScanContext(schema=full, reference=tr, current=te, options={"leakage_command": True})
-    findings = []
-    ran = []
     raise_errors = os.environ.get("SEISMO_RAISE", "") not in ("", "0")
-    for check in CHECKS:
-        if check.applicable(ctx):
-            ran.append(check.name)
-            findings.extend(_run_one(check, ctx, raise_errors))  # one broken check never loses the others
-    return Report(findings=findings,
-                  datasets={"train": DatasetInfo(tr.rows, tr.n_columns, tr.source),
-                            "test": DatasetInfo(te.rows, te.n_columns, te.source)},
-                  schema=full.to_dict()["columns"], column_table=column_table(ctx), checks_run=ran,
-                  distributions=distributions(ctx, {"reference": "train", "current": "test"}))
+    run = _runner.run_checks(CHECKS, ctx, raise_errors=raise_errors)  # one broken check never loses the others
+    return _runner.build_report(ctx, run, names={"reference": "train", "current": "test"})

@@ -1,4 +1,4 @@
-"""``seismo labels``: the label-noise scan of one labelled table, every row judged.
+"""``seismo labels`` (:func:`scan_labels`): the label-noise scan of one labelled table, every row judged.
 
 :func:`scan_labels` returns a :class:`LabelScan`: the report (the ``labels.noise`` or
 ``labels.residual`` finding when the labels look wrong, nothing when they look clean), the
@@ -78,14 +78,14 @@ def scan_labels(data: TableLike | Dataset, *, target: str, proba: str | Sequence
     >>> round(len(found & set(flipped.tolist())) / len(flipped), 1) >= 0.8
     True
     """
-    from seismo.api import _as_schema, _build_schema
-    from seismo.check import ScanContext
+    from seismo import _runner
+    from seismo.checks import ScanContext
     from seismo.data.io import load
+    from seismo.data.roles import as_schema, build_schema
     from seismo.exceptions import InputError
+    from seismo.labels import CHECKS
     from seismo.labels.assess import suspects_frame
-    from seismo.labels.check import check_labels
-    from seismo.report.columns import column_table, distributions
-    from seismo.report.model import DatasetInfo
+    from seismo.labels.check import assessment as judged
 
     if isinstance(folds, bool) or not isinstance(folds, int) or folds < 2:
         raise InputError(f"folds must be an integer >= 2, got {folds!r}")
@@ -93,7 +93,7 @@ def scan_labels(data: TableLike | Dataset, *, target: str, proba: str | Sequence
     probas = [proba] if isinstance(proba, str) else list(proba or [])
     if target in probas:
         raise InputError(f"--proba names the target {target!r} itself; give the probability columns")
-    full = _build_schema([ds], _as_schema(schema), {"target": target, "proba": probas})
+    full = build_schema([ds], as_schema(schema), {"target": target, "proba": probas})
     for name in annotators or []:
         if name not in ds.frame.columns:
             raise InputError(f"--annotators column {name!r} not found in {ds.source}")
@@ -101,11 +101,10 @@ def scan_labels(data: TableLike | Dataset, *, target: str, proba: str | Sequence
         "label_rows": None, "label_listed": None, "label_proba": probas, "annotators": list(annotators or []),
         "label_model": model, "label_folds": folds, "labels_strict": True, "label_seed": seed,
         "label_dataset": "data"})
-    found = check_labels(ctx)
-    result = ctx.cache.get("labels")
+    run = _runner.run_checks(CHECKS, ctx, raise_errors=True)
+    result, _ = judged(ctx)
     assessment = result if isinstance(result, (ClassAssessment, ResidualAssessment)) else None
-    report = Report(findings=found, datasets={"data": DatasetInfo(ds.rows, ds.n_columns, ds.source)},
-                    schema=full.to_dict()["columns"], column_table=column_table(ctx), checks_run=["labels"],
-                    distributions=distributions(ctx, {"reference": "data"}))
+    report = _runner.build_report(ctx, run, names={"reference": "data"})
+    report.checks_run = ["labels"]
     suspects = suspects_frame(assessment, ds.frame) if assessment is not None else pl.DataFrame({"row": []})
     return LabelScan(report=report, assessment=assessment, suspects=suspects)

@@ -1,0 +1,170 @@
+"""The one runner: select checks, run each on its own view of the inputs, fold root causes, build the report.
+
+Every entry point (:func:`seismo.scan`, :func:`seismo.scan_labels`, :func:`seismo.scan_leakage`)
+is a preset over :func:`run_checks` and :func:`build_report`. The steps:
+
+1. :func:`select` picks the checks ``--only`` names (a check's name, a group prefix such as
+   ``quality``, a finding's check name, or a former name kept as an alias).
+2. :func:`run_checks` runs each applicable check on a view of its own (:meth:`ScanContext.for_check`)
+   and keeps its :class:`~seismo.checks.CheckResult`. An unexpected error becomes a
+   ``seismo.check_error`` finding, so that one broken check never loses the rest of the report.
+3. :func:`fold_root_causes`, after every check ran: a finding of a check that ``defers`` whose
+   columns all have a root cause (a unit change, a field that stopped arriving) is folded into
+   that root cause's finding (its evidence lists it under ``explains``). The pass only removes and
+   annotates findings; it never changes a check's statistics or the family it tested.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from seismo.checks import Check, CheckResult, ScanContext
+from seismo.exceptions import InputError
+from seismo.report.model import DatasetInfo, FailureMode, Finding, Report, Severity
+
+__all__ = ["Run", "build_report", "fold_root_causes", "run_checks", "select"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Run:
+    """The checks that ran, each one's own result, and the findings after the root-cause pass."""
+
+    checks: tuple[Check, ...]
+    results: Mapping[str, CheckResult]
+    findings: tuple[Finding, ...] = ()
+    column_stats: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+
+    @property
+    def ran(self) -> list[str]:
+        return list(self.results)
+
+
+def _matches(check: Check, wanted: str) -> bool:
+    w = wanted.rstrip(".")
+    return (check.owns(w) or check.name.startswith(w + ".") or w in check.aliases
+            or any(a.startswith(w + ".") for a in check.aliases))
+
+
+def select(checks: Sequence[Check], only: Iterable[str] | str | None) -> list[Check]:
+    """The checks ``only`` names, in registration order (all of them when ``only`` is ``None``).
+
+    A name selects the check of that name or alias, every check under a group prefix
+    (``quality``), or the check that emits findings of that name (``skew.out_of_range``).
+    Checks marked ``always`` are always kept.
+    """
+    if only is None:
+        return list(checks)
+    if isinstance(only, str):
+        only = only.split(",")
+    wanted = [o.strip() for o in only if o.strip()]
+    unknown = [w for w in wanted if not any(_matches(c, w) for c in checks)]
+    if unknown:
+        names = ", ".join(c.name for c in checks)
+        raise InputError(f"--only: unknown check {unknown[0]!r}; checks are {names}")
+    return [c for c in checks if c.always or any(_matches(c, w) for w in wanted)]
+
+
+def run_checks(checks: Sequence[Check], ctx: ScanContext, *, progress: Progress | None = None,
+               raise_errors: bool = False) -> Run:
+    """Run every applicable check of ``checks`` on ``ctx``, each on a view of its own, then fold
+    root causes (:func:`fold_root_causes`)."""
+    results: dict[str, CheckResult] = {}
+    ran: list[Check] = []
+    for i, check in enumerate(checks):
+        if progress is not None:
+            progress(check.name, i, len(checks))
+        if not check.applicable(ctx):
+            continue
+        ran.append(check)
+        results[check.name] = run_one(check, ctx, raise_errors)
+    findings, stats = fold_root_causes(ran, results)
+    return Run(tuple(ran), results, tuple(findings), stats)
+
+
+def run_one(check: Check, ctx: ScanContext, raise_errors: bool = False) -> CheckResult:
+    """One check on a fresh view of ``ctx``; an unexpected error becomes a finding."""
+    view = ctx.for_check()
+    try:
+        out = check.run(view)
+        return out if isinstance(out, CheckResult) else view.result(out)
+    except InputError as exc:
+        if raise_errors:
+            raise
+        return CheckResult((_error_finding(check, f"{exc}"),))
+    except Exception as exc:  # one broken check must not lose the rest of the report
+        if raise_errors:
+            raise
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return CheckResult((_error_finding(check, f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"),))
+
+
+def fold_root_causes(checks: Sequence[Check], results: Mapping[str, CheckResult]
+                     ) -> tuple[list[Finding], dict[str, dict[str, object]]]:
+    """Every check's findings, with those a root cause explains folded into it, and the merged
+    per-column statistics (``explained_by`` added for each explained column).
+
+    The root causes are taken in registration order, the first for a column winning, so the
+    result does not depend on the order checks ran in.
+    """
+    explains: dict[str, str] = {}
+    for check in checks:
+        for column, fid in results[check.name].explains.items():
+            explains.setdefault(column, fid)
+    stats: dict[str, dict[str, object]] = {}
+    for check in checks:
+        for column, values in results[check.name].column_stats.items():
+            stats.setdefault(column, {}).update(values)
+    present = {f.id for c in checks for f in results[c.name].findings}
+    explains = {c: fid for c, fid in explains.items() if fid in present}
+    for column, fid in explains.items():
+        stats.setdefault(column, {})["explained_by"] = fid
+    folded: dict[str, list[str]] = {}
+    kept: list[Finding] = []
+    for check in checks:
+        for f in results[check.name].findings:
+            roots = {explains.get(c) for c in f.columns}
+            if check.defers and f.columns and None not in roots and f.id not in roots:
+                for root in sorted(r for r in roots if r is not None):
+                    folded.setdefault(root, []).append(f.id)
+                continue
+            kept.append(f)
+    if folded:
+        kept = [replace(f, evidence={**f.evidence, "explains": folded[f.id]}) if f.id in folded else f for f in kept]
+    return kept, stats
+
+
+def _error_finding(check: Check, what: str) -> Finding:
+    return Finding(
+        check="seismo.check_error",
+        failure_mode=FailureMode.DATA_QUALITY,
+        severity=Severity.LOW,
+        message=f"check {check.name} could not run: {what}",
+        evidence={"check": check.name, "error": what},
+        recommendation="The rest of the report is complete. Please report this with the error text.",
+        id=f"seismo.check_error:{check.name}",
+    )
+
+
+def build_report(ctx: ScanContext, run: Run, *, names: Mapping[str, str] | None = None,
+                 findings: Sequence[Finding] | None = None) -> Report:
+    """The report of one run: its findings, the tables (``names`` renames ``reference`` /
+    ``current``, e.g. to ``train`` / ``test``), the schema, the column table and distributions."""
+    from seismo.report.columns import column_table, distributions
+
+    names = dict(names or {})
+    datasets = {names.get(label, label): DatasetInfo(ds.rows, ds.n_columns, ds.source)
+                for label, ds in ctx.datasets(non_empty=False)}
+    profiles = ctx.profiles()
+    return Report(
+        findings=list(run.findings if findings is None else findings),
+        datasets=datasets,
+        schema=ctx.schema.to_dict()["columns"],
+        column_table=column_table(ctx.schema, profiles, run.column_stats),
+        checks_run=run.ran,
+        distributions=distributions(ctx.schema, {k: v for k, v in profiles.items() if v.n_rows > 0}, names),
+    )

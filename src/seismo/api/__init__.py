@@ -1,0 +1,12 @@
+"""The entry points, each a preset over the one runner (:mod:`seismo._runner`).
+
+:func:`scan` compares a reference with a current table, :func:`scan_labels` judges the labels of
+one table, :func:`scan_leakage` a train/test split; :func:`infer_schema` prepares the inputs.
+Nothing below this package imports it.
+"""
+
+from seismo.api.labels import LabelScan, scan_labels
+from seismo.api.leakage import scan_leakage
+from seismo.api.scan import all_checks, infer_schema, scan
+
+__all__ = ["LabelScan", "all_checks", "infer_schema", "scan", "scan_labels", "scan_leakage"]
