@@ -7,7 +7,8 @@ and Liberty 2016), frequent items with an "other" bucket
 (Misra and Gries 1982; Agarwal et al. 2012), a HyperLogLog distinct count (Flajolet, Fusy,
 Gandouet and Meunier 2007) and histograms on reference bins. Profiles merge associatively and
 commutatively, so chunks, windows and streams can be profiled separately and combined, and they
-serialise to JSON or bytes (never pickle).
+serialise to JSON or bytes (never pickle). ``profile_windows(frame, timestamp=..., every="1d")``
+keeps one profile per time window; windows merge into the whole and roll up into coarser ones.
 
 Examples
 --------
@@ -31,6 +32,7 @@ from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
 from seismo.profile._ingest import profile_column
 from seismo.profile._quantiles import QuantileSketch
 from seismo.profile._table import FORMAT_VERSION, TableProfile, merge, profile_table
+from seismo.profile._window import WindowedProfile, profile_windows, window_index
 
 __all__ = [
     "FORMAT_VERSION",
@@ -41,10 +43,13 @@ __all__ = [
     "Kind",
     "QuantileSketch",
     "TableProfile",
+    "WindowedProfile",
     "hash_numbers",
     "hash_strings",
     "merge",
     "merge_columns",
     "profile_column",
     "profile_table",
+    "profile_windows",
+    "window_index",
 ]

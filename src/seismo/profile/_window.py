@@ -1,0 +1,169 @@
+"""Profiles per time window: one mergeable :class:`TableProfile` per window of a table.
+
+Windows are half-open intervals ``[start, start + every)`` of UTC time, aligned as polars'
+``dt.truncate(every)`` aligns them (days at midnight UTC, weeks on Mondays). Rows whose time is
+missing or unreadable are kept apart (:attr:`WindowedProfile.unplaced`), so that the windows
+and those rows together are the whole table: ``windowed.total()`` equals ``profile_table(frame)``
+exactly for counts, extremes, frequent items and distinct-count sketches, up to rounding for sums,
+means and variances, and within the KLL sketch's stated rank error for quantiles.
+
+Windows roll up (:meth:`WindowedProfile.rollup`): hourly profiles merge into daily ones, daily
+into weekly ones, from the summaries alone. Metrics of coarser windows are always computed from
+merged summaries, never by averaging the finer windows' metric values.
+
+Examples
+--------
+>>> from datetime import datetime, timedelta, UTC
+>>> import polars as pl
+>>> from seismo.profile import profile_table, profile_windows
+>>> t0 = datetime(2024, 3, 1, tzinfo=UTC)
+>>> frame = pl.DataFrame({"ts": [t0 + timedelta(hours=5 * i) for i in range(20)], "x": [float(i) for i in range(20)]})
+>>> hourly = profile_windows(frame, timestamp="ts", every="1h")
+>>> daily = hourly.rollup("1d")
+>>> [p.n_rows for p in daily.profiles], daily.total()["x"].mean == profile_table(frame)["x"].mean
+([5, 5, 5, 5], True)
+>>> WindowedProfile.from_dict(daily.to_dict()) == daily
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from seismo.exceptions import InputError, ProfileError
+from seismo.profile._table import TableProfile, profile_table
+
+__all__ = ["WindowedProfile", "profile_windows", "window_index"]
+
+_WINDOW_KEY = "__seismo_window__"
+
+
+@dataclass(frozen=True)
+class WindowedProfile:
+    """One profile per time window, and the profile of the rows without a usable time.
+
+    Attributes
+    ----------
+    every : str
+        The window length as a polars duration (``"1h"``, ``"1d"``, ``"1w"``).
+    starts : tuple of datetime
+        Each window's start (UTC), increasing; only windows with rows are kept.
+    profiles : tuple of TableProfile
+        The profile of each window's rows, in the order of ``starts``.
+    unplaced : TableProfile
+        The rows whose time was missing or unreadable (zero rows when there were none).
+    """
+
+    every: str
+    starts: tuple[datetime, ...]
+    profiles: tuple[TableProfile, ...]
+    unplaced: TableProfile
+
+    def __post_init__(self) -> None:
+        if len(self.starts) != len(self.profiles):
+            raise ProfileError(f"{len(self.starts)} window starts for {len(self.profiles)} profiles")
+        if any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False)):
+            raise ProfileError("window starts must increase")
+
+    @property
+    def n_rows(self) -> int:
+        return self.unplaced.n_rows + sum(p.n_rows for p in self.profiles)
+
+    def total(self) -> TableProfile:
+        """The profile of every row: all windows and the unplaced rows merged."""
+        return functools.reduce(TableProfile.merge, self.profiles, self.unplaced)
+
+    def window(self, start: datetime) -> TableProfile | None:
+        """The profile of the window starting at ``start`` (None when it has no rows)."""
+        try:
+            return self.profiles[self.starts.index(_utc(start))]
+        except ValueError:
+            return None
+
+    def merge(self, other: WindowedProfile) -> WindowedProfile:
+        """Both profiles' rows together: windows with the same start merge (same ``every``)."""
+        if other.every != self.every:
+            raise ProfileError(f"cannot merge windows of {self.every} with windows of {other.every}; roll up first")
+        by_start = dict(zip(self.starts, self.profiles, strict=True))
+        for start, prof in zip(other.starts, other.profiles, strict=True):
+            by_start[start] = by_start[start].merge(prof) if start in by_start else prof
+        starts = tuple(sorted(by_start))
+        return WindowedProfile(self.every, starts, tuple(by_start[s] for s in starts), self.unplaced.merge(other.unplaced))
+
+    def rollup(self, every: str) -> WindowedProfile:
+        """Coarser windows (``"1h"`` -> ``"1d"``) merged from these ones. Every window must lie
+        inside one coarser window, which holds when the coarser length is a multiple of this one
+        on polars' alignment (hours into days, days into weeks or months)."""
+        if not self.starts:
+            return WindowedProfile(every, (), (), self.unplaced)
+        starts = pl.Series(self.starts, dtype=pl.Datetime("us", "UTC"))
+        coarse = starts.dt.truncate(every)
+        ends = starts.dt.offset_by(self.every).dt.offset_by("-1us").dt.truncate(every)
+        if not (coarse == ends).all():
+            raise ProfileError(f"windows of {self.every} do not nest in windows of {every}")
+        merged: dict[datetime, TableProfile] = {}
+        for start, prof in zip(coarse.to_list(), self.profiles, strict=True):
+            merged[start] = merged[start].merge(prof) if start in merged else prof
+        keys = tuple(sorted(merged))
+        return WindowedProfile(every, keys, tuple(merged[k] for k in keys), self.unplaced)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: ``{"every", "starts": [ISO-8601], "profiles": [...], "unplaced": {...}}``."""
+        return {"every": self.every, "starts": [s.isoformat() for s in self.starts],
+                "profiles": [p.to_dict() for p in self.profiles], "unplaced": self.unplaced.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WindowedProfile:
+        """Inverse of :meth:`to_dict`; raises :class:`~seismo.exceptions.ProfileError`."""
+        try:
+            starts = tuple(_utc(datetime.fromisoformat(str(s))) for s in data["starts"])
+            profiles = tuple(TableProfile.from_dict(p) for p in data["profiles"])
+            return cls(str(data["every"]), starts, profiles, TableProfile.from_dict(data["unplaced"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProfileError(f"malformed windowed profile: {exc!r}") from exc
+
+
+def _utc(t: datetime) -> datetime:
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def window_index(times: pl.Series, every: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[datetime]]:
+    """Each row's window (``-1`` for a missing time) and the windows' starts, for UTC datetimes."""
+    try:
+        starts = times.dt.truncate(every)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise InputError(f"window length {every!r} is not a polars duration such as '1h', '1d' or '1w': {exc}") from exc
+    uniq = starts.drop_nulls().unique().sort()
+    index = starts.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
+    return index.fill_null(-1).to_numpy(), [_utc(t) for t in uniq.to_list()]
+
+
+def profile_windows(frame: pl.DataFrame, *, timestamp: str, every: str = "1d",
+                    bins: Mapping[str, Sequence[float]] | None = None, **options: int) -> WindowedProfile:
+    """Profile each ``every``-long window of ``frame`` by the time in column ``timestamp``.
+
+    The time column is read as :func:`seismo.data.time.to_utc` reads it (datetimes, epoch
+    numbers, ISO text); it stays in the profiles as a column like the others. ``bins`` and
+    ``options`` (``top_k``, ``kll_k``, ``hll_p``) are those of :func:`profile_table`.
+    """
+    from seismo.data.time import to_utc
+
+    if timestamp not in frame.columns:
+        raise InputError(f"time column {timestamp!r} not found; columns are {frame.columns[:15]}")
+    if _WINDOW_KEY in frame.columns:
+        raise InputError(f"a column may not be named {_WINDOW_KEY!r}")
+    index, starts = window_index(to_utc(frame.get_column(timestamp)).values, every)
+    keyed = frame.with_columns(pl.Series(_WINDOW_KEY, index))
+    parts = {int(k[0]): p for k, p in keyed.partition_by(_WINDOW_KEY, as_dict=True, include_key=False).items()}  # type: ignore[call-overload]
+    kw: dict[str, Any] = {"bins": bins, **options}
+    empty = frame.head(0)
+    profiles = tuple(profile_table(parts[i], **kw) for i in range(len(starts)))
+    unplaced = profile_table(parts.get(-1, empty), **kw)
+    return WindowedProfile(every, tuple(starts), profiles, unplaced)
