@@ -9,6 +9,7 @@ Gandouet and Meunier 2007) and histograms on reference bins. Profiles merge asso
 commutatively, so chunks, windows and streams can be profiled separately and combined, and they
 serialise to JSON or bytes (never pickle). ``profile_windows(frame, timestamp=..., every="1d")``
 keeps one profile per time window; windows merge into the whole and roll up into coarser ones.
+``sample_rows(frame, k=...)`` keeps a seeded bottom-k row sample by stable hash, which merges too.
 
 Examples
 --------
@@ -31,6 +32,7 @@ from seismo.profile._histogram import Histogram
 from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
 from seismo.profile._ingest import profile_column
 from seismo.profile._quantiles import QuantileSketch
+from seismo.profile._sample import RowSample, row_hashes, sample_rows
 from seismo.profile._table import FORMAT_VERSION, TableProfile, merge, profile_table
 from seismo.profile._window import WindowedProfile, profile_windows, window_index
 
@@ -42,6 +44,7 @@ __all__ = [
     "HyperLogLog",
     "Kind",
     "QuantileSketch",
+    "RowSample",
     "TableProfile",
     "WindowedProfile",
     "hash_numbers",
@@ -51,5 +54,7 @@ __all__ = [
     "profile_column",
     "profile_table",
     "profile_windows",
+    "row_hashes",
+    "sample_rows",
     "window_index",
 ]
