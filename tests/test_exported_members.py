@@ -6,7 +6,8 @@ import seismo
 def test_public_api() -> None:
     assert sorted(seismo.__all__) == sorted([
         "Column", "DataLoadError", "Dataset", "FailureMode", "Finding", "InputError", "Kind", "Report", "Role",
-        "Schema", "SchemaError", "SeismoError", "Severity", "__version__", "infer_schema", "load", "scan", "scan_labels",
+        "Schema", "SchemaError", "SeismoError", "Severity", "__version__", "infer_schema", "load", "profile_reference",
+        "scan", "scan_labels",
         "scan_leakage",
     ])
     for name in seismo.__all__:

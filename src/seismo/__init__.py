@@ -8,7 +8,7 @@
 0
 """
 
-from seismo.api import infer_schema, scan, scan_labels, scan_leakage
+from seismo.api import infer_schema, profile_reference, scan, scan_labels, scan_leakage
 from seismo.data.io import Dataset, load
 from seismo.data.schema import Column, Kind, Role, Schema
 from seismo.exceptions import DataLoadError, InputError, SchemaError, SeismoError
@@ -33,6 +33,7 @@ __all__ = [
     "__version__",
     "infer_schema",
     "load",
+    "profile_reference",
     "scan",
     "scan_labels",
     "scan_leakage",

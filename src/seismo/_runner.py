@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from seismo.checks import Check, CheckResult, ScanContext
+from seismo.checks import Check, CheckResult, ScanContext, Tier
 from seismo.exceptions import InputError
-from seismo.report.model import DatasetInfo, FailureMode, Finding, Report, Severity
+from seismo.report.model import FailureMode, Finding, Report, Severity
 
 __all__ = ["Run", "build_report", "fold_root_causes", "run_checks", "select"]
 
@@ -38,6 +38,9 @@ class Run:
     results: Mapping[str, CheckResult]
     findings: tuple[Finding, ...] = ()
     column_stats: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    not_run: Mapping[str, str] = field(default_factory=dict)
+    """Checks that did not run, or ran on part of the tables, because a table was given as a
+    profile or a sample rather than its rows: name -> why."""
 
     @property
     def ran(self) -> list[str]:
@@ -75,15 +78,59 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, progress: Progress 
     root causes (:func:`fold_root_causes`)."""
     results: dict[str, CheckResult] = {}
     ran: list[Check] = []
+    not_run: dict[str, str] = {}
     for i, check in enumerate(checks):
         if progress is not None:
             progress(check.name, i, len(checks))
         if not check.applicable(ctx):
             continue
+        view, why = gate(check, ctx)
+        if why:
+            not_run[check.name] = why
+        if view is None:
+            continue
         ran.append(check)
-        results[check.name] = run_one(check, ctx, raise_errors)
+        results[check.name] = run_one(check, view, raise_errors)
     findings, stats = fold_root_causes(ran, results)
-    return Run(tuple(ran), results, tuple(findings), stats)
+    return Run(tuple(ran), results, tuple(findings), stats, not_run)
+
+
+_NEEDS_LABELS = {"reference": ("reference",), "current": ("current",), "both": ("reference", "current")}
+
+
+def gate(check: Check, ctx: ScanContext) -> tuple[ScanContext | None, str]:
+    """Whether ``check`` can run on what ``ctx`` holds, by its tier: the context to run it on
+    (None: it cannot run) and, when it cannot or runs on part of the tables, why.
+
+    A ``profile``-tier check always runs. A ``sample``-tier check needs rows or a sample of
+    each table it compares; a ``rows``-tier check needs every row. A check that takes any table
+    (a data-quality check) runs on the tables whose rows are there.
+    """
+    if not ctx.partial or check.tier == Tier.PROFILE:
+        return ctx, ""
+    lacking = {label: held for label, held in ctx.partial.items() if check.tier == Tier.ROWS or held == "profile"}
+    if not lacking:
+        return ctx, ""
+    wants = "every row" if check.tier == Tier.ROWS else "rows (a sample is enough)"
+    needed = [label for r in check.needs for label in _NEEDS_LABELS.get(r, ()) if label in lacking]
+    if needed:
+        return None, f"needs {wants} of the {needed[0]}; {_held(ctx, needed[0], lacking[needed[0]])}"
+    present = [label for label in ("reference", "current") if label not in lacking and ctx.rows(label) is not None]
+    if not present:
+        label = next(iter(lacking))
+        return None, f"needs {wants}; {_held(ctx, label, lacking[label])}"
+    label = next(iter(lacking))
+    return ctx.without(set(lacking)), (f"ran on the {' and '.join(present)} table only: it needs {wants}, "
+                                       f"and {_held(ctx, label, lacking[label])}")
+
+
+def _held(ctx: ScanContext, label: str, held: str) -> str:
+    rows = ctx.rows(label) or 0
+    if held == "sample":
+        ds = ctx.reference if label == "reference" else ctx.current
+        kept = ds.rows if ds is not None else 0
+        return f"the {label} was given as a saved profile (a profile of {rows:,} rows, a sample of {kept:,})"
+    return f"the {label} was given as a profile of {rows:,} rows, without rows"
 
 
 def run_one(check: Check, ctx: ScanContext, raise_errors: bool = False) -> CheckResult:
@@ -157,8 +204,7 @@ def build_report(ctx: ScanContext, run: Run, *, names: Mapping[str, str] | None 
     from seismo.report.columns import column_table, distributions
 
     names = dict(names or {})
-    datasets = {names.get(label, label): DatasetInfo(ds.rows, ds.n_columns, ds.source)
-                for label, ds in ctx.datasets(non_empty=False)}
+    datasets = {names.get(label, label): ctx.info(label) for label in ctx.labels()}
     profiles = ctx.profiles()
     return Report(
         findings=list(run.findings if findings is None else findings),
@@ -166,5 +212,6 @@ def build_report(ctx: ScanContext, run: Run, *, names: Mapping[str, str] | None 
         schema=ctx.schema.to_dict()["columns"],
         column_table=column_table(ctx.schema, profiles, run.column_stats),
         checks_run=run.ran,
+        checks_not_run=dict(run.not_run),
         distributions=distributions(ctx.schema, {k: v for k, v in profiles.items() if v.n_rows > 0}, names),
     )

@@ -16,7 +16,6 @@ check's findings are the same whichever other checks ran, and in whatever order.
 from __future__ import annotations
 
 import enum
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,10 +27,8 @@ from seismo.report.model import DatasetInfo, Finding
 
 __all__ = ["Check", "CheckResult", "Requirement", "ScanContext", "Tier"]
 
-_PARALLEL_ROWS = 100_000
-"""Tables at least this long are profiled side by side in two threads."""
-
 if TYPE_CHECKING:  # pragma: no cover
+    from seismo.engines import Engine
     from seismo.profile import TableProfile
 
 Requirement = Literal["reference", "current", "both", "any", "target", "timestamp"]
@@ -94,6 +91,11 @@ class ScanContext:
     reference: Dataset | None = None
     current: Dataset | None = None
     options: Mapping[str, object] = field(default_factory=dict)
+    engine: Engine | None = field(default=None, repr=False, compare=False)
+    """Where profiles are computed (:class:`~seismo.engines.LocalEngine` when None)."""
+    partial: Mapping[str, str] = field(default_factory=dict)
+    """Tables given as less than their rows: label -> ``"sample"`` (the Dataset holds a sample of
+    the rows; the profile, given with it, covers them all) or ``"profile"`` (no rows at all)."""
     _derived: _Derived = field(default_factory=_Derived, repr=False, compare=False)
     _record: _Record = field(default_factory=_Record, repr=False, compare=False)
 
@@ -103,18 +105,38 @@ class ScanContext:
                     ) -> ScanContext:
         """A context with profiles and no rows: what the ``profile``-tier checks run on (a saved
         reference profile, one window of the monitor, a Spark job's merged partitions)."""
+        given = {label: prof for label, prof in (("reference", reference), ("current", current)) if prof is not None}
+        return cls.of_parts(schema, profiles=given, options=options, sources=sources)
+
+    @classmethod
+    def of_parts(cls, schema: Schema, *, profiles: Mapping[str, TableProfile],
+                 samples: Mapping[str, Dataset] | None = None, rows: Mapping[str, Dataset] | None = None,
+                 options: Mapping[str, object] | None = None, sources: Mapping[str, str] | None = None,
+                 engine: Engine | None = None) -> ScanContext:
+        """A context from what each table was given as: its ``profile`` (always, for a table not
+        given as ``rows``), with a ``sample`` of its rows or without; or all its ``rows``."""
+        samples, rows = dict(samples or {}), dict(rows or {})
         derived = _Derived()
-        for label, prof in (("reference", reference), ("current", current)):
-            if prof is not None:
-                derived.profiles[label] = prof
-                derived.sources[label] = (sources or {}).get(label, f"{label} profile")
-        return cls(schema=schema, options=dict(options or {}), _derived=derived)
+        partial: dict[str, str] = {}
+        for label, prof in profiles.items():
+            derived.profiles[label] = prof
+            derived.sources[label] = (sources or {}).get(label, f"{label} profile")
+            if label not in rows:
+                partial[label] = "sample" if label in samples else "profile"
+        tables = {**samples, **rows}
+        return cls(schema=schema, reference=tables.get("reference"), current=tables.get("current"),
+                   options=dict(options or {}), engine=engine, partial=partial, _derived=derived)
+
+    def without(self, labels: set[str]) -> ScanContext:
+        """This context with the rows of ``labels`` taken away (their profiles stay)."""
+        return replace(self, reference=None if "reference" in labels else self.reference,
+                       current=None if "current" in labels else self.current)
 
     def rows(self, label: str) -> int | None:
         """Rows of the ``"reference"`` or ``"current"`` table (from its profile when only that was
         given); ``None`` when the table is absent."""
         ds = self.reference if label == "reference" else self.current
-        if ds is not None:
+        if ds is not None and label not in self.partial:
             return ds.rows
         prof = self._derived.profiles.get(label)
         return prof.n_rows if prof is not None else None
@@ -122,7 +144,7 @@ class ScanContext:
     def info(self, label: str) -> DatasetInfo:
         """Rows, columns and source of the ``"reference"`` or ``"current"`` table."""
         ds = self.reference if label == "reference" else self.current
-        if ds is not None:
+        if ds is not None and label not in self.partial:
             return DatasetInfo(ds.rows, ds.n_columns, ds.source)
         prof = self._derived.profiles[label]
         return DatasetInfo(prof.n_rows, len(prof.columns), self._derived.sources.get(label, f"{label} profile"))
@@ -173,24 +195,19 @@ class ScanContext:
     def _profile(self, label: str) -> TableProfile:
         profiles = self._derived.profiles
         if label not in profiles:
-            from seismo.profile import profile_table
-
-            todo = {k: ds for k, ds in (("reference", self.reference), ("current", self.current))
+            todo = {k: ds.frame for k, ds in (("reference", self.reference), ("current", self.current))
                     if ds is not None and k not in profiles}
             if label not in todo:
                 raise KeyError(label)
-            if len(todo) == 2 and min(ds.rows for ds in todo.values()) >= _PARALLEL_ROWS and (os.cpu_count() or 1) > 1:
-                # both tables at once: the profile's kernels release the GIL (numba nogil, numpy
-                # sorts, polars), so two threads take about half the time (measured: 1.33 s -> 0.69 s
-                # for two 1M x 25 tables on two cores)
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(2) as pool:
-                    done = dict(zip(todo, pool.map(lambda ds: profile_table(ds.frame), todo.values()), strict=True))
-                profiles.update(done)
-            else:
-                profiles[label] = profile_table(todo[label].frame)
+            profiles.update(self._engine().profile(todo))  # both tables at once, when both are needed
         return profiles[label]
+
+    def _engine(self) -> Engine:
+        if self.engine is not None:
+            return self.engine
+        from seismo.engines import LocalEngine
+
+        return LocalEngine()
 
     def profiles(self) -> dict[str, TableProfile]:
         """The profiles of the tables given, keyed ``reference`` / ``current``."""

@@ -13,9 +13,11 @@ from seismo._typing import TableLike
 from seismo.checks import Check, ScanContext
 from seismo.data import semantic
 from seismo.data.io import Dataset, load
+from seismo.api.reference import as_reference
 from seismo.data.roles import as_schema, build_schema
 from seismo.data.schema import Role, Schema
 from seismo.exceptions import InputError
+from seismo.profile import SavedProfile, TableProfile
 from seismo.report.model import Report
 
 __all__ = ["all_checks", "infer_schema", "scan"]
@@ -36,7 +38,7 @@ def infer_schema(data: TableLike | Dataset, *, schema: Schema | Mapping[str, Any
 
 
 def scan(
-    reference: TableLike | Dataset | None,
+    reference: TableLike | Dataset | SavedProfile | TableProfile | None,
     current: TableLike | Dataset | None = None,
     *,
     target: str | None = None,
@@ -57,7 +59,11 @@ def scan(
     ----------
     reference, current
         pandas, polars or pyarrow tables, or paths to CSV, Parquet, JSON-lines or Arrow files.
-        Either may be ``None`` for a single-table scan.
+        Either may be ``None`` for a single-table scan. The reference may also be a saved
+        profile (:func:`seismo.profile_reference`, ``seismo profile``; a
+        :class:`~seismo.profile.SavedProfile` or the path of its ``.seismo-profile`` file) or a
+        bare :class:`~seismo.profile.TableProfile`: every check that the profile (and its
+        sample) can feed runs, and ``report.checks_not_run`` names the others and why.
     target, prediction, proba, timestamp, id
         Column roles; they override the schema and inference.
     schema
@@ -92,17 +98,25 @@ def scan(
     """
     if reference is None and current is None:
         raise InputError("give at least one table to scan")
-    ref = load(reference, name=None) if reference is not None else None
+    saved = as_reference(reference)
+    ref = None if saved is not None or reference is None else load(reference, name=None)
     cur = load(current, name=None) if current is not None else None
-    given = [d for d in (ref, cur) if d is not None]
     roles = {"target": target, "prediction": prediction, "timestamp": timestamp, "id": id, "proba": proba}
-    full_schema = build_schema(given, as_schema(schema), roles)
+    sample = saved.sample_dataset() if saved is not None else None
+    given = [d for d in (ref if saved is None else sample, cur) if d is not None]
+    full_schema = build_schema(given, as_schema(schema), roles, known=saved.known_schema() if saved else None)
     if labels is not None:
         cur = _with_labels(cur, labels, full_schema)
     options: dict[str, object] = {}
     if validation is not None:
         options["validation"] = load(validation, name=None)
-    ctx = ScanContext(schema=full_schema, reference=ref, current=cur, options=options)
+    if saved is None:
+        ctx = ScanContext(schema=full_schema, reference=ref, current=cur, options=options)
+    else:
+        ctx = ScanContext.of_parts(full_schema, profiles={"reference": saved.profile},
+                                   samples={"reference": sample} if sample is not None else {},
+                                   rows={"current": cur} if cur is not None else {}, options=options,
+                                   sources={"reference": saved.source})
     if raise_errors is None:
         raise_errors = os.environ.get("SEISMO_RAISE", "") not in ("", "0")
     run = _runner.run_checks(_runner.select(all_checks(), only), ctx, progress=progress, raise_errors=raise_errors)

@@ -112,9 +112,46 @@ def scan(reference: str, current: str | None, target: str | None, prediction: st
                             labels=labels_path, validation=validation_path)
     report.add(env)
     if exclude_path:
+        from seismo.exceptions import InputError
+        from seismo.profile import is_saved_profile
+
+        if is_saved_profile(reference):
+            raise InputError(f"--exclude-periods writes the reference's rows, and {reference} is a saved profile")
         _write_without_periods(reference, report, exclude_path, timestamp)
     _emit(report, json_path=json_path, html_path=html_path, quiet=quiet)
     return report.exit_code(fail_on)
+
+
+@cli.command("profile")
+@click.argument("data")
+@click.option("--out", "out_path", required=True, metavar="FILE",
+              help="Where to write the saved profile (conventionally NAME.seismo-profile).")
+@click.option("--target", metavar="COL", help="The label column.")
+@click.option("--prediction", metavar="COL", help="The model's prediction column.")
+@click.option("--proba", metavar="COL[,COL...]", help="Class-probability columns.")
+@click.option("--timestamp", metavar="COL", help="The event-time column.")
+@click.option("--id", "id_", metavar="COL", help="The row or entity id column.")
+@click.option("--schema", "schema", type=click.Path(dir_okay=False), metavar="FILE",
+              help="YAML schema with column roles and kinds; it overrides inference.")
+@click.option("--sample-rows", default=20_000, show_default=True, type=click.IntRange(1, 10_000_000),
+              help="Rows kept in the seeded sample (for the checks that read a sample).")
+@click.option("--seed", default=0, show_default=True, type=int, help="The sample's hash seed.")
+def profile_command(data: str, out_path: str, target: str | None, prediction: str | None, proba: str | None,
+                    timestamp: str | None, id_: str | None, schema: str | None, sample_rows: int, seed: int) -> int:
+    """Save DATA's profile, a seeded sample of its rows and its schema as a reference for later scans.
+
+    `seismo scan OUT CURRENT` then runs every check the profile can feed, without DATA.
+    """
+    from seismo.api import profile_reference
+
+    saved = profile_reference(data, target=target, prediction=prediction, proba=_csv_list(proba),
+                              timestamp=timestamp, id=id_, schema=schema, sample_rows=sample_rows, seed=seed)
+    saved.save(out_path)
+    size = Path(out_path).stat().st_size
+    click.echo(f"profile of {saved.rows:,} rows x {len(saved.profile.columns)} columns, sample of "
+               f"{saved.sample.rows.height:,} rows: {out_path} ({size / 1024:,.0f} KiB)")
+    click.echo(f"try: seismo scan {out_path} CURRENT")
+    return 0
 
 
 @cli.command()

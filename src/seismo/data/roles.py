@@ -18,7 +18,7 @@ from seismo.data.io import Dataset
 from seismo.data.schema import Column, Kind, Role, Schema
 from seismo.exceptions import InputError, SchemaError
 
-__all__ = ["as_schema", "build_schema", "list_names"]
+__all__ = ["as_schema", "build_schema", "list_names", "schema_from_saved", "schema_to_saved"]
 
 
 def as_schema(schema: Schema | Mapping[str, Any] | str | Path | None) -> Schema | None:
@@ -41,8 +41,33 @@ _ROLE_ARGS: tuple[tuple[str, Role, Kind | None], ...] = (
 )
 
 
+def schema_to_saved(schema: Schema) -> dict[str, dict[str, Any]]:
+    """Each column's role, kind, confidence, signals and whether a person declared it (JSON-safe):
+    what a saved profile keeps, so that a later scan reads the columns as this one did."""
+    return {name: {**col.to_dict(), "confidence": col.confidence, "signals": list(col.signals),
+                   "declared": col.declared} for name, col in schema.items()}
+
+
+def schema_from_saved(raw: Mapping[str, Mapping[str, Any]], *, source: str = "saved profile") -> Schema:
+    """Inverse of :func:`schema_to_saved`; errors name the column."""
+    from dataclasses import replace
+
+    columns: dict[str, Column] = {}
+    for name, entry in raw.items():
+        body = {k: v for k, v in entry.items() if k not in ("confidence", "signals", "declared")}
+        try:
+            col = Column.from_dict(str(name), body)
+            columns[str(name)] = replace(col, declared=bool(entry.get("declared", True)),
+                                         confidence=float(entry.get("confidence", 1.0)),
+                                         signals=tuple(str(s) for s in entry.get("signals", ())))
+        except (SchemaError, TypeError, ValueError) as exc:
+            raise SchemaError(f"{source}: {exc}") from None
+    return Schema(columns)
+
+
 def build_schema(
-    datasets: Sequence[Dataset], declared: Schema | None, roles: Mapping[str, str | Sequence[str] | None]
+    datasets: Sequence[Dataset], declared: Schema | None, roles: Mapping[str, str | Sequence[str] | None],
+    *, known: Schema | None = None,
 ) -> Schema:
     columns: dict[str, pl.Series] = {}
     for ds in datasets:  # the reference first: inference reads the training data when it has values
@@ -50,7 +75,9 @@ def build_schema(
             s = ds.frame.get_column(name)
             if name not in columns or (columns[name].null_count() == columns[name].len() and s.null_count() < s.len()):
                 columns[name] = s
-    schema = semantic.infer_schema(columns, declared=declared.columns if declared else None)
+    # ``known``: columns already read once (a saved profile's schema), taken as they were unless declared
+    taken = {**(known.columns if known else {}), **(declared.columns if declared else {})}
+    schema = semantic.infer_schema(columns, declared=taken or None)
     sources = " and ".join(ds.source for ds in datasets)
     for arg, role, kind in _ROLE_ARGS:
         given = roles.get(arg)

@@ -33,6 +33,7 @@ from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
 from seismo.profile._ingest import profile_column
 from seismo.profile._quantiles import QuantileSketch
 from seismo.profile._sample import RowSample, row_hashes, sample_rows
+from seismo.profile._saved import SavedProfile, is_saved_profile
 from seismo.profile._table import FORMAT_VERSION, TableProfile, merge, profile_table
 from seismo.profile._window import WindowedProfile, profile_windows, window_index
 
@@ -45,10 +46,12 @@ __all__ = [
     "Kind",
     "QuantileSketch",
     "RowSample",
+    "SavedProfile",
     "TableProfile",
     "WindowedProfile",
     "hash_numbers",
     "hash_strings",
+    "is_saved_profile",
     "merge",
     "merge_columns",
     "profile_column",

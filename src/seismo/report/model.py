@@ -128,6 +128,9 @@ class Report:
         One row per column with its statistics, healthy or not (the per-column table).
     checks_run
         Names of the checks that ran (a check whose inputs were absent is not listed).
+    checks_not_run
+        Checks that could not run, or ran on part of the tables, because a table was given as a
+        saved profile (its profile and a sample, not its rows): name -> why.
     distributions
         Per column, each table's distribution on shared bins or categories (what the HTML
         report draws); see :func:`seismo.report.columns.distributions`.
@@ -138,6 +141,7 @@ class Report:
     schema: dict[str, dict[str, Any]] = field(default_factory=dict)
     column_table: list[dict[str, Any]] = field(default_factory=list)
     checks_run: list[str] = field(default_factory=list)
+    checks_not_run: dict[str, str] = field(default_factory=dict)
     distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     seismo_version: str = ""
@@ -190,6 +194,7 @@ class Report:
             "summary": self.summary(),
             "columns": jsonable(self.column_table),
             "checks_run": list(self.checks_run),
+            **({"checks_not_run": dict(self.checks_not_run)} if self.checks_not_run else {}),
             "distributions": jsonable(self.distributions),
         }
 
@@ -235,6 +240,7 @@ class Report:
 
         return cls(findings=findings, datasets=datasets, schema=part("schema", dict, dict),
                    column_table=part("columns", list, dict), checks_run=list(part("checks_run", list, str)),
+                   checks_not_run={str(k): v for k, v in part("checks_not_run", dict, str).items()},
                    distributions=part("distributions", dict, dict),
                    created_at=_text(data.get("created_at"), "'created_at'"),
                    seismo_version=_text(data.get("seismo_version"), "'seismo_version'"))

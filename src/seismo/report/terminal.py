@@ -38,7 +38,8 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
     console.print(f"[bold]seismo {report.seismo_version}[/bold]  {ds}")
     summary = report.summary()
     if not report.findings:
-        console.print("[green]No findings.[/green] Every check that could run passed.")
+        console.print("[green]No findings.[/green] Every check that could run passed."
+                      + (" Some could not run (below)." if report.checks_not_run else ""))
     else:
         counts = Table(title="Findings by failure mode and severity", title_justify="left")
         counts.add_column("failure mode")
@@ -58,5 +59,13 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
         console.print(table)
         if len(report.findings) > max_findings:
             console.print(f"... and {len(report.findings) - max_findings} more (see the JSON or HTML report)")
+    if report.checks_not_run:
+        by_reason: dict[str, list[str]] = {}
+        for name, why in report.checks_not_run.items():
+            by_reason.setdefault(why, []).append(name)
+        console.print(f"[yellow]{len(report.checks_not_run)} check(s) did not run on every table:[/yellow]")
+        for why, names in by_reason.items():
+            shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+            console.print(f"  {escape(printable(shown))}: {escape(printable(why))}")
     for label, path in (paths or {}).items():
         console.print(f"{label}: {escape(printable(path))}")

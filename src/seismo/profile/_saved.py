@@ -1,0 +1,135 @@
+"""A saved reference: a table's profile, its seeded row sample and its schema, in one file.
+
+``seismo profile train.parquet --out train.seismo-profile`` writes it; ``seismo scan
+train.seismo-profile serving.parquet`` and ``seismo.scan(saved, serving)`` use it as the
+reference, so that a CI gate or a monitor no longer needs the raw training table on every run.
+The checks that read only profiles run as they would on the rows; those that read a sample run on
+the stored sample; those that need every reference row do not run, and the report says which.
+
+The file is a ZIP archive (stored entries are read with size limits, never executed or
+unpickled) holding ``meta.json`` (format version, seismo version, source, rows, creation time),
+``profile.json`` (:meth:`TableProfile.to_dict`), ``schema.json`` (each column's role, kind and
+whether a person declared it) and ``sample.bin`` (:meth:`RowSample.to_bytes`: Arrow IPC).
+
+Examples
+--------
+>>> import polars as pl, tempfile, os
+>>> from seismo.profile import SavedProfile, profile_table, sample_rows
+>>> frame = pl.DataFrame({"x": [float(i) for i in range(100)]})
+>>> saved = SavedProfile(profile_table(frame), sample_rows(frame, k=10), {"x": {"role": "feature", "kind": "numeric"}},
+...                      source="train.parquet")
+>>> path = os.path.join(tempfile.mkdtemp(), "ref.seismo-profile")
+>>> saved.save(path)
+>>> back = SavedProfile.load(path)
+>>> back.profile == saved.profile, back.sample == saved.sample, back.rows, back.source
+(True, True, 100, 'train.parquet')
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from seismo.exceptions import DataLoadError, ProfileError
+from seismo.profile._sample import RowSample
+from seismo.profile._table import TableProfile
+
+__all__ = ["EXTENSION", "SAVED_FORMAT", "SavedProfile", "is_saved_profile"]
+
+EXTENSION = ".seismo-profile"
+SAVED_FORMAT = 1
+_ENTRIES = ("meta.json", "profile.json", "schema.json", "sample.bin")
+_MAX_ENTRY = 2 << 30  # 2 GiB uncompressed per entry: a larger one is not a profile this code wrote
+
+
+def is_saved_profile(path: object) -> bool:
+    """Whether ``path`` names a saved profile (by its extension, or a ZIP holding ``meta.json``
+    with seismo's format marker)."""
+    if not isinstance(path, (str, Path)) or str(path) == "-":
+        return False
+    p = Path(path)
+    if p.name.endswith(EXTENSION):
+        return True
+    try:
+        with zipfile.ZipFile(p) as z:
+            return "meta.json" in z.namelist() and json.loads(z.read("meta.json")).get("kind") == "seismo-profile"
+    except (OSError, zipfile.BadZipFile, ValueError, KeyError):
+        return False
+
+
+@dataclass(frozen=True)
+class SavedProfile:
+    """A reference table summarised: ``profile``, ``sample``, ``schema`` (column -> ``{"role",
+    "kind", "declared", ...}``) and where it came from."""
+
+    profile: TableProfile
+    sample: RowSample
+    schema: Mapping[str, Mapping[str, Any]]
+    source: str = "reference"
+    created_at: str = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0).isoformat())
+    seismo_version: str = ""
+
+    @property
+    def rows(self) -> int:
+        return self.profile.n_rows
+
+    def save(self, path: str | Path) -> None:
+        """Write the archive to ``path`` (conventionally ending in ``.seismo-profile``)."""
+        from seismo import __version__
+
+        meta = {"kind": "seismo-profile", "format_version": SAVED_FORMAT, "seismo_version": __version__,
+                "source": self.source, "rows": self.rows, "columns": len(self.profile.columns),
+                "sample_rows": self.sample.rows.height, "sample_k": self.sample.k, "sample_seed": self.sample.seed,
+                "sample_key": self.sample.key, "created_at": self.created_at}
+        try:
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+                z.writestr("meta.json", json.dumps(meta, indent=1))
+                z.writestr("profile.json", self.profile.to_json())
+                z.writestr("schema.json", json.dumps({k: dict(v) for k, v in self.schema.items()}, indent=1))
+                z.writestr("sample.bin", self.sample.to_bytes())
+        except OSError as exc:
+            raise DataLoadError(f"cannot write the profile to {path}: {exc.strerror or exc}") from exc
+
+    @classmethod
+    def load(cls, path: str | Path) -> SavedProfile:
+        """Read an archive written by :meth:`save`; every malformed part is named."""
+        where = str(path)
+        try:
+            with zipfile.ZipFile(path) as z:
+                entries = {i.filename: i for i in z.infolist()}
+                missing = [e for e in _ENTRIES if e not in entries]
+                if missing:
+                    raise ProfileError(f"{where}: not a seismo profile (no {', '.join(missing)} in the archive)")
+                too_big = [e for e in _ENTRIES if entries[e].file_size > _MAX_ENTRY]
+                if too_big:
+                    raise ProfileError(f"{where}: entry {too_big[0]} is larger than {_MAX_ENTRY >> 30} GiB")
+                raw = {e: z.read(e) for e in _ENTRIES}
+        except FileNotFoundError:
+            raise DataLoadError(f"{where}: no such file") from None
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise ProfileError(f"{where}: not a seismo profile ({exc})") from exc
+        try:
+            meta = json.loads(raw["meta.json"])
+            schema = json.loads(raw["schema.json"])
+        except ValueError as exc:
+            raise ProfileError(f"{where}: malformed meta.json or schema.json: {exc}") from exc
+        if not isinstance(meta, dict) or meta.get("kind") != "seismo-profile":
+            raise ProfileError(f"{where}: meta.json does not describe a seismo profile")
+        if meta.get("format_version") != SAVED_FORMAT:
+            raise ProfileError(f"{where}: saved-profile format {meta.get('format_version')!r} is not supported "
+                               f"(this seismo reads format {SAVED_FORMAT}); write it again with this version")
+        if not isinstance(schema, dict) or not all(isinstance(v, dict) for v in schema.values()):
+            raise ProfileError(f"{where}: schema.json must map each column to its role and kind")
+        profile = TableProfile.from_json(raw["profile.json"])
+        sample = RowSample.from_bytes(raw["sample.bin"])
+        if set(sample.rows.columns) != set(profile.columns):
+            raise ProfileError(f"{where}: the sample's columns differ from the profile's")
+        if sample.n_seen != profile.n_rows:
+            raise ProfileError(f"{where}: the sample saw {sample.n_seen} rows, the profile {profile.n_rows}")
+        return cls(profile, sample, schema, source=str(meta.get("source", where)),
+                   created_at=str(meta.get("created_at", "")), seismo_version=str(meta.get("seismo_version", "")))

@@ -1,0 +1,168 @@
+"""A saved profile is a reference: ``seismo profile`` writes it, ``seismo scan PROFILE CURRENT``
+and ``seismo.scan(saved, current)`` run every check it can feed, and name the others."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+import seismo
+from seismo import _runner
+from seismo.api import all_checks
+from seismo.checks import ScanContext, Tier
+from seismo.datasets import make_loans
+from seismo.exceptions import ProfileError
+from seismo.profile import SavedProfile, profile_table, profile_windows
+from seismo.report.model import Report
+
+TIER = {c.name: c.tier for c in all_checks()}
+
+
+@cache
+def _demo() -> Any:
+    return make_loans(4000, 2000)
+
+
+def _roles() -> dict[str, Any]:
+    d = _demo()
+    return {"target": d.target, "prediction": d.prediction, "timestamp": d.timestamp, "id": d.id, "schema": d.schema}
+
+
+def _tier_of(check: str) -> Tier:
+    return next(c.tier for c in all_checks() if c.owns(check))
+
+
+def _ids(report: Report, *tiers: Tier) -> list[str]:
+    return sorted(f.id for f in report.findings if _tier_of(f.check) in tiers)
+
+
+@cache
+def _full() -> Report:
+    return seismo.scan(_demo().reference, _demo().current, **_roles())
+
+
+def test_a_saved_reference_gives_the_profile_and_sample_findings_of_the_rows(tmp_path: Path) -> None:
+    d = _demo()
+    saved = seismo.profile_reference(d.reference, **_roles())
+    path = tmp_path / "train.seismo-profile"
+    saved.save(path)
+    with zipfile.ZipFile(path) as z:
+        assert sorted(z.namelist()) == ["meta.json", "profile.json", "sample.bin", "schema.json"]
+    report = seismo.scan(path, d.current, **_roles())
+    full = _full()
+    assert _ids(report, Tier.PROFILE, Tier.SAMPLE) == _ids(full, Tier.PROFILE, Tier.SAMPLE)
+    assert _ids(report, Tier.PROFILE)  # the demo's quality and skew findings are among them
+    assert report.datasets["reference"].rows == d.reference.height
+    # every rows-tier check that needs the reference's rows is named, with the reason
+    for name, tier in TIER.items():
+        if tier == Tier.ROWS and name in full.checks_run:
+            assert name in report.checks_not_run, name
+            assert "saved profile" in report.checks_not_run[name]
+    assert not [n for n in report.checks_not_run if TIER[n] == Tier.PROFILE]
+    assert Report.from_dict(report.to_dict()).checks_not_run == report.checks_not_run
+
+
+def test_saved_profile_round_trips_and_keeps_the_schema(tmp_path: Path) -> None:
+    d = _demo()
+    saved = seismo.profile_reference(d.reference, **_roles())
+    saved.save(tmp_path / "r.seismo-profile")
+    back = SavedProfile.load(tmp_path / "r.seismo-profile")
+    assert back.profile == saved.profile and back.sample == saved.sample and dict(back.schema) == dict(saved.schema)
+    assert back.schema[d.target]["role"] == "target"
+    assert any(not c["declared"] for c in back.schema.values())  # inferred columns stay inferred
+
+
+def test_a_bare_table_profile_runs_the_profile_tier() -> None:
+    d = _demo()
+    report = seismo.scan(profile_table(d.reference), d.current, **_roles())
+    full = _full()
+    assert _ids(report, Tier.PROFILE) == _ids(full, Tier.PROFILE)
+    sample_checks = [n for n, t in TIER.items() if t == Tier.SAMPLE and n in full.checks_run]
+    assert sample_checks and all("without rows" in report.checks_not_run[n] for n in sample_checks)
+
+
+def test_profile_tier_on_merged_windows_equals_the_scan() -> None:
+    """``seismo.scan(ref, cur)`` and the profile-tier checks run on the merged daily profiles of
+    the same current rows give the same findings."""
+    from seismo.data.io import load
+    from seismo.data.roles import as_schema, build_schema
+
+    d = _demo()
+    roles = _roles()
+    schema = build_schema([load(d.reference), load(d.current)], as_schema(roles.pop("schema")), roles)
+    windows = profile_windows(d.current, timestamp=d.timestamp, every="1d")
+    assert len(windows.starts) > 3
+    bare = ScanContext.of_profiles(schema, profile_table(d.reference), windows.total())
+    checks = [c for c in all_checks() if c.tier == Tier.PROFILE]
+    run = _runner.run_checks(checks, bare, raise_errors=True)
+    assert sorted(f.id for f in run.findings) == _ids(_full(), Tier.PROFILE)
+
+
+def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "seismo", *args], capture_output=True, text=True, input=stdin,
+                          timeout=300)
+
+
+def test_cli_profile_then_scan(tmp_path: Path) -> None:
+    d = _demo()
+    ref, cur = tmp_path / "ref.parquet", tmp_path / "cur.parquet"
+    d.reference.write_parquet(ref)
+    d.current.write_parquet(cur)
+    d.schema.save(tmp_path / "schema.yaml")
+    out = tmp_path / "ref.seismo-profile"
+    made = _cli("profile", str(ref), "--out", str(out), "--schema", str(tmp_path / "schema.yaml"),
+                "--sample-rows", "1000")
+    assert made.returncode == 0, made.stderr
+    assert "profile of 4,080 rows" in made.stdout and out.exists()
+    scanned = _cli("scan", str(out), str(cur), "--schema", str(tmp_path / "schema.yaml"), "--json", "-", "-q")
+    assert scanned.returncode == 1, scanned.stderr  # the demo's skew findings reach --fail-on high
+    report = json.loads(scanned.stdout)
+    assert report["datasets"]["reference"]["rows"] == 4080
+    assert "ref.seismo-profile" in report["datasets"]["reference"]["source"]
+    assert "leakage.duplicates" in report["checks_not_run"]
+    ids = {f["id"] for f in report["findings"]}
+    assert "skew.dtype_change:term_months" in ids and "skew.missing_column:state" in ids
+
+
+@pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04broken"])
+def test_cli_bad_profile_is_one_error_line(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.seismo-profile"
+    bad.write_bytes(content)
+    cur = tmp_path / "cur.csv"
+    pl.DataFrame({"x": [1, 2, 3]}).write_csv(cur)
+    done = _cli("scan", str(bad), str(cur))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "bad.seismo-profile" in lines[0]
+
+
+def test_cli_exclude_periods_needs_rows(tmp_path: Path) -> None:
+    d = _demo()
+    out = tmp_path / "r.seismo-profile"
+    seismo.profile_reference(d.reference, **_roles()).save(out)
+    cur = tmp_path / "cur.parquet"
+    d.current.write_parquet(cur)
+    done = _cli("scan", str(out), str(cur), "--timestamp", d.timestamp, "--exclude-periods", str(tmp_path / "x.csv"))
+    assert done.returncode == 2 and done.stderr.startswith("error:") and "saved profile" in done.stderr
+
+
+def test_load_names_what_is_wrong(tmp_path: Path) -> None:
+    path = tmp_path / "p.seismo-profile"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("meta.json", json.dumps({"kind": "seismo-profile", "format_version": 99}))
+        for name in ("profile.json", "schema.json", "sample.bin"):
+            z.writestr(name, "{}")
+    with pytest.raises(ProfileError, match="format 99 is not supported"):
+        SavedProfile.load(path)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("meta.json", "{}")
+    with pytest.raises(ProfileError, match="no profile.json"):
+        SavedProfile.load(path)
