@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import (
+    bench_core,
     bench_labels,
     bench_leakage,
     bench_profile,
@@ -27,7 +28,7 @@ def _fmt(v: Any, spec: str) -> str:
 
 def main() -> None:
     rows: list[dict[str, Any]] = []
-    for module in (bench_profile, bench_scan, bench_stream, bench_labels, bench_leakage, bench_report):
+    for module in (bench_profile, bench_core, bench_scan, bench_stream, bench_labels, bench_leakage, bench_report):
         rows.extend(module.run())
     header = f"{'benchmark':58} {'seconds':>8} {'target':>7} {'peak MB':>8} {'input MB':>9}  notes"
     print(header)

@@ -112,7 +112,8 @@ def gate(check: Check, ctx: ScanContext) -> tuple[ScanContext | None, str]:
     if not lacking:
         return ctx, ""
     wants = "every row" if check.tier == Tier.ROWS else "rows (a sample is enough)"
-    needed = [label for r in check.needs for label in _NEEDS_LABELS.get(r, ()) if label in lacking]
+    reads = check.reads_rows if check.reads_rows is not None else check.needs
+    needed = [label for r in reads for label in _NEEDS_LABELS.get(r, ()) if label in lacking]
     if needed:
         return None, f"needs {wants} of the {needed[0]}; {_held(ctx, needed[0], lacking[needed[0]])}"
     present = [label for label in ("reference", "current") if label not in lacking and ctx.rows(label) is not None]

@@ -274,6 +274,9 @@ class Check:
     tier: Tier = Tier.ROWS
     """Where it can run (:class:`Tier`); every registered check says so explicitly."""
     aliases: tuple[str, ...] = ()
+    reads_rows: tuple[Requirement, ...] | None = None
+    """For a ``rows`` or ``sample`` check, the tables whose rows it reads (default: all it needs);
+    the others it reads only through their profiles."""
     defers: bool = False
     always: bool = False
     """Run even when ``only`` leaves it out (a report on an empty table must never read as a pass)."""

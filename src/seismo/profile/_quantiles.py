@@ -225,6 +225,11 @@ class QuantileSketch:
         """True while quantiles are answered from the exact summary (see the module docstring)."""
         return self._exact is not None
 
+    def values(self) -> F64 | None:
+        """Every value seen, sorted, while the summary keeps them all (at most 1,001); else None."""
+        exact = self._exact
+        return exact.copy() if exact is not None and len(exact) == self._n else None
+
     @property
     def normalized_rank_error(self) -> float:
         """The KLL sketch's single-rank error bound (99 % confidence) for ``k``."""

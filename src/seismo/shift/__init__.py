@@ -10,7 +10,7 @@ from seismo.shift.time import check_shift_over_time
 
 CHECKS: list[Check] = [
     Check("shift.column", check_column_shift, ("both",), "per-column shift: KS / chi-square, effect sizes, BH",
-          defers=True, tier=Tier.ROWS),
+          defers=True, tier=Tier.PROFILE),
     Check("shift.time", check_shift_over_time, ("both", "timestamp"), "drift per time window: sudden, gradual, recurring",
           defers=True, tier=Tier.ROWS),
     Check("shift.anomalous_period", check_anomalous_periods, ("reference", "timestamp"),

@@ -13,6 +13,13 @@ space is the union of both sides, and new or vanished categories are listed.
 A column is reported when its BH-adjusted p-value is at most :data:`ALPHA` *and* its effect
 size reaches the minimum (:data:`MIN_WASSERSTEIN` or :data:`MIN_TV`). Severity follows the
 conventional PSI bands (Siddiqi 2006): below 0.1 low, from 0.1 medium, from 0.25 high.
+
+Everything is read from the two profiles (a ``profile``-tier check): the numeric tests from the
+quantile summaries (exact quantiles at 1,001 ranks for one chunk, a KLL sketch once merged; the
+p-values take at most 50,000 rows a side, see :func:`seismo.stats.distance.compare_numeric`),
+the categorical test from the frequent items (exact up to 1,024 distinct values; beyond, the rest
+is one "(other)" cell). ``evidence.rank_error`` is the larger sketch's rank error: 0 for exact
+summaries, about 0.013 for merged ones, where the statistics are estimates.
 """
 
 from __future__ import annotations
@@ -22,7 +29,6 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
@@ -32,9 +38,10 @@ from seismo.stats.distance import (
     GRID,
     CategoricalComparison,
     NumericComparison,
+    KS_MAX_ROWS,
     compare_categorical,
     compare_numeric,
-    two_sample_columns,
+    two_sample,
 )
 
 __all__ = ["ALPHA", "FEW_VALUES", "MIN_TV", "MIN_WASSERSTEIN", "check_column_shift"]
@@ -54,13 +61,41 @@ _TESTED_KINDS = (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)
 
 
 def _counts(cp: Any) -> dict[str, int] | None:
-    """Value counts from a profile's frequent items, with the untracked rest as one bucket."""
+    """Value counts from a profile's frequent items (exact while they hold every value)."""
     if cp.frequent_items is None:
         return None
-    counts = {_key(k): int(c) for k, c in cp.top()}
-    if cp.other_count > 0:
-        counts["(other)"] = counts.get("(other)", 0) + int(cp.other_count)
-    return counts
+    return {_key(k): int(c) for k, c in cp.top()}
+
+
+_OTHER = "(other)"
+
+
+def _truncated_counts(ref: Any, cur: Any) -> tuple[dict[str, int], dict[str, int]] | None:
+    """Counts on a coarser partition when a side's frequent items dropped values: the categories
+    both sides kept, and everything else as one "(other)" cell. A kept counter is a lower bound
+    short of the true count by at most the summary's ``error`` (by exactly that for the profile of
+    one chunk, Misra-Gries subtracting one threshold from every count), so each is read as
+    ``count + error`` and "(other)" as the rest of the rows: exact for one chunk, an estimate once
+    merged. A category kept on one side only has an unknown count on the other, so it is pooled.
+
+    The column is not tested (None) when the counts' uncertainty could move the total variation by
+    half its minimum (``error`` per kept category, over the rows): a merged summary's bounds are
+    too loose to tell a shift from its own error, and a test on them would raise false alarms."""
+    fa, fb = ref.frequent_items, cur.frequent_items
+    if fa is None or fb is None or not fa.total or not fb.total:
+        return None
+    a = {_key(k): int(c) + fa.error for k, c in fa.top()}
+    b = {_key(k): int(c) + fb.error for k, c in fb.top()}
+    common = sorted(set(a) & set(b))
+    slack = (len(common) + 1) * (fa.error / fa.total + fb.error / fb.total)
+    if slack >= MIN_TV / 2:
+        return None
+    out = []
+    for counts, fi in ((a, fa), (b, fb)):
+        kept = {k: counts[k] for k in common}
+        kept[_OTHER] = max(int(fi.total) - sum(kept.values()), 0)
+        out.append(kept)
+    return out[0], out[1]
 
 
 def _key(value: Any) -> str:
@@ -69,35 +104,30 @@ def _key(value: Any) -> str:
     return str(value)
 
 
-def _exact_counts(ctx: ScanContext, label: str, name: str) -> dict[str, int]:
-    ds = ctx.reference if label == "reference" else ctx.current
-    assert ds is not None
-    vc = ds.frame.get_column(name).drop_nulls().cast(pl.String).value_counts()
-    return dict(zip(vc.get_column(name).to_list(), vc.get_column("count").to_list(), strict=True))
-
-
 def _few_values(ref: Any, cur: Any) -> bool:
     if ref.frequent_items is None or cur.frequent_items is None or ref.other_count or cur.other_count:
         return False
     return len({k for k, _ in ref.top()} | {k for k, _ in cur.top()}) <= FEW_VALUES
 
 
-def _compare(ctx: ScanContext, name: str, ref: Any, cur: Any, kind: Kind) -> NumericComparison | CategoricalComparison | None:
+def _compare(ref: Any, cur: Any, kind: Kind) -> NumericComparison | CategoricalComparison | None:
     numeric = kind == Kind.NUMERIC and ref.kind == "numeric" and cur.kind == "numeric"
     if numeric and not _few_values(ref, cur):
         if not ref.finite_count or not cur.finite_count:
             return None
         q_ref = np.asarray(ref.quantiles(GRID), dtype=np.float64)
         q_cur = np.asarray(cur.quantiles(GRID), dtype=np.float64)
+        # read from the profiles: the tests' p-values take at most KS_MAX_ROWS rows a side, as the
+        # tests on rows did (their CDFs are known to 0.001 from the grid, far below the critical values)
         c = compare_numeric(q_ref, q_cur, ref.finite_count, cur.finite_count, std_ref=float(ref.std or 0.0))
-        # the decision's p-value comes from the rows themselves (a grid is exact for effect sizes, not
-        # for p-values at millions of rows)
-        assert ctx.reference is not None and ctx.current is not None
-        t = two_sample_columns(ctx.reference.frame.get_column(name), ctx.current.frame.get_column(name))
-        return replace(c, ks=t.ks, p_value=t.ks_p_value, cvm=t.cvm, cvm_p_value=t.cvm_p_value)
-    if ref.other_count or cur.other_count:  # a truncated sketch: count the rows themselves
-        a, b = _exact_counts(ctx, "reference", name), _exact_counts(ctx, "current", name)
-        return compare_categorical(a, b) if a and b else None
+        a, b = ref.quantile_sketch.values(), cur.quantile_sketch.values()
+        if a is not None and b is not None:  # small tables keep every value: the tests on them are exact
+            t = two_sample(a, b)
+            c = replace(c, ks=t.ks, p_value=t.ks_p_value, cvm=t.cvm, cvm_p_value=t.cvm_p_value)
+        return c
+    if ref.other_count or cur.other_count:  # frequent items that dropped values: a coarser partition
+        pair = _truncated_counts(ref, cur)
+        return compare_categorical(*pair) if pair and pair[0] and pair[1] else None
     counts_a, counts_b = _counts(ref), _counts(cur)
     if not counts_a or not counts_b:
         return None
@@ -108,14 +138,17 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
     """Every feature (and target, prediction, probability) column, reference vs current."""
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
     tested: list[tuple[str, NumericComparison | CategoricalComparison]] = []
+    rank_error: dict[str, float] = {}
     for name, col in ctx.schema.items():
         if col.role not in _ROLES or col.kind not in _TESTED_KINDS:
             continue
         if name not in ref_p.columns or name not in cur_p.columns:
             continue  # a column on one side only is training-serving skew, reported there
-        result = _compare(ctx, name, ref_p.columns[name], cur_p.columns[name], col.kind)
+        result = _compare(ref_p.columns[name], cur_p.columns[name], col.kind)
         if result is not None:
             tested.append((name, result))
+            errors = [ref_p.columns[name].rank_error, cur_p.columns[name].rank_error]
+            rank_error[name] = max((e for e in errors if e is not None), default=0.0)
     if not tested:
         return []
     q_values = benjamini_hochberg([r.p_value for _, r in tested])
@@ -132,7 +165,7 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
                  shift_q_value=float(q), shift_effect=effect_name, shift_effect_size=_finite(effect),
                  shift_psi=_finite(r.psi), drifted=drifted)
         if drifted:
-            out.append(_finding(name, r, float(q), effect_name, effect, minimum))
+            out.append(_finding(name, r, float(q), effect_name, effect, minimum, rank_error[name]))
     return out
 
 
@@ -163,7 +196,7 @@ def _severity(r: NumericComparison | CategoricalComparison) -> Severity:
 
 
 def _finding(name: str, r: NumericComparison | CategoricalComparison, q: float, effect_name: str, effect: float,
-             minimum: float) -> Finding:
+             minimum: float, rank_error: float) -> Finding:
     evidence: dict[str, Any] = {
         "test": _test_name(r), "statistic": _stat(r), "p_value": r.p_value, "q_value": q, "alpha": ALPHA,
         "effect_size": effect_name, "effect": _finite(effect), "threshold": minimum, "psi": _finite(r.psi),
@@ -172,7 +205,8 @@ def _finding(name: str, r: NumericComparison | CategoricalComparison, q: float, 
     if isinstance(r, NumericComparison):
         what = f"moved by {effect:.2f} standard deviations (Wasserstein), KS {r.ks:.3f}"
         evidence.update(reference_scale=r.scale, cramer_von_mises=_finite(r.cvm),
-                        cramer_von_mises_p_value=_finite(r.cvm_p_value))
+                        cramer_von_mises_p_value=_finite(r.cvm_p_value), rank_error=rank_error,
+                        tested_rows=[min(r.n_reference, KS_MAX_ROWS), min(r.n_current, KS_MAX_ROWS)])
     else:
         what = f"{effect:.1%} of the probability mass moved between categories"
         evidence.update(dof=r.dof, cramers_v=r.cramers_v, new_categories=list(r.new[:20]),

@@ -18,9 +18,9 @@ CHECKS: list[Check] = [
     Check("skew.unseen_categories", part_of(check_categories, "skew.categories", "skew.unseen_categories"),
           ("both",), "categories training never saw, beyond chance", aliases=("skew.categories",), tier=Tier.PROFILE),
     Check("skew.scale", check_scale, ("both",), "a consistent unit or aggregation-window factor (a root cause)",
-          tier=Tier.ROWS),
+          tier=Tier.PROFILE),
     Check("skew.out_of_range", check_range, ("both",), "values outside the training range beyond chance",
-          aliases=("skew.range",), defers=True, tier=Tier.ROWS),
+          aliases=("skew.range",), defers=True, reads_rows=("current",), tier=Tier.ROWS),
     Check("skew.feature_values", check_feature_values, ("both",), "the same ids, different feature values",
           tier=Tier.ROWS),
 ]
