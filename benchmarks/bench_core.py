@@ -86,6 +86,7 @@ def windows() -> list[dict[str, Any]]:
     reference = profile_table(_year_frame(seed=1))
     schema = build_schema([load(frame.head(5_000))], None, {"timestamp": "ts"})
     checks = [c for c in all_checks() if c.tier == Tier.PROFILE]
+    _runner.run_checks(checks, ScanContext.of_profiles(schema, reference, per_day.profiles[0]))  # imports, JIT
     t0 = time.perf_counter()
     found = 0
     for prof in per_day.profiles:

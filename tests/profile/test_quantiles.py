@@ -190,3 +190,19 @@ def test_exact_summary_round_trip_and_validation() -> None:
         QuantileSketch.from_dict({**good, "exact": {**good["exact"], "grid": None}})
     with pytest.raises(ProfileError):
         QuantileSketch.from_values(np.array([1.0, np.nan]))
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1001, 1002, 50_000])
+@pytest.mark.parametrize("merged", [False, True])
+def test_quantiles_at_once_equal_one_at_a_time(n: int, merged: bool) -> None:
+    """The vectorised ``quantiles`` gives, bit for bit, what ``quantile`` gives rank by rank."""
+    rng = np.random.default_rng(n)
+    sketch = QuantileSketch.from_values(rng.normal(size=n))
+    if merged:
+        sketch = sketch.merge(QuantileSketch.from_values(rng.normal(size=n)))
+    ranks = np.r_[np.linspace(0, 1, 1001), rng.random(200), [0.0005, 0.9995, 1.0]]
+    at_once = sketch.quantiles(ranks)
+    one_by_one = [sketch.quantile(float(q)) for q in ranks]
+    assert np.array_equal(np.asarray(at_once), np.asarray(one_by_one), equal_nan=True)
+    with pytest.raises(ProfileError, match="must be in"):
+        sketch.quantiles([0.5, 1.5])

@@ -52,3 +52,19 @@ def test_identical_samples_show_no_missing_rise(seed: int, n: int) -> None:
     df = pl.DataFrame({"x": x, "k": rng.integers(0, 5, n)})
     report = seismo.scan(df, df, only=["quality.missing_rise"])
     assert report.findings == []
+
+
+def test_grid_gaps_equal_grid_cdf() -> None:
+    """The compiled walk gives what :func:`grid_cdf` gives, point masses and ties included."""
+    import numpy as np
+
+    from seismo.stats.distance import GRID, _grid_gaps, grid_cdf
+
+    rng = np.random.default_rng(4)
+    for a, b in [(rng.normal(size=3000), rng.normal(0.1, 1, 2000)), (rng.integers(0, 5, 900) * 1.0, rng.integers(0, 6, 700) * 1.0),
+                 (np.zeros(50), rng.normal(size=50))]:
+        qa, qb = np.quantile(a, GRID), np.quantile(b, GRID)
+        ra, rb = grid_cdf(qa, qa) - grid_cdf(qb, qa), grid_cdf(qa, qb) - grid_cdf(qb, qb)
+        d, sa, sb = _grid_gaps(qa, qb)
+        assert d == max(np.abs(ra).max(), np.abs(rb).max())
+        assert np.isclose(sa, np.mean(ra**2), rtol=1e-12, atol=1e-15) and np.isclose(sb, np.mean(rb**2), rtol=1e-12, atol=1e-15)

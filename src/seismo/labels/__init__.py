@@ -24,10 +24,10 @@ from seismo.labels.signals import (
 
 CHECKS: list[Check] = [
     Check("labels.noise", part_of(check_labels, "labels", "labels.noise"), ("any", "target"),
-          "wrong labels in the reference: confident learning, noise floor, neighbours, duplicates", tier=Tier.SAMPLE),
+          "wrong labels in the reference: confident learning, noise floor, neighbours, duplicates", tier=Tier.ROWS),
     Check("labels.residual", part_of(check_labels, "labels", "labels.residual"), ("any", "target"),
           "regression targets: out-of-fold residuals far outside the model's error", aliases=("labels.noise",),
-          tier=Tier.SAMPLE),
+          tier=Tier.ROWS),
 ]
 
 

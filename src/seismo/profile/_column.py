@@ -37,13 +37,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from seismo.exceptions import ProfileError
 from seismo.profile._frequent import FrequentItems
 from seismo.profile._histogram import Histogram, decode_float, encode_float
 from seismo.profile._hll import HyperLogLog
 from seismo.profile._quantiles import QuantileSketch
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = ["ColumnProfile", "Kind", "merge_columns"]
 
@@ -145,9 +149,11 @@ class ColumnProfile:
         """
         return math.nan if self.quantile_sketch is None else self.quantile_sketch.quantile(q)
 
-    def quantiles(self, qs: Sequence[float]) -> list[float]:
-        """Quantiles at each rank of ``qs`` (see :meth:`quantile`)."""
-        return [self.quantile(q) for q in qs]
+    def quantiles(self, qs: Sequence[float] | npt.NDArray[np.float64]) -> list[float]:
+        """Quantiles at each rank of ``qs`` (see :meth:`quantile`), computed at once."""
+        if self.quantile_sketch is None:
+            return [math.nan for _ in qs]
+        return self.quantile_sketch.quantiles(qs)
 
     @property
     def distinct_estimate(self) -> float | None:

@@ -36,7 +36,7 @@ import functools
 import math
 import struct
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -96,6 +96,19 @@ def _grid_quantile(grid: F64, q: float) -> float:
     t = min(max(pos - lo, 0.0), 1.0)
     a, b = float(grid[lo]), float(grid[lo + 1])
     return min(max(a + (b - a) * t, a), b)
+
+
+def _grid_quantiles(grid: F64, qs: F64) -> F64:
+    """:func:`_grid_quantile` of each rank in ``qs`` (the same operations, vectorised)."""
+    g = len(grid) - 1
+    pos = qs * g
+    j = np.round(pos).astype(np.intp)
+    on = (j / g) == qs
+    lo = np.minimum(np.floor(pos).astype(np.intp), g - 1)
+    t = np.clip(pos - lo, 0.0, 1.0)
+    a, b = grid[lo], grid[lo + 1]
+    between = np.minimum(np.maximum(a + (b - a) * t, a), b)
+    return np.where(on, grid[np.clip(j, 0, g)], between)
 
 
 @functools.lru_cache(maxsize=256)
@@ -175,7 +188,7 @@ class QuantileSketch:
     0.0133
     """
 
-    __slots__ = ("_exact", "_k", "_n", "_sketch")
+    __slots__ = ("_exact", "_k", "_last", "_n", "_sketch")
 
     def __init__(self, k: int = 200) -> None:
         if not 8 <= k <= 65535:
@@ -183,11 +196,13 @@ class QuantileSketch:
         self._sketch = kll_doubles_sketch(k)
         self._k, self._n = k, 0
         self._exact: F64 | None = np.empty(0, dtype=np.float64)
+        self._last: dict[bytes, list[float]] = {}
 
     @classmethod
     def _of(cls, sketch: Any, k: int, n: int, exact: F64 | None) -> QuantileSketch:
         out = cls.__new__(cls)
         out._sketch, out._k, out._n, out._exact = sketch, k, n, exact
+        out._last = {}
         return out
 
     @classmethod
@@ -266,9 +281,30 @@ class QuantileSketch:
             return _linear_quantile(exact, q) if len(exact) == self._n else _grid_quantile(exact, q)
         return float(self._sketch.get_quantile(q))
 
-    def quantiles(self, qs: Sequence[float]) -> list[float]:
-        """Quantiles at each rank in ``qs``."""
-        return [self.quantile(q) for q in qs]
+    def quantiles(self, qs: Sequence[float] | npt.NDArray[np.float64]) -> list[float]:
+        """Quantiles at each rank in ``qs``: :meth:`quantile` of each, computed at once."""
+        r = np.asarray(qs, dtype=np.float64).reshape(-1)
+        key = r.tobytes()
+        known = self._last.get(key)  # a reference is read once per window: its answers are kept
+        if known is not None:
+            return list(known)
+        out = self._quantiles(r)
+        if len(self._last) >= 4:
+            self._last.clear()
+        self._last[key] = out
+        return list(out)
+
+    def _quantiles(self, r: F64) -> list[float]:
+        if r.size and not (float(r.min()) >= 0.0 and float(r.max()) <= 1.0):
+            raise ProfileError(f"quantile ranks must be in [0, 1], got {r[(r < 0) | (r > 1) | np.isnan(r)][:3].tolist()}")
+        if self._n == 0:
+            return [math.nan] * r.size
+        exact = self._exact
+        if exact is None:
+            return [float(v) for v in self._sketch.get_quantiles(r.tolist())]
+        if len(exact) == self._n:
+            return cast(list[float], linear_quantiles(exact, r).tolist())
+        return cast(list[float], _grid_quantiles(exact, r).tolist())
 
     def rank(self, value: float) -> float:
         """Fraction of values strictly below ``value`` (exact with all values kept, else KLL's
@@ -337,6 +373,7 @@ class QuantileSketch:
             out = QuantileSketch.__new__(QuantileSketch)
             out._sketch, out._k, out._n = merged, k, n_a + n_b
             out._exact = None if n_a + n_b > EXACT_GRID + 1 else self._merged_exact(other)
+            out._last = {}
             return out
         if n_b == 0 and other._k >= k:
             return self
@@ -352,6 +389,7 @@ class QuantileSketch:
         out = QuantileSketch.__new__(QuantileSketch)
         out._sketch, out._k, out._n = merged, first._k, n_a + n_b
         out._exact = self._merged_exact(other)
+        out._last = {}
         return out
 
     def __eq__(self, other: object) -> bool:
