@@ -217,7 +217,6 @@ def test_zero_rows_give_an_honest_answer(check: Check) -> None:
     found = {f.check for r in results.values() for f in r.findings}
     assert "quality.no_rows" in found
     if check.name != "quality.no_rows" and check.name in results:
-        assert all(f.severity.value in ("info", "low", "medium", "high", "critical") for f in results[check.name].findings)
         # a check with an empty side never claims a shift, a drift or a leak between the tables
         assert not [f for f in results[check.name].findings
                     if f.failure_mode.value in ("distribution_shift", "concept_drift", "data_leakage")], check.name
