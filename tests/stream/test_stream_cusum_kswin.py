@@ -155,7 +155,9 @@ def test_kswin_without_seed_behaves() -> None:
     assert len(alarms) <= 10
     jump = np.concatenate([rng.normal(0.0, 1.0, 1000), rng.normal(3.0, 1.0, 200)])
     hits = KSWIN(alpha=0.0001).update_many(jump)
-    assert hits and 1000 <= hits[0] < 1040
+    # unseeded, so a rare false alarm before the change may happen (the calm run bounds how many)
+    assert sum(h < 1000 for h in hits) <= 1
+    assert any(1000 <= h < 1040 for h in hits)
 
 
 def test_kswin_initial_window() -> None:

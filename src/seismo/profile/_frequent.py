@@ -319,6 +319,20 @@ class FrequentItems:
             out._count_range()  # now, while the counts are in the cache (see ``_merge_sorted``)
         return out
 
+    @classmethod
+    def from_sorted_counts(cls, key_type: KeyType, keys: npt.NDArray[Any], counts: I64,
+                           capacity: int = 1024) -> FrequentItems:
+        """:meth:`from_counts` of ``"float"`` or ``"bool"`` keys already distinct and ascending
+        (the runs of sorted values), without re-checking them: the per-window profiles build
+        thousands of these."""
+        if key_type not in ("float", "bool") or len(keys) > capacity or capacity < 1:
+            return cls.from_counts(key_type, keys, counts, capacity)
+        keys = keys + 0.0 if key_type == "float" else keys  # -0.0 becomes 0.0
+        out = cls._of(key_type, int(capacity), keys, counts, int(counts.sum()), 0)
+        if key_type == "float":
+            out._count_range()
+        return out
+
     def merge(self, other: FrequentItems) -> FrequentItems:
         """Summary of the union of both streams; neither input is modified.
 

@@ -164,6 +164,12 @@ def _update_registers(registers: npt.NDArray[np.uint8], hashes: U64, p: int) -> 
         _add_rank(registers, hashes[i], p)
 
 
+@numba.njit(cache=True, nogil=True)
+def _segment_registers(registers: npt.NDArray[np.uint8], hashes: U64, lo: Any, hi: Any, p: int) -> None:
+    for s in range(lo.shape[0]):
+        _update_registers(registers[s], hashes[lo[s]:hi[s]], p)
+
+
 def _number_inputs(values: npt.NDArray[Any]) -> tuple[Any, Any, bool]:
     if values.dtype.kind in "iu":
         ints = np.ascontiguousarray(values, dtype=np.int64)
@@ -342,6 +348,26 @@ class HyperLogLog:
             registers = np.zeros(1 << p, dtype=np.uint8)
             _update_registers(registers, uniq, p)
         return cls._of(p, None, registers)
+
+    @classmethod
+    def from_segments(cls, hashes: U64, bounds: npt.NDArray[np.int64], p: int = 12) -> list[HyperLogLog]:
+        """``[from_hashes(hashes[bounds[s]:bounds[s + 1]], p) for each s]``, with the registers of
+        every large segment filled by one compiled pass."""
+        limit = cls(p).sparse_limit
+        hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
+        lengths = np.diff(bounds)
+        big = np.flatnonzero(lengths > limit)
+        out: list[HyperLogLog | None] = [None] * len(lengths)
+        if len(big):
+            registers = np.zeros((len(big), 1 << p), dtype=np.uint8)
+            _segment_registers(registers, hashes, bounds[big], bounds[big + 1], p)
+            full = np.count_nonzero(registers, axis=1) > limit
+            for row in np.flatnonzero(full):
+                out[int(big[row])] = cls._of(p, None, registers[row].copy())
+        for s, sketch in enumerate(out):
+            if sketch is None:
+                out[s] = cls.from_hashes(hashes[bounds[s]:bounds[s + 1]], p)
+        return out  # type: ignore[return-value]
 
     @classmethod
     def from_numbers(cls, values: npt.NDArray[Any], p: int = 12) -> HyperLogLog:

@@ -44,7 +44,7 @@ from datasketches import kll_doubles_sketch
 
 from seismo.exceptions import ProfileError
 
-__all__ = ["EXACT_GRID", "QuantileSketch", "compact_sorted", "linear_quantiles"]
+__all__ = ["EXACT_GRID", "QuantileSketch", "compact_blob", "compact_sorted", "linear_quantiles"]
 
 F64 = npt.NDArray[np.float64]
 
@@ -138,7 +138,22 @@ def compact_sorted(srt: F64, k: int = 200) -> Any:
     most 0.5 % for ``k = 200``, 0.1 % to 0.2 % for large inputs). Later merges compact it with
     the library's randomised algorithm.
     """
-    n = len(srt)
+    return kll_doubles_sketch.deserialize(compact_blob(srt, k))
+
+
+def compact_blob(srt: F64, k: int = 200) -> bytes:
+    """The serialised image of :func:`compact_sorted` (datasketches' KLL format), built without
+    the library: the block layout depends on ``len(srt)`` and ``k`` only and is cached, so this is
+    a gather and a concatenation."""
+    index, header = _layout(len(srt), k)
+    return b"".join((header, struct.pack("<dd", srt[0], srt[-1]),
+                     np.ascontiguousarray(srt[index], dtype="<f8").tobytes()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _layout(n: int, k: int) -> tuple[npt.NDArray[np.intp], bytes]:
+    """The positions of the retained items of :func:`compact_sorted` for ``n`` values, and the
+    image's header (preamble and level offsets)."""
     h = 0
     while (n >> h) + (n & ((1 << h) - 1)).bit_count() > _capacity(k, h + 1):
         h += 1
@@ -154,15 +169,11 @@ def compact_sorted(srt: F64, k: int = 200) -> Any:
     counts.append(top)
     capacity = _capacity(k, h + 1)
     starts = np.cumsum([capacity - sum(counts), *counts[:-1]]).tolist()
-    items = srt[np.concatenate(parts)] if len(parts) > 1 else srt[parts[0]]
-    blob = b"".join((
-        _KLL_HEAD.pack(_KLL_PREAMBLE_INTS, _KLL_SERIAL_VERSION, _KLL_FAMILY, _KLL_LEVEL_ZERO_SORTED,
-                       k, _KLL_M, 0, n, k, h + 1, 0),
-        struct.pack(f"<{h + 1}I", *starts),
-        struct.pack("<dd", srt[0], srt[-1]),
-        np.ascontiguousarray(items, dtype="<f8").tobytes(),
-    ))
-    return kll_doubles_sketch.deserialize(blob)
+    index = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    index.setflags(write=False)
+    header = _KLL_HEAD.pack(_KLL_PREAMBLE_INTS, _KLL_SERIAL_VERSION, _KLL_FAMILY, _KLL_LEVEL_ZERO_SORTED,
+                            k, _KLL_M, 0, n, k, h + 1, 0) + struct.pack(f"<{h + 1}I", *starts)
+    return index, header
 
 
 class QuantileSketch:
@@ -188,12 +199,13 @@ class QuantileSketch:
     0.0133
     """
 
-    __slots__ = ("_exact", "_k", "_last", "_n", "_sketch")
+    __slots__ = ("_exact", "_k", "_kll", "_last", "_n", "_pending")
 
     def __init__(self, k: int = 200) -> None:
         if not 8 <= k <= 65535:
             raise ProfileError(f"KLL parameter k must be in [8, 65535], got {k}")
-        self._sketch = kll_doubles_sketch(k)
+        self._kll: Any = kll_doubles_sketch(k)
+        self._pending: bytes | None = None
         self._k, self._n = k, 0
         self._exact: F64 | None = np.empty(0, dtype=np.float64)
         self._last: dict[bytes, list[float]] = {}
@@ -201,9 +213,29 @@ class QuantileSketch:
     @classmethod
     def _of(cls, sketch: Any, k: int, n: int, exact: F64 | None) -> QuantileSketch:
         out = cls.__new__(cls)
-        out._sketch, out._k, out._n, out._exact = sketch, k, n, exact
+        out._kll, out._pending, out._k, out._n, out._exact = sketch, None, k, n, exact
         out._last = {}
         return out
+
+    @classmethod
+    def _of_image(cls, image: bytes, k: int, n: int, exact: F64) -> QuantileSketch:
+        """A sketch whose KLL part is read from its serialised ``image`` only when first needed
+        (a merge, a serialisation, or an answer the exact summary cannot give): profiles of many
+        small windows are built without constructing a library object each."""
+        out = cls._of(None, k, n, exact)
+        out._pending = image
+        return out
+
+    @property
+    def _sketch(self) -> Any:
+        if self._kll is None:
+            self._kll = kll_doubles_sketch.deserialize(self._pending)
+            self._pending = None
+        return self._kll
+
+    @_sketch.setter
+    def _sketch(self, sketch: Any) -> None:
+        self._kll, self._pending = sketch, None
 
     @classmethod
     def from_sorted(cls, values: F64, k: int = 200) -> QuantileSketch:
@@ -215,7 +247,7 @@ class QuantileSketch:
             return out
         exact = np.array(values, dtype=np.float64) if n <= EXACT_GRID + 1 else linear_quantiles(
             values, _GRID_RANKS)
-        return cls._of(compact_sorted(values, k), k, n, exact)
+        return cls._of_image(compact_blob(values, k), k, n, exact)
 
     @classmethod
     def from_values(cls, values: npt.ArrayLike, k: int = 200) -> QuantileSketch:
@@ -260,12 +292,18 @@ class QuantileSketch:
     @property
     def min(self) -> float:
         """Exact minimum, NaN when empty."""
-        return math.nan if self._sketch.is_empty() else float(self._sketch.get_min_value())
+        if self._n == 0:
+            return math.nan
+        exact = self._exact  # its first value is the minimum (rank 0)
+        return float(exact[0]) if exact is not None else float(self._sketch.get_min_value())
 
     @property
     def max(self) -> float:
         """Exact maximum, NaN when empty."""
-        return math.nan if self._sketch.is_empty() else float(self._sketch.get_max_value())
+        if self._n == 0:
+            return math.nan
+        exact = self._exact  # its last value is the maximum (rank 1)
+        return float(exact[-1]) if exact is not None else float(self._sketch.get_max_value())
 
     def quantile(self, q: float) -> float:
         """The ``q``-quantile (0 <= q <= 1); NaN when empty.

@@ -78,7 +78,10 @@ def _column_hashes(s: pl.Series) -> U64:
         phys = s.to_physical()
         if phys.dtype == pl.Boolean:
             phys = phys.cast(pl.UInt8)
-        values = phys.to_numpy()
+        # nulls filled first: polars turns an integer column with nulls into float64 on export,
+        # which would hash large integers as their rounded floats, differently from the same
+        # value in a column without nulls
+        values = (phys.fill_null(0) if phys.null_count() else phys).to_numpy()
         if values.dtype.kind == "f":
             finite = present & np.isfinite(np.where(present, values, 0.0))
             out[finite] = hash_numbers(values[finite])

@@ -38,11 +38,10 @@ import numpy as np
 import polars as pl
 
 from seismo.exceptions import InputError, ProfileError
-from seismo.profile._table import TableProfile, profile_table
+from seismo.profile._segments import profile_segments
+from seismo.profile._table import TableProfile
 
 __all__ = ["WindowedProfile", "profile_windows", "window_index"]
-
-_WINDOW_KEY = "__seismo_window__"
 
 
 @dataclass(frozen=True)
@@ -157,13 +156,18 @@ def profile_windows(frame: pl.DataFrame, *, timestamp: str, every: str = "1d",
 
     if timestamp not in frame.columns:
         raise InputError(f"time column {timestamp!r} not found; columns are {frame.columns[:15]}")
-    if _WINDOW_KEY in frame.columns:
-        raise InputError(f"a column may not be named {_WINDOW_KEY!r}")
     index, starts = window_index(to_utc(frame.get_column(timestamp)).values, every)
-    keyed = frame.with_columns(pl.Series(_WINDOW_KEY, index))
-    parts = {int(k[0]): p for k, p in keyed.partition_by(_WINDOW_KEY, as_dict=True, include_key=False).items()}  # type: ignore[call-overload]
-    kw: dict[str, Any] = {"bins": bins, **options}
-    empty = frame.head(0)
-    profiles = tuple(profile_table(parts[i], **kw) for i in range(len(starts)))
-    unplaced = profile_table(parts.get(-1, empty), **kw)
-    return WindowedProfile(every, tuple(starts), profiles, unplaced)
+    return _windowed(frame, index, starts, every, bins, options)
+
+
+def _windowed(frame: pl.DataFrame, index: np.ndarray[Any, np.dtype[np.int64]], starts: list[datetime], every: str,
+              bins: Mapping[str, Sequence[float]] | None, options: Mapping[str, int]) -> WindowedProfile:
+    """Profiles of the rows of each window (``index``: -1 for no window), in one pass per column."""
+    n = len(starts)
+    slot = np.where(index < 0, n, index)  # the unplaced rows last
+    if len(slot) > 1 and bool(np.any(slot[1:] < slot[:-1])):
+        order = np.argsort(slot.astype(np.int16) if n < 32_767 else slot, kind="stable")
+        frame, slot = frame[pl.Series(order)], slot[order]
+    bounds = np.searchsorted(slot, np.arange(n + 2))
+    profiles = profile_segments(frame, bounds, bins=bins, **options)
+    return WindowedProfile(every, tuple(starts), tuple(profiles[:n]), profiles[n])
