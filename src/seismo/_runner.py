@@ -20,12 +20,17 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from seismo.checks import Check, CheckResult, ScanContext, Tier
+from seismo.checks import Check, CheckResult, ScanContext, Tier, fit_key
+from seismo.data.schema import Schema
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Report, Severity
 
-__all__ = ["Run", "build_report", "fold_root_causes", "run_checks", "select"]
+__all__ = ["Run", "build_report", "fit_checks", "fold_root_causes", "run_checks", "run_windows", "select"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seismo.profile import TableProfile
 
 Progress = Callable[[str, int, int], None]
 
@@ -70,6 +75,33 @@ def select(checks: Sequence[Check], only: Iterable[str] | str | None) -> list[Ch
         names = ", ".join(c.name for c in checks)
         raise InputError(f"--only: unknown check {unknown[0]!r}; checks are {names}")
     return [c for c in checks if c.always or any(_matches(c, w) for w in wanted)]
+
+
+def fit_checks(checks: Sequence[Check], ctx: ScanContext) -> dict[str, object]:
+    """The fitted state of every check of ``checks`` that has a fit phase, from ``ctx``'s reference
+    alone (``fit_key(fit)`` -> state, JSON-safe): what :func:`run_windows` evaluates many windows
+    against. A fit that fails is left out: the check then fits on the spot and reports the error."""
+    states: dict[str, object] = {}
+    reference = ctx.reference_only()
+    for check in checks:
+        if check.fit is None or fit_key(check.fit) in states:
+            continue
+        try:
+            states[fit_key(check.fit)] = check.fit(reference)
+        except Exception:  # noqa: BLE001 - run_one turns the same error into a finding
+            continue
+    return states
+
+
+def run_windows(checks: Sequence[Check], schema: Schema, reference: TableProfile,
+                windows: Iterable[TableProfile], *, options: Mapping[str, object] | None = None) -> list[Run]:
+    """The ``profile``-tier checks of ``checks`` on each window's profile against ``reference``:
+    fitted once, evaluated per window. Each run equals :func:`run_checks` on that window alone."""
+    chosen = [c for c in checks if c.tier == Tier.PROFILE]
+    base = ScanContext.of_profiles(schema, reference, None, options)
+    states = fit_checks(chosen, base)
+    return [run_checks(chosen, ScanContext.of_profiles(schema, reference, window, options).with_states(states))
+            for window in windows]
 
 
 def run_checks(checks: Sequence[Check], ctx: ScanContext, *, progress: Progress | None = None,

@@ -6,6 +6,12 @@ package (``seismo.quality``, ``seismo.shift`` ...) exposes ``CHECKS``, a list of
 :mod:`seismo._runner` runs the applicable ones and turns what each returns into a
 :class:`CheckResult`.
 
+A check fitted to the reference runs in two phases, as scikit-learn's estimators do: its
+``fit(context)`` reads only the reference (its profile, the schema) and returns a JSON-safe state,
+and ``run`` reads that state (``ctx.fitted(fit)``) with the current table. A monitor fits once and
+evaluates every window against the same state (:func:`seismo._runner.fit_checks`); a single scan
+fits on the spot. The state is data, never a pickled object.
+
 No check sees another's results. A check writes its per-column statistics and the root causes it
 found (``ctx.note``, ``ctx.explain``) into a record of its own, which the runner collects after it
 ran; derived inputs that several checks read (the profiles, the reference's anomalous periods)
@@ -19,13 +25,13 @@ import enum
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from seismo.data.io import Dataset
 from seismo.data.schema import Role, Schema
 from seismo.report.model import DatasetInfo, Finding
 
-__all__ = ["Check", "CheckResult", "Requirement", "ScanContext", "Tier"]
+__all__ = ["Check", "CheckResult", "FitFunction", "Requirement", "ScanContext", "Tier", "fit_key"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from seismo.engines import Engine
@@ -96,6 +102,8 @@ class ScanContext:
     partial: Mapping[str, str] = field(default_factory=dict)
     """Tables given as less than their rows: label -> ``"sample"`` (the Dataset holds a sample of
     the rows; the profile, given with it, covers them all) or ``"profile"`` (no rows at all)."""
+    states: Mapping[str, object] = field(default_factory=dict, repr=False, compare=False)
+    """Fitted states given from outside (``fit_key(fit)`` -> state), e.g. fitted once for many windows."""
     _derived: _Derived = field(default_factory=_Derived, repr=False, compare=False)
     _record: _Record = field(default_factory=_Record, repr=False, compare=False)
 
@@ -126,6 +134,10 @@ class ScanContext:
         tables = {**samples, **rows}
         return cls(schema=schema, reference=tables.get("reference"), current=tables.get("current"),
                    options=dict(options or {}), engine=engine, partial=partial, _derived=derived)
+
+    def with_states(self, states: Mapping[str, object]) -> ScanContext:
+        """This context with fitted states given (see :meth:`fitted`)."""
+        return replace(self, states=dict(states))
 
     def without(self, labels: set[str]) -> ScanContext:
         """This context with the rows of ``labels`` taken away (their profiles stay)."""
@@ -178,6 +190,24 @@ class ScanContext:
         """Record that ``finding_id`` is the root cause of ``column``'s change (a unit change, a
         field that stopped arriving): the runner folds other checks' findings on that column into it."""
         self._record.explains.setdefault(column, finding_id)
+
+    def fitted(self, fit: FitFunction) -> Any:
+        """The state ``fit`` computes from the reference: the one given in ``states`` (fitted
+        once, for many windows), or ``fit`` run now on the reference alone, once per scan."""
+        key = fit_key(fit)
+        if key in self.states:
+            return self.states[key]
+        return self.derived(f"fit:{key}", lambda: fit(self.reference_only()))
+
+    def reference_only(self) -> ScanContext:
+        """The reference's inputs alone (its profile, and its rows when given): what a fit reads,
+        so that a state never depends on the table it is later compared with."""
+        derived = _Derived()
+        if self.rows("reference") is not None:
+            derived.profiles["reference"] = self.profile("reference")
+            derived.sources["reference"] = self._derived.sources.get("reference", "reference profile")
+        partial = {k: v for k, v in self.partial.items() if k == "reference"}
+        return replace(self, current=None, partial=partial, states={}, _derived=derived, _record=_Record())
 
     def derived(self, key: str, build: Callable[[], _T]) -> _T:
         """``build()``, computed once per scan: for inputs that several checks read. ``build`` must
@@ -254,6 +284,13 @@ class ScanContext:
 
 
 CheckFunction = Callable[[ScanContext], "list[Finding] | CheckResult"]
+FitFunction = Callable[[ScanContext], Any]
+"""Reads the reference alone (:meth:`ScanContext.reference_only`) and returns a JSON-safe state."""
+
+
+def fit_key(fit: FitFunction) -> str:
+    """The name a fitted state is stored under: its function's module and name."""
+    return f"{fit.__module__}.{fit.__qualname__}"
 
 
 @dataclass(frozen=True)
@@ -280,6 +317,8 @@ class Check:
     defers: bool = False
     always: bool = False
     """Run even when ``only`` leaves it out (a report on an empty table must never read as a pass)."""
+    fit: FitFunction | None = None
+    """The reference-only phase ``run`` reads through ``ctx.fitted(fit)`` (None: nothing fitted)."""
 
     def applicable(self, ctx: ScanContext) -> bool:
         return all(ctx.has(r) for r in self.needs)

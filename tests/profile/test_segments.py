@@ -82,3 +82,12 @@ def test_row_hashes_of_integers_do_not_depend_on_nulls_elsewhere_in_the_column()
     alone = pl.DataFrame({"i": [big]}, schema={"i": pl.Int64})
     with_null = pl.DataFrame({"i": [big, None]}, schema={"i": pl.Int64})
     assert row_hashes(alone)[0] == row_hashes(with_null)[0]
+
+
+def test_compiled_grid_quantiles_equal_the_numpy_ones() -> None:
+    from seismo.profile._quantiles import _GRID_RANKS, _grid_quantiles, _grid_quantiles_numpy, linear_quantiles
+
+    rng = np.random.default_rng(0)
+    grid = linear_quantiles(np.sort(rng.normal(size=5_000)), _GRID_RANKS)
+    for qs in (np.linspace(0, 1, 1001), _GRID_RANKS, rng.random(300), np.array([0.0, 1.0, 0.5, 0.9999])):
+        assert np.array_equal(_grid_quantiles(grid, qs), _grid_quantiles_numpy(grid, qs))

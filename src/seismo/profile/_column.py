@@ -155,6 +155,14 @@ class ColumnProfile:
             return [math.nan for _ in qs]
         return self.quantile_sketch.quantiles(qs)
 
+    def quantiles_array(self, qs: Sequence[float] | npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """:meth:`quantiles` as a read-only float64 array."""
+        if self.quantile_sketch is None:
+            import numpy as np
+
+            return np.full(len(qs), math.nan)
+        return self.quantile_sketch.quantiles_array(qs)
+
     @property
     def distinct_estimate(self) -> float | None:
         """Estimated number of distinct non-null (numeric: finite) values; None for ``other``."""

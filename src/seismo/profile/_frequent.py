@@ -372,6 +372,8 @@ class FrequentItems:
 
     def top(self, k: int | None = None) -> list[tuple[Any, int]]:
         """The ``k`` largest counters as ``(key, count)``, by count then key; all if ``k`` is None."""
+        if not len(self.counts):
+            return []
         order = np.argsort(-self.counts, kind="stable")  # keys are sorted: ties by key
         if k is not None:
             order = order[: max(k, 0)]

@@ -38,6 +38,7 @@ import struct
 from collections.abc import Sequence
 from typing import Any, cast
 
+import numba
 import numpy as np
 import numpy.typing as npt
 from datasketches import kll_doubles_sketch
@@ -98,8 +99,31 @@ def _grid_quantile(grid: F64, q: float) -> float:
     return min(max(a + (b - a) * t, a), b)
 
 
+@numba.njit(cache=True, nogil=True)
+def _grid_quantiles_kernel(grid: Any, qs: Any, out: Any) -> None:  # pragma: no cover - compiled
+    g = len(grid) - 1
+    for i in range(len(qs)):
+        q = qs[i]
+        pos = q * g
+        j = np.int64(np.rint(pos))
+        if j / g == q:
+            out[i] = grid[min(max(j, 0), g)]
+            continue
+        lo: int = min(int(np.floor(pos)), g - 1)
+        t = min(max(pos - lo, 0.0), 1.0)
+        a, b = grid[lo], grid[lo + 1]
+        out[i] = min(max(a + (b - a) * t, a), b)
+
+
 def _grid_quantiles(grid: F64, qs: F64) -> F64:
-    """:func:`_grid_quantile` of each rank in ``qs`` (the same operations, vectorised)."""
+    """:func:`_grid_quantile` of each rank in ``qs`` (the same operations), compiled."""
+    out = np.empty(len(qs))
+    _grid_quantiles_kernel(np.ascontiguousarray(grid, dtype=np.float64), np.ascontiguousarray(qs, dtype=np.float64), out)
+    return out
+
+
+def _grid_quantiles_numpy(grid: F64, qs: F64) -> F64:
+    """:func:`_grid_quantiles` in numpy (the reference the tests hold the kernel to)."""
     g = len(grid) - 1
     pos = qs * g
     j = np.round(pos).astype(np.intp)
@@ -208,7 +232,7 @@ class QuantileSketch:
         self._pending: bytes | None = None
         self._k, self._n = k, 0
         self._exact: F64 | None = np.empty(0, dtype=np.float64)
-        self._last: dict[bytes, list[float]] = {}
+        self._last: dict[bytes, F64] = {}
 
     @classmethod
     def _of(cls, sketch: Any, k: int, n: int, exact: F64 | None) -> QuantileSketch:
@@ -321,28 +345,37 @@ class QuantileSketch:
 
     def quantiles(self, qs: Sequence[float] | npt.NDArray[np.float64]) -> list[float]:
         """Quantiles at each rank in ``qs``: :meth:`quantile` of each, computed at once."""
+        out = self.quantiles_array(qs)
+        if self._n == 0:
+            return [math.nan] * out.size  # ``math.nan`` itself, as :meth:`quantile` answers
+        return cast(list[float], out.tolist())
+
+    def quantiles_array(self, qs: Sequence[float] | npt.NDArray[np.float64]) -> F64:
+        """:meth:`quantiles` as a read-only float64 array (kept for the last few ``qs``: a
+        reference is read once per window)."""
         r = np.asarray(qs, dtype=np.float64).reshape(-1)
         key = r.tobytes()
-        known = self._last.get(key)  # a reference is read once per window: its answers are kept
+        known = self._last.get(key)
         if known is not None:
-            return list(known)
+            return known
         out = self._quantiles(r)
+        out.setflags(write=False)
         if len(self._last) >= 4:
             self._last.clear()
         self._last[key] = out
-        return list(out)
+        return out
 
-    def _quantiles(self, r: F64) -> list[float]:
+    def _quantiles(self, r: F64) -> F64:
         if r.size and not (float(r.min()) >= 0.0 and float(r.max()) <= 1.0):
             raise ProfileError(f"quantile ranks must be in [0, 1], got {r[(r < 0) | (r > 1) | np.isnan(r)][:3].tolist()}")
         if self._n == 0:
-            return [math.nan] * r.size
+            return np.full(r.size, math.nan)
         exact = self._exact
         if exact is None:
-            return [float(v) for v in self._sketch.get_quantiles(r.tolist())]
+            return np.asarray(self._sketch.get_quantiles(r.tolist()), dtype=np.float64)
         if len(exact) == self._n:
-            return cast(list[float], linear_quantiles(exact, r).tolist())
-        return cast(list[float], _grid_quantiles(exact, r).tolist())
+            return linear_quantiles(exact, r)
+        return _grid_quantiles(exact, r)
 
     def rank(self, value: float) -> float:
         """Fraction of values strictly below ``value`` (exact with all values kept, else KLL's

@@ -2,7 +2,7 @@
 training data. Per-column tests with effect sizes and false-discovery-rate control."""
 
 from seismo.checks import Check, Tier
-from seismo.shift.columns import check_column_shift
+from seismo.shift.columns import check_column_shift, fit_column_shift
 from seismo.shift.multivariate import check_multivariate_shift
 from seismo.shift.periods import check_anomalous_periods, exclude_periods
 from seismo.shift.segments import check_segment_shift
@@ -10,7 +10,7 @@ from seismo.shift.time import check_shift_over_time
 
 CHECKS: list[Check] = [
     Check("shift.column", check_column_shift, ("both",), "per-column shift: KS / chi-square, effect sizes, BH",
-          defers=True, tier=Tier.PROFILE),
+          defers=True, tier=Tier.PROFILE, fit=fit_column_shift),
     Check("shift.time", check_shift_over_time, ("both", "timestamp"), "drift per time window: sudden, gradual, recurring",
           defers=True, tier=Tier.ROWS),
     Check("shift.anomalous_period", check_anomalous_periods, ("reference", "timestamp"),

@@ -37,14 +37,16 @@ from seismo.stats import benjamini_hochberg
 from seismo.stats.distance import (
     GRID,
     CategoricalComparison,
-    NumericComparison,
     KS_MAX_ROWS,
+    NumericComparison,
+    NumericReference,
     compare_categorical,
-    compare_numeric,
+    compare_to_reference,
+    numeric_reference,
     two_sample,
 )
 
-__all__ = ["ALPHA", "FEW_VALUES", "MIN_TV", "MIN_WASSERSTEIN", "check_column_shift"]
+__all__ = ["ALPHA", "FEW_VALUES", "MIN_TV", "MIN_WASSERSTEIN", "check_column_shift", "fit_column_shift"]
 
 ALPHA = 0.01
 """False discovery rate across the columns of one scan."""
@@ -60,17 +62,35 @@ _ROLES = (Role.FEATURE, Role.PREDICTION, Role.PROBABILITY, Role.TARGET)
 _TESTED_KINDS = (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)
 
 
-def _counts(cp: Any) -> dict[str, int] | None:
-    """Value counts from a profile's frequent items (exact while they hold every value)."""
-    if cp.frequent_items is None:
-        return None
-    return {_key(k): int(c) for k, c in cp.top()}
-
-
 _OTHER = "(other)"
 
 
-def _truncated_counts(ref: Any, cur: Any) -> tuple[dict[str, int], dict[str, int]] | None:
+def _key(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _side(cp: Any) -> dict[str, Any]:
+    """What the comparison reads from one side's column profile, as JSON-safe data: the fitted
+    state of the reference side, computed once for every window compared with it."""
+    fi = cp.frequent_items
+    side: dict[str, Any] = {
+        "kind": cp.kind, "finite_count": int(cp.finite_count), "other_count": int(cp.other_count or 0),
+        "rank_error": float(cp.rank_error) if cp.rank_error is not None else None,
+        "counts": None if fi is None else {_key(k): int(c) for k, c in cp.top()},
+        "error": int(fi.error) if fi is not None else 0, "total": int(fi.total) if fi is not None else 0,
+        "numeric": None, "values": None,
+    }
+    if cp.kind == "numeric" and cp.finite_count:
+        q = cp.quantiles_array(GRID)
+        side["numeric"] = numeric_reference(q, int(cp.finite_count), std_ref=float(cp.std or 0.0)).to_dict()
+        values = cp.quantile_sketch.values()
+        side["values"] = None if values is None else values.tolist()
+    return side
+
+
+def _truncated_counts(fa: dict[str, Any], fb: dict[str, Any]) -> tuple[dict[str, int], dict[str, int]] | None:
     """Counts on a coarser partition when a side's frequent items dropped values: the categories
     both sides kept, and everything else as one "(other)" cell. A kept counter is a lower bound
     short of the true count by at most the summary's ``error`` (by exactly that for the profile of
@@ -81,73 +101,100 @@ def _truncated_counts(ref: Any, cur: Any) -> tuple[dict[str, int], dict[str, int
     The column is not tested (None) when the counts' uncertainty could move the total variation by
     half its minimum (``error`` per kept category, over the rows): a merged summary's bounds are
     too loose to tell a shift from its own error, and a test on them would raise false alarms."""
-    fa, fb = ref.frequent_items, cur.frequent_items
-    if fa is None or fb is None or not fa.total or not fb.total:
+    if fa["counts"] is None or fb["counts"] is None or not fa["total"] or not fb["total"]:
         return None
-    a = {_key(k): int(c) + fa.error for k, c in fa.top()}
-    b = {_key(k): int(c) + fb.error for k, c in fb.top()}
+    a = {k: c + fa["error"] for k, c in fa["counts"].items()}
+    b = {k: c + fb["error"] for k, c in fb["counts"].items()}
     common = sorted(set(a) & set(b))
-    slack = (len(common) + 1) * (fa.error / fa.total + fb.error / fb.total)
+    slack = (len(common) + 1) * (fa["error"] / fa["total"] + fb["error"] / fb["total"])
     if slack >= MIN_TV / 2:
         return None
     out = []
     for counts, fi in ((a, fa), (b, fb)):
         kept = {k: counts[k] for k in common}
-        kept[_OTHER] = max(int(fi.total) - sum(kept.values()), 0)
+        kept[_OTHER] = max(int(fi["total"]) - sum(kept.values()), 0)
         out.append(kept)
     return out[0], out[1]
 
 
-def _key(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _few_values(ref: Any, cur: Any) -> bool:
-    if ref.frequent_items is None or cur.frequent_items is None or ref.other_count or cur.other_count:
+def _few_values(ref: dict[str, Any], cur: dict[str, Any]) -> bool:
+    if ref["counts"] is None or cur["counts"] is None or ref["other_count"] or cur["other_count"]:
         return False
-    return len({k for k, _ in ref.top()} | {k for k, _ in cur.top()}) <= FEW_VALUES
+    return len(set(ref["counts"]) | set(cur["counts"])) <= FEW_VALUES
 
 
-def _compare(ref: Any, cur: Any, kind: Kind) -> NumericComparison | CategoricalComparison | None:
-    numeric = kind == Kind.NUMERIC and ref.kind == "numeric" and cur.kind == "numeric"
+def _compare(ref: dict[str, Any], cur_p: Any, kind: Kind) -> NumericComparison | CategoricalComparison | None:
+    """The reference's fitted side against the current column's profile."""
+    cur = _side_light(cur_p)
+    numeric = kind == Kind.NUMERIC and ref["kind"] == "numeric" and cur["kind"] == "numeric"
     if numeric and not _few_values(ref, cur):
-        if not ref.finite_count or not cur.finite_count:
+        if not ref["finite_count"] or not cur["finite_count"] or ref["numeric"] is None:
             return None
-        q_ref = np.asarray(ref.quantiles(GRID), dtype=np.float64)
-        q_cur = np.asarray(cur.quantiles(GRID), dtype=np.float64)
+        q_cur = cur_p.quantiles_array(GRID)
         # read from the profiles: the tests' p-values take at most KS_MAX_ROWS rows a side, as the
         # tests on rows did (their CDFs are known to 0.001 from the grid, far below the critical values)
-        c = compare_numeric(q_ref, q_cur, ref.finite_count, cur.finite_count, std_ref=float(ref.std or 0.0))
-        a, b = ref.quantile_sketch.values(), cur.quantile_sketch.values()
-        if a is not None and b is not None:  # small tables keep every value: the tests on them are exact
-            t = two_sample(a, b)
+        c = compare_to_reference(_reference(ref), q_cur, int(cur_p.finite_count))
+        b = cur_p.quantile_sketch.values()
+        if ref["values"] is not None and b is not None:  # small tables keep every value: the tests on them are exact
+            t = two_sample(np.asarray(ref["values"], dtype=np.float64), b)
             c = replace(c, ks=t.ks, p_value=t.ks_p_value, cvm=t.cvm, cvm_p_value=t.cvm_p_value)
         return c
-    if ref.other_count or cur.other_count:  # frequent items that dropped values: a coarser partition
+    if ref["other_count"] or cur["other_count"]:  # frequent items that dropped values: a coarser partition
         pair = _truncated_counts(ref, cur)
         return compare_categorical(*pair) if pair and pair[0] and pair[1] else None
-    counts_a, counts_b = _counts(ref), _counts(cur)
-    if not counts_a or not counts_b:
+    if not ref["counts"] or not cur["counts"]:
         return None
-    return compare_categorical(counts_a, counts_b)
+    return compare_categorical(ref["counts"], cur["counts"])
+
+
+def _side_light(cp: Any) -> dict[str, Any]:
+    """:func:`_side` without the numeric reference (the current side is compared, not fitted)."""
+    fi = cp.frequent_items
+    return {"kind": cp.kind, "finite_count": int(cp.finite_count), "other_count": int(cp.other_count or 0),
+            "counts": None if fi is None else {_key(k): int(c) for k, c in cp.top()},
+            "error": int(fi.error) if fi is not None else 0, "total": int(fi.total) if fi is not None else 0}
+
+
+_REFERENCES: dict[int, tuple[dict[str, Any], NumericReference]] = {}
+
+
+def _reference(side: dict[str, Any]) -> NumericReference:
+    """The :class:`NumericReference` of a fitted side, decoded once per state (by identity)."""
+    hit = _REFERENCES.get(id(side["numeric"]))
+    if hit is not None and hit[0] is side["numeric"]:
+        return hit[1]
+    ref = NumericReference.from_dict(side["numeric"])
+    if len(_REFERENCES) > 4096:
+        _REFERENCES.clear()
+    _REFERENCES[id(side["numeric"])] = (side["numeric"], ref)
+    return ref
+
+
+def _tested(ctx: ScanContext) -> list[str]:
+    return [name for name, col in ctx.schema.items() if col.role in _ROLES and col.kind in _TESTED_KINDS]
+
+
+def fit_column_shift(ctx: ScanContext) -> dict[str, Any]:
+    """The reference side of every tested column, JSON-safe: ``{"columns": {name: side}}``."""
+    ref_p = ctx.profile("reference")
+    return {"columns": {name: _side(ref_p.columns[name]) for name in _tested(ctx) if name in ref_p.columns}}
 
 
 def check_column_shift(ctx: ScanContext) -> list[Finding]:
     """Every feature (and target, prediction, probability) column, reference vs current."""
-    ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
+    state = ctx.fitted(fit_column_shift)
+    cur_p = ctx.profile("current")
     tested: list[tuple[str, NumericComparison | CategoricalComparison]] = []
     rank_error: dict[str, float] = {}
-    for name, col in ctx.schema.items():
-        if col.role not in _ROLES or col.kind not in _TESTED_KINDS:
-            continue
-        if name not in ref_p.columns or name not in cur_p.columns:
+    for name in _tested(ctx):
+        ref = state["columns"].get(name)
+        if ref is None or name not in cur_p.columns:
             continue  # a column on one side only is training-serving skew, reported there
-        result = _compare(ref_p.columns[name], cur_p.columns[name], col.kind)
+        cur = cur_p.columns[name]
+        result = _compare(ref, cur, ctx.schema[name].kind)
         if result is not None:
             tested.append((name, result))
-            errors = [ref_p.columns[name].rank_error, cur_p.columns[name].rank_error]
+            errors = [ref["rank_error"], cur.rank_error]
             rank_error[name] = max((e for e in errors if e is not None), default=0.0)
     if not tested:
         return []

@@ -2,7 +2,7 @@
 model something other than what training saw, column by column."""
 
 from seismo.checks import Check, Tier, part_of
-from seismo.skew.schema import check_categories, check_columns, check_range, check_scale
+from seismo.skew.schema import check_categories, check_columns, check_range, check_scale, fit_scale
 from seismo.skew.values import check_feature_values
 
 CHECKS: list[Check] = [
@@ -18,7 +18,7 @@ CHECKS: list[Check] = [
     Check("skew.unseen_categories", part_of(check_categories, "skew.categories", "skew.unseen_categories"),
           ("both",), "categories training never saw, beyond chance", aliases=("skew.categories",), tier=Tier.PROFILE),
     Check("skew.scale", check_scale, ("both",), "a consistent unit or aggregation-window factor (a root cause)",
-          tier=Tier.PROFILE),
+          tier=Tier.PROFILE, fit=fit_scale),
     Check("skew.out_of_range", check_range, ("both",), "values outside the training range beyond chance",
           aliases=("skew.range",), defers=True, reads_rows=("current",), tier=Tier.ROWS),
     Check("skew.feature_values", check_feature_values, ("both",), "the same ids, different feature values",

@@ -276,26 +276,40 @@ def _ks_p(r: ColumnProfile, c: ColumnProfile) -> float:
     return compare_numeric(q_r, q_c, r.finite_count, c.finite_count, std_ref=float(r.std or 0.0)).p_value
 
 
+def fit_scale(ctx: ScanContext) -> dict[str, Any]:
+    """The reference's quantiles of every numeric input whose ratios can be read (at least 30
+    values, positive and spread out): ``{"columns": {name: [q25, q50, q75, q90]}}``."""
+    ref_p = ctx.profile("reference")
+    columns: dict[str, list[float]] = {}
+    for name, col in ctx.schema.items():
+        r = ref_p.columns.get(name)
+        if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC or r is None or r.kind != "numeric" or r.finite_count < 30:
+            continue
+        qr = r.quantiles(_SCALE_QUANTILES)
+        if min(qr) > 0 and len(set(qr)) >= 3:  # ratios need positive, spread-out values
+            columns[name] = qr
+    return {"columns": columns}
+
+
 def check_scale(ctx: ScanContext) -> list[Finding]:
     """A consistent factor between serving and training values: every quartile moved by the same ratio."""
-    ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
+    fitted = ctx.fitted(fit_scale)["columns"]
+    cur_p = ctx.profile("current")
     out = []
-    for name, col in ctx.schema.items():
-        if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC:
+    for name, q_ref in fitted.items():
+        c = cur_p.columns.get(name)
+        if c is None or c.kind != "numeric" or c.finite_count < 30:
             continue
-        r, c = ref_p.columns.get(name), cur_p.columns.get(name)
-        if r is None or c is None or r.kind != "numeric" or c.kind != "numeric" or r.finite_count < 30 or c.finite_count < 30:
-            continue
-        qr = np.array(r.quantiles(_SCALE_QUANTILES), dtype=np.float64)
-        qc = np.array(c.quantiles(_SCALE_QUANTILES), dtype=np.float64)
-        if np.any(qr <= 0) or np.any(qc <= 0) or len(set(qr.tolist())) < 3:
-            continue  # ratios need positive, spread-out values
+        qc = c.quantiles_array(_SCALE_QUANTILES)
+        if qc.min() <= 0:
+            continue  # ratios need positive values
+        qr = np.asarray(q_ref, dtype=np.float64)
         ratios = qc / qr
         factor = float(np.exp(np.mean(np.log(ratios))))
         spread = float(np.max(np.abs(np.log(ratios / factor))))
         if spread > 0.05 or abs(math.log(factor)) < math.log(1.5):
             continue
-        if _ks_p(r, c) > SCALE_ALPHA:
+        if _ks_p(ctx.profile("reference").columns[name], c) > SCALE_ALPHA:
             continue  # quartiles of small samples can agree on a ratio by chance: the change must be real
         named = next((label for f, label in UNIT_FACTORS.items() if abs(math.log(factor / f)) < 0.05 or
                       abs(math.log(factor * f)) < 0.05), None)
