@@ -136,6 +136,29 @@ def _m2_kernel(values: Any, mean: float) -> float:  # pragma: no cover - compile
     return total
 
 
+@numba.njit(cache=True, nogil=True)
+def _sum_mean_kernel(values: Any, lo: int, hi: int) -> tuple[float, float]:  # pragma: no cover - compiled
+    """The sum and the mean of ``values[lo:hi]`` (not empty), with the two-level summation of
+    :func:`_m2_kernel`; when the sum overflows, the mean is the sum of ``value / n``. One
+    definition for a whole column and for each window's range of it, so the two agree exactly."""
+    total = 0.0
+    for start in range(lo, hi, 4096):
+        block = 0.0
+        for i in range(start, min(start + 4096, hi)):
+            block += values[i]
+        total += block
+    n = hi - lo
+    if np.isfinite(total):
+        return total, total / n
+    scaled = 0.0
+    for start in range(lo, hi, 4096):
+        block = 0.0
+        for i in range(start, min(start + 4096, hi)):
+            block += values[i] / n
+        scaled += block
+    return total, scaled
+
+
 def _frequent_numbers(
     key_type: KeyType, uniq: npt.NDArray[Any], counts: npt.NDArray[np.int64] | None, capacity: int
 ) -> FrequentItems:
@@ -162,10 +185,8 @@ def _profile_numbers(
     stats: dict[str, Any] = {"finite_count": n, "nan_count": nan, "posinf_count": posinf,
                              "neginf_count": neginf}
     if n:
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = float(values.sum())
-            mean = total / n if math.isfinite(total) else float((values / n).sum())
-            m2 = _m2(values, mean)
+        total, mean = _sum_mean_kernel(values, 0, n)
+        m2 = _m2(values, mean)
         stats.update(min=srt[0].item(), max=srt[-1].item(), mean=mean, m2=m2, sum=total)
     uniq, counts = _runs(srt)
     hist = None

@@ -41,7 +41,7 @@ from seismo.stats.distance import (
     NumericComparison,
     NumericReference,
     compare_categorical,
-    compare_to_reference,
+    compare_many_to_reference,
     numeric_reference,
     two_sample,
 )
@@ -117,28 +117,45 @@ def _truncated_counts(fa: dict[str, Any], fb: dict[str, Any]) -> tuple[dict[str,
     return out[0], out[1]
 
 
-def _few_values(ref: dict[str, Any], cur: dict[str, Any]) -> bool:
-    if ref["counts"] is None or cur["counts"] is None or ref["other_count"] or cur["other_count"]:
+def _few_values(ref: dict[str, Any], cur_p: Any) -> bool:
+    """Whether both sides have at most :data:`FEW_VALUES` distinct values, all counted (then a
+    numeric column is compared as categories). The current's counts are read only when the
+    reference's could qualify."""
+    if ref["counts"] is None or ref["other_count"] or len(ref["counts"]) > FEW_VALUES:
         return False
-    return len(set(ref["counts"]) | set(cur["counts"])) <= FEW_VALUES
+    if cur_p.frequent_items is None or cur_p.other_count:
+        return False
+    return len(set(ref["counts"]) | {_key(k) for k, _ in cur_p.top()}) <= FEW_VALUES
 
 
-def _compare(ref: dict[str, Any], cur_p: Any, kind: Kind) -> NumericComparison | CategoricalComparison | None:
-    """The reference's fitted side against the current column's profile."""
-    cur = _side_light(cur_p)
-    numeric = kind == Kind.NUMERIC and ref["kind"] == "numeric" and cur["kind"] == "numeric"
-    if numeric and not _few_values(ref, cur):
-        if not ref["finite_count"] or not cur["finite_count"] or ref["numeric"] is None:
-            return None
-        q_cur = cur_p.quantiles_array(GRID)
+def _numeric(ref: dict[str, Any], cur_p: Any, kind: Kind) -> bool:
+    """Whether the column is compared through its quantiles (else through its value counts)."""
+    return kind == Kind.NUMERIC and ref["kind"] == "numeric" and cur_p.kind == "numeric" and not _few_values(ref, cur_p)
+
+
+def _compare_numeric_many(pairs: list[tuple[dict[str, Any], Any]]) -> list[NumericComparison | None]:
+    """Each fitted numeric side against its current column's profile, all in one compiled call."""
+    out: list[NumericComparison | None] = [None] * len(pairs)
+    live = [i for i, (ref, cur_p) in enumerate(pairs)
+            if ref["finite_count"] and cur_p.finite_count and ref["numeric"] is not None]
+    found = compare_many_to_reference([_reference(pairs[i][0]) for i in live],
+                                      [pairs[i][1].quantiles_array(GRID) for i in live],
+                                      [int(pairs[i][1].finite_count) for i in live])
+    for i, c in zip(live, found, strict=True):
+        ref, cur_p = pairs[i]
         # read from the profiles: the tests' p-values take at most KS_MAX_ROWS rows a side, as the
         # tests on rows did (their CDFs are known to 0.001 from the grid, far below the critical values)
-        c = compare_to_reference(_reference(ref), q_cur, int(cur_p.finite_count))
         b = cur_p.quantile_sketch.values()
         if ref["values"] is not None and b is not None:  # small tables keep every value: the tests on them are exact
             t = two_sample(np.asarray(ref["values"], dtype=np.float64), b)
             c = replace(c, ks=t.ks, p_value=t.ks_p_value, cvm=t.cvm, cvm_p_value=t.cvm_p_value)
-        return c
+        out[i] = c
+    return out
+
+
+def _compare_categories(ref: dict[str, Any], cur_p: Any) -> CategoricalComparison | None:
+    """The reference's fitted side against the current column's value counts."""
+    cur = _side_light(cur_p)
     if ref["other_count"] or cur["other_count"]:  # frequent items that dropped values: a coarser partition
         pair = _truncated_counts(ref, cur)
         return compare_categorical(*pair) if pair and pair[0] and pair[1] else None
@@ -184,18 +201,24 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
     """Every feature (and target, prediction, probability) column, reference vs current."""
     state = ctx.fitted(fit_column_shift)
     cur_p = ctx.profile("current")
-    tested: list[tuple[str, NumericComparison | CategoricalComparison]] = []
+    compared: list[tuple[str, NumericComparison | CategoricalComparison | None]] = []
+    numeric: list[tuple[int, tuple[dict[str, Any], Any]]] = []
     rank_error: dict[str, float] = {}
     for name in _tested(ctx):
         ref = state["columns"].get(name)
         if ref is None or name not in cur_p.columns:
             continue  # a column on one side only is training-serving skew, reported there
         cur = cur_p.columns[name]
-        result = _compare(ref, cur, ctx.schema[name].kind)
-        if result is not None:
-            tested.append((name, result))
-            errors = [ref["rank_error"], cur.rank_error]
-            rank_error[name] = max((e for e in errors if e is not None), default=0.0)
+        if _numeric(ref, cur, ctx.schema[name].kind):
+            numeric.append((len(compared), (ref, cur)))
+            compared.append((name, None))
+        else:
+            compared.append((name, _compare_categories(ref, cur)))
+        errors = [ref["rank_error"], cur.rank_error]
+        rank_error[name] = max((e for e in errors if e is not None), default=0.0)
+    for (i, _), c in zip(numeric, _compare_numeric_many([pair for _, pair in numeric]), strict=True):
+        compared[i] = (compared[i][0], c)
+    tested = [(name, r) for name, r in compared if r is not None]
     if not tested:
         return []
     q_values = benjamini_hochberg([r.p_value for _, r in tested])

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numba
@@ -34,6 +35,7 @@ __all__ = [
     "NumericComparison",
     "NumericReference",
     "compare_to_reference",
+    "compare_many_to_reference",
     "numeric_reference",
     "compare_categorical",
     "compare_numeric",
@@ -96,10 +98,24 @@ def _grid_cdf_sorted(q: NDArray[np.float64], xs: NDArray[np.float64]) -> NDArray
 
 
 @numba.njit(cache=True, nogil=True)
+def _own_cdf(q: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover
+    """``_grid_cdf_sorted(q, q)`` without its search: at its own ``i``-th grid quantile the CDF is
+    ``j / last``, ``j`` the last grid point equal to it (right-continuous over a run of ties)."""
+    last = len(q) - 1
+    out = np.empty(len(q))
+    j = last
+    for i in range(last, -1, -1):
+        if i < last and q[i] != q[i + 1]:
+            j = i
+        out[i] = j / last
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
 def _grid_gaps(q_ref: NDArray[np.float64], q_cur: NDArray[np.float64]) -> tuple[float, float, float]:  # pragma: no cover
     """``max |F - G|`` over both grids' quantiles (sorted), and the mean of ``(F - G)^2`` over each side's."""
-    at_ref = _grid_cdf_sorted(q_ref, q_ref) - _grid_cdf_sorted(q_cur, q_ref)
-    at_cur = _grid_cdf_sorted(q_ref, q_cur) - _grid_cdf_sorted(q_cur, q_cur)
+    at_ref = _own_cdf(q_ref) - _grid_cdf_sorted(q_cur, q_ref)
+    at_cur = _grid_cdf_sorted(q_ref, q_cur) - _own_cdf(q_cur)
     d = max(np.max(np.abs(at_ref)), np.max(np.abs(at_cur)))
     return float(d), float(np.mean(at_ref * at_ref)), float(np.mean(at_cur * at_cur))
 
@@ -217,13 +233,18 @@ def two_sample(a: NDArray[np.float64], b: NDArray[np.float64]) -> TwoSample:
 
 def _cvm_pvalue(t: float, n: int, m: int) -> float:
     """Upper tail of the two-sample Cramer-von Mises statistic (Anderson 1962 moments)."""
-    big_n = n + m
+    return float(_cvm_pvalues(np.array([t]), np.array([n]), np.array([m]))[0])
+
+
+def _cvm_pvalues(t: NDArray[np.float64], n: NDArray[Any], m: NDArray[Any]) -> NDArray[np.float64]:
+    """:func:`_cvm_pvalue` of many statistics at once (one call into scipy for all of them)."""
+    big_n = (n + m).astype(np.float64)
+    nf, mf = n.astype(np.float64), m.astype(np.float64)
     mean = 1 / 6 + 1 / (6 * big_n)
-    var = (big_n + 1) / (45 * big_n**2) * (4 * m * n * big_n - 3 * (m * m + n * n) - 2 * m * n) / (4 * m * n)
-    if var <= 0:
-        return 1.0
-    z = (t - mean) / math.sqrt(45 * var) + 1 / 6
-    return float(min(max(1.0 - _cvm_limit_cdf(z), 0.0), 1.0))
+    var = (big_n + 1) / (45 * big_n**2) * (4 * mf * nf * big_n - 3 * (mf * mf + nf * nf) - 2 * mf * nf) / (4 * mf * nf)
+    ok = var > 0
+    z = np.where(ok, (t - mean) / np.sqrt(np.where(ok, 45 * var, 1.0)) + 1 / 6, 0.0)
+    return np.where(ok, np.clip(1.0 - _cvm_limit_cdfs(z), 0.0, 1.0), 1.0)
 
 
 _CVM_K = np.arange(64, dtype=np.float64)
@@ -232,23 +253,30 @@ _CVM_COEF: NDArray[np.float64] | None = None
 
 
 def _cvm_limit_cdf(x: float) -> float:
+    """CDF of the limiting Cramer-von Mises distribution at ``x`` (see :func:`_cvm_limit_cdfs`)."""
+    return float(_cvm_limit_cdfs(np.array([x], dtype=np.float64))[0])
+
+
+def _cvm_limit_cdfs(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """CDF of the limiting Cramer-von Mises distribution, by the series of Csorgo & Faraway (1996,
-    JRSS B 58, eq. 1.3) in the modified Bessel function K_{1/4}; the first 64 terms at once (each
-    term falls by orders of magnitude: they vanish long before), those beyond ``e^-700`` dropped."""
+    JRSS B 58, eq. 1.3) in the modified Bessel function K_{1/4}: the first 64 terms (each term
+    falls by orders of magnitude: they vanish long before), those beyond ``e^-700`` counted as 0.
+    Elementwise over ``x``, so a value does not depend on the others evaluated with it."""
     from scipy import special
 
     global _CVM_COEF
-    if x <= 0.0:
-        return 0.0
     if _CVM_COEF is None:
         k = _CVM_K
         _CVM_COEF = np.exp(special.gammaln(k + 0.5) - special.gammaln(0.5) - special.gammaln(k + 1)) * np.sqrt(4 * k + 1)
-    live = int(np.searchsorted(_CVM_Y, 700.0 * x, side="right"))
-    if live == 0:
-        return 0.0
-    y = _CVM_Y[:live] / x
-    terms = _CVM_COEF[:live] * special.kve(0.25, y) * np.exp(-2 * y)
-    return float(terms.sum()) / (math.pi * math.sqrt(x))
+    x = np.asarray(x, dtype=np.float64)
+    pos = x > 0.0
+    xs = np.where(pos, x, 1.0)[:, None]
+    live = _CVM_Y[None, :] <= 700.0 * xs
+    y = (_CVM_Y[None, :] / xs)[live]
+    terms = np.zeros(live.shape)
+    terms[live] = np.broadcast_to(_CVM_COEF, live.shape)[live] * special.kve(0.25, y) * np.exp(-2 * y)
+    out = terms.sum(axis=1) / (math.pi * np.sqrt(xs[:, 0]))
+    return np.where(pos & live[:, 0], out, 0.0)
 
 
 def ks_test(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[float, float, int, int]:
@@ -353,19 +381,76 @@ def _versus(q_ref: NDArray[np.float64], q_cur: NDArray[np.float64], edges: NDArr
     return d, sq_ref, sq_cur, float(w), float(psi_v), float(js)
 
 
+@numba.njit(cache=True, nogil=True)
+def _versus_many(q_ref: NDArray[np.float64], q_cur: NDArray[np.float64], edges: NDArray[np.float64],
+                 n_edges: NDArray[np.int64], p: NDArray[np.float64]) -> NDArray[np.float64]:  # pragma: no cover
+    """:func:`_versus` for each row of ``q_ref`` against the same row of ``q_cur``: the ``i``-th
+    reference's bin edges are ``edges[i, :n_edges[i]]`` and their shares ``p[i, :n_edges[i] + 1]``."""
+    out = np.empty((q_ref.shape[0], 6))
+    for i in range(q_ref.shape[0]):
+        k = n_edges[i]
+        r = _versus(q_ref[i], q_cur[i], edges[i, :k], p[i, : k + 1])
+        for j in range(6):
+            out[i, j] = r[j]
+    return out
+
+
+def _ks_pvalues(d: NDArray[np.float64], n: NDArray[Any], m: NDArray[Any]) -> NDArray[np.float64]:
+    """:func:`_ks_pvalue` elementwise."""
+    from scipy import special
+
+    en = np.sqrt(n * m / (n + m))
+    return np.asarray(special.kolmogorov((en + 0.12 + 0.11 / en) * d), dtype=np.float64)
+
+
 def compare_to_reference(ref: NumericReference, q_cur: NDArray[np.float64], n_cur: int) -> NumericComparison:
     """:func:`compare_numeric` with its reference half computed once (:func:`numeric_reference`)."""
-    q_cur = np.ascontiguousarray(q_cur, dtype=np.float64)
-    if ref.grid.size and q_cur.size:
-        d, sq_ref, sq_cur, w, psi_v, js = _versus(ref.grid, q_cur, ref.edges, ref.probs)
-    else:
-        d, sq_ref, sq_cur, w, psi_v, js = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-    scale = ref.scale
-    w_norm = w / scale if scale > 0 else (0.0 if w == 0 else math.inf)
-    n, m = min(ref.n, KS_MAX_ROWS), min(n_cur, KS_MAX_ROWS)
-    t = float(n * m / (n + m) ** 2 * (n * sq_ref + m * sq_cur)) if n and m else 0.0
-    return NumericComparison(float(d), _ks_pvalue(d, n, m) if n and m else 1.0, float(w_norm), float(psi_v), float(js),
-                             scale, ref.n, n_cur, t, _cvm_pvalue(t, n, m) if n and m else 1.0)
+    return compare_many_to_reference([ref], [q_cur], [n_cur])[0]
+
+
+def compare_many_to_reference(refs: Sequence[NumericReference], q_curs: Sequence[NDArray[np.float64]],
+                              n_curs: Sequence[int]) -> list[NumericComparison]:
+    """:func:`compare_to_reference` of each reference with its current quantiles, all in one
+    compiled pass and one call into scipy for the p-values (what a window of many columns costs).
+    Each result is the one :func:`compare_to_reference` gives alone."""
+    k = len(refs)
+    if k == 0:
+        return []
+    qs = [np.ascontiguousarray(q, dtype=np.float64) for q in q_curs]
+    stats = np.zeros((k, 6))
+    size = refs[0].grid.size
+    rows = [i for i in range(k) if refs[i].grid.size == size == qs[i].size and size]
+    if rows:
+        width = max(refs[i].edges.size for i in rows)
+        edges = np.zeros((len(rows), width))
+        probs = np.zeros((len(rows), width + 1))
+        n_edges = np.empty(len(rows), dtype=np.int64)
+        for j, i in enumerate(rows):
+            e = refs[i].edges
+            edges[j, : e.size] = e
+            probs[j, : e.size + 1] = refs[i].probs
+            n_edges[j] = e.size
+        stats[rows] = _versus_many(np.stack([refs[i].grid for i in rows]), np.stack([qs[i] for i in rows]),
+                                   edges, n_edges, probs)
+    batched = set(rows)
+    for i in range(k):  # grids of another size (never from the profiles): one at a time
+        if i not in batched and refs[i].grid.size and qs[i].size:
+            stats[i] = _versus(refs[i].grid, qs[i], refs[i].edges, refs[i].probs)
+    n = np.array([min(r.n, KS_MAX_ROWS) for r in refs], dtype=np.float64)
+    m = np.array([min(int(c), KS_MAX_ROWS) for c in n_curs], dtype=np.float64)
+    ok = (n > 0) & (m > 0)
+    nn, mm = np.where(ok, n, 1.0), np.where(ok, m, 1.0)
+    d, sq_ref, sq_cur = stats[:, 0], stats[:, 1], stats[:, 2]
+    t = np.where(ok, nn * mm / (nn + mm) ** 2 * (nn * sq_ref + mm * sq_cur), 0.0)
+    ks_p = np.where(ok, _ks_pvalues(d, nn, mm), 1.0)
+    cvm_p = np.where(ok, _cvm_pvalues(t, nn, mm), 1.0)
+    out = []
+    for i, ref in enumerate(refs):
+        w, scale = float(stats[i, 3]), ref.scale
+        w_norm = w / scale if scale > 0 else (0.0 if w == 0 else math.inf)
+        out.append(NumericComparison(float(d[i]), float(ks_p[i]), float(w_norm), float(stats[i, 4]),
+                                     float(stats[i, 5]), scale, ref.n, int(n_curs[i]), float(t[i]), float(cvm_p[i])))
+    return out
 
 
 def compare_numeric(
@@ -429,27 +514,82 @@ def compare_categorical(ref: dict[str, int], cur: dict[str, int]) -> Categorical
     keys = sorted(set(ref) | set(cur))
     a = np.array([ref.get(k, 0) for k in keys], dtype=np.float64)
     b = np.array([cur.get(k, 0) for k in keys], dtype=np.float64)
-    n_a, n_b = float(a.sum()), float(b.sum())
-    new = tuple(k for k in keys if ref.get(k, 0) == 0 and cur.get(k, 0) > 0)
-    vanished = tuple(k for k in keys if cur.get(k, 0) == 0 and ref.get(k, 0) > 0)
+    new = tuple(k for k, x, y in zip(keys, a, b, strict=True) if x == 0 and y > 0)
+    vanished = tuple(k for k, x, y in zip(keys, a, b, strict=True) if y == 0 and x > 0)
+    n_a, n_b, chi2, cells, tv, psi_v, js = _pooled_table(a, b)
     if n_a == 0 or n_b == 0:
         return CategoricalComparison(0.0, 0, 1.0, 0.0, 0.0, 0.0, 0.0, new, vanished, int(n_a), int(n_b))
-    total = a + b
-    exp_a, exp_b = total * n_a / (n_a + n_b), total * n_b / (n_a + n_b)
-    rare = (exp_a < 5) | (exp_b < 5)
-    if rare.any():
-        a = np.append(a[~rare], a[rare].sum())
-        b = np.append(b[~rare], b[rare].sum())
-        exp_a = np.append(exp_a[~rare], exp_a[rare].sum())
-        exp_b = np.append(exp_b[~rare], exp_b[rare].sum())
-    cells = int(np.count_nonzero(a + b))
-    dof = max(cells - 1, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chi2 = float(np.nansum((a - exp_a) ** 2 / exp_a) + np.nansum((b - exp_b) ** 2 / exp_b))
+    dof = max(int(cells) - 1, 0)
     p_value = float(special.chdtrc(dof, chi2)) if dof > 0 else 1.0  # the chi-square upper tail
-    # effect sizes on the pooled table too: with many sparse categories, raw shares differ by
-    # sampling noise alone (two samples of 1 row per category have a total variation near 1)
-    pa, pb = a / n_a, b / n_b
-    tv = 0.5 * float(np.abs(pa - pb).sum())
     v = math.sqrt(chi2 / (n_a + n_b)) if dof > 0 else 0.0
-    return CategoricalComparison(chi2, dof, p_value, tv, psi(pa, pb), js_distance(pa, pb), v, new, vanished, int(n_a), int(n_b))
+    return CategoricalComparison(chi2, dof, p_value, tv, psi_v, js, v, new, vanished, int(n_a), int(n_b))
+
+
+@numba.njit(cache=True, nogil=True)
+def _pooled_table(a: NDArray[np.float64], b: NDArray[np.float64]
+                  ) -> tuple[float, float, float, float, float, float, float]:  # pragma: no cover
+    """The numbers of :func:`compare_categorical` from two count vectors over the same
+    categories: the categories with an expected count below 5 on either side pooled into one
+    cell, then ``(n_a, n_b, chi2, nonempty cells, total variation, PSI, Jensen-Shannon)`` on the
+    pooled table (as :func:`psi` and :func:`js_distance` compute them). Effect sizes are on the
+    pooled table too: with many sparse categories, raw shares differ by sampling noise alone (two
+    samples of 1 row per category have a total variation near 1)."""
+    k = len(a)
+    n_a = 0.0
+    n_b = 0.0
+    for i in range(k):
+        n_a += a[i]
+        n_b += b[i]
+    if n_a == 0.0 or n_b == 0.0:
+        return n_a, n_b, 0.0, 0.0, 0.0, 0.0, 0.0
+    fa, fb = n_a / (n_a + n_b), n_b / (n_a + n_b)
+    pa = np.empty(k + 1)
+    pb = np.empty(k + 1)
+    ea = np.empty(k + 1)
+    eb = np.empty(k + 1)
+    cells = 0
+    rare_a = rare_b = rare_ea = rare_eb = 0.0
+    any_rare = False
+    for i in range(k):
+        t = a[i] + b[i]
+        xa, xb = t * fa, t * fb
+        if xa < 5 or xb < 5:
+            any_rare = True
+            rare_a += a[i]
+            rare_b += b[i]
+            rare_ea += xa
+            rare_eb += xb
+        else:
+            pa[cells], pb[cells], ea[cells], eb[cells] = a[i], b[i], xa, xb
+            cells += 1
+    if any_rare:
+        pa[cells], pb[cells], ea[cells], eb[cells] = rare_a, rare_b, rare_ea, rare_eb
+        cells += 1
+    chi2 = 0.0
+    nonempty = 0
+    for i in range(cells):
+        if pa[i] + pb[i] != 0:
+            nonempty += 1
+        if ea[i] > 0:
+            chi2 += (pa[i] - ea[i]) ** 2 / ea[i]
+        if eb[i] > 0:
+            chi2 += (pb[i] - eb[i]) ** 2 / eb[i]
+    tv = 0.0
+    sp = sq = 0.0
+    for i in range(cells):
+        pa[i] /= n_a
+        pb[i] /= n_b
+        tv += abs(pa[i] - pb[i])
+        sp += max(pa[i], 1e-4)
+        sq += max(pb[i], 1e-4)
+    psi_v = 0.0
+    kl_a = kl_b = 0.0
+    for i in range(cells):
+        p, q = max(pa[i], 1e-4) / sp, max(pb[i], 1e-4) / sq
+        psi_v += (q - p) * np.log(q / p)
+        m = 0.5 * (pa[i] + pb[i])
+        if pa[i] > 0:
+            kl_a += pa[i] * np.log2(pa[i] / m)
+        if pb[i] > 0:
+            kl_b += pb[i] * np.log2(pb[i] / m)
+    return n_a, n_b, chi2, float(nonempty), 0.5 * tv, psi_v, np.sqrt(max(0.5 * kl_a + 0.5 * kl_b, 0.0))
