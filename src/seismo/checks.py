@@ -34,8 +34,9 @@ from seismo.report.model import DatasetInfo, Finding
 __all__ = ["Check", "CheckResult", "FitFunction", "Requirement", "ScanContext", "Tier", "fit_key"]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from seismo.data.labels import Task
     from seismo.engines import Engine
-    from seismo.profile import TableProfile
+    from seismo.profile import ModelSummary, TableProfile
 
 Requirement = Literal["reference", "current", "both", "any", "target", "timestamp"]
 _T = TypeVar("_T")
@@ -231,6 +232,17 @@ class ScanContext:
                 raise KeyError(label)
             profiles.update(self._engine().profile(todo))  # both tables at once, when both are needed
         return profiles[label]
+
+    def model_summary(self, label: str, task: Task, *, timestamp: str | None = None, every: str | None = None,
+                      chunks: int = 1) -> ModelSummary:
+        """The model summary of ``"reference"`` or ``"current"`` (per ``every``-long window of
+        ``timestamp``, else per row-order chunk), computed once per scan by the engine."""
+        ds = self.reference if label == "reference" else self.current if label == "current" else None
+        if ds is None:
+            raise KeyError(label)
+        key = f"model:{label}:{task!r}:{timestamp if every else None}:{every}:{chunks if not every else 0}"
+        return self.derived(key, lambda: self._engine().summarise_model(ds.frame, task, timestamp=timestamp,
+                                                                         every=every, chunks=chunks))
 
     def _engine(self) -> Engine:
         if self.engine is not None:

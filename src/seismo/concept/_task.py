@@ -11,10 +11,12 @@ import numpy as np
 import polars as pl
 
 from seismo.checks import ScanContext
+from seismo.data.labels import Task, label_array, label_arrays, missing_labels
 from seismo.data.schema import Kind, Role
-from seismo.data.time import to_utc
+from seismo.data.time import choose_window, plausible_times, to_utc
+from seismo.data.time import window_starts as _windows
 from seismo.exceptions import InputError
-from seismo.shift.time import MIN_WINDOW_ROWS, _windows, choose_window, plausible_times
+from seismo.shift.time import MIN_WINDOW_ROWS
 
 __all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "label_array", "label_arrays", "missing_labels", "reference_windows",
            "task_of", "time_windows"]
@@ -22,37 +24,6 @@ __all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "label_arra
 REFERENCE_CHUNKS = 10
 """Without a timestamp, the reference's natural variation is measured over this many row-order chunks."""
 _FEW_VALUES = 20
-
-
-@dataclass(frozen=True)
-class Task:
-    """The model's columns and kind."""
-
-    target: str
-    prediction: str | None
-    proba: str | None
-    kind: str  # "classification" or "regression"
-    text: bool = False
-    """Labels compared as text: the label or the prediction is text in one of the tables."""
-    class_proba: tuple[tuple[str, str], ...] = ()
-    """Multiclass: (class label as text, its probability column), one per class."""
-    positive: Any = None
-    """Binary with a probability column: the class the probability is for (read off the reference:
-    the class whose rows score higher), and the other class."""
-    negative: Any = None
-
-    def proba_matrix(self, frame: pl.DataFrame) -> np.ndarray[Any, Any] | None:
-        """The probability column (binary) or the (rows, classes) matrix (multiclass), NaN for missing."""
-        if self.class_proba:
-            cols = [frame.get_column(c).cast(pl.Float64).fill_null(float("nan")).to_numpy() for _, c in self.class_proba]
-            return np.column_stack(cols)
-        if self.proba is None:
-            return None
-        return np.asarray(frame.get_column(self.proba).cast(pl.Float64).fill_null(float("nan")).to_numpy())
-
-    @property
-    def classes(self) -> list[str] | None:
-        return [k for k, _ in self.class_proba] or None
 
 
 @dataclass(frozen=True)
@@ -196,36 +167,3 @@ def reference_windows(frame: pl.DataFrame, timestamp: str | None, every: str | N
     n = frame.height
     index = (np.arange(n, dtype=np.int64) * REFERENCE_CHUNKS) // max(n, 1)
     return Windows(index, REFERENCE_CHUNKS, None, None)
-
-
-def label_array(frame: pl.DataFrame, column: str, *, text: bool = False) -> np.ndarray[Any, Any]:
-    """A label or prediction column as a numpy array: floats (NaN for missing) when numeric,
-    otherwise strings with None for missing. ``text=True`` gives strings in any case, whole numbers
-    written without a decimal point (so a numeric 1 and a text "1" are the same class)."""
-    s = frame.get_column(column)
-    if s.dtype == pl.Boolean:
-        s = s.cast(pl.Int8)
-    if s.dtype.is_numeric() and not text:
-        return s.cast(pl.Float64).fill_null(float("nan")).to_numpy()
-    if s.dtype.is_numeric():
-        whole = s.cast(pl.Float64)
-        s = pl.select(pl.when(whole == whole.round(0)).then(whole.cast(pl.Int64, strict=False).cast(pl.String))
-                      .otherwise(whole.cast(pl.String))).to_series()
-    else:
-        s = s.cast(pl.String).str.strip_chars()
-    return np.asarray(s.to_list(), dtype=object)
-
-
-def missing_labels(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    """Where a :func:`label_array` holds no label (NaN, or None in a text array)."""
-    if a.dtype.kind == "f":
-        return np.asarray(np.isnan(a), dtype=bool)
-    return np.asarray(a == None, dtype=bool)
-
-
-def label_arrays(frame: pl.DataFrame, task: Task) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None]:
-    """The label and the prediction, comparable: both numeric, or both text when either is text."""
-    y = label_array(frame, task.target, text=task.text)
-    if task.prediction is None or task.prediction not in frame.columns:
-        return y, None
-    return y, label_array(frame, task.prediction, text=task.text)

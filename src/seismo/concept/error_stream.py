@@ -25,7 +25,7 @@ from seismo.data.schema import Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
-from seismo.shift.time import plausible_times
+from seismo.data.time import plausible_times
 
 __all__ = ["ALPHA", "check_error_stream", "error_stream", "errors_of"]
 

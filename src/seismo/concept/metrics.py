@@ -67,7 +67,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from seismo.data.labels import Encoded as _Encoded
+from seismo.data.labels import check_window as _check_window
+from seismo.data.labels import encode as _encode
+from seismo.data.labels import floats as _floats
 from seismo.exceptions import InputError
+from seismo.profile._model import ModelSummary, Moments
 
 __all__ = [
     "CLASSIFICATION_METRICS",
@@ -78,6 +83,7 @@ __all__ = [
     "classification_overall",
     "regression_by_window",
     "regression_overall",
+    "summary_metrics",
 ]
 
 CLASSIFICATION_METRICS = (
@@ -117,6 +123,9 @@ class WindowSeries:
     lower: _F64
     upper: _F64
     rows: _I64
+    error_bound: _F64 | None = None
+    """Where the value is read from a summary that approximates the rows (ROC AUC from score
+    histograms): per window, the most it can differ from its value on the rows. None: exact."""
 
     def to_list(self) -> list[dict[str, float | int | None]]:
         """Per window ``{"value", "lower", "upper", "rows"}``, with ``None`` instead of NaN.
@@ -180,10 +189,14 @@ def _wilson_var(p: _F64, n: _F64, z: float) -> _F64:
 
 def _mean_band(w: _I64, x: _F64, n_windows: int, z: float) -> tuple[_F64, _F64, _F64, _I64]:
     """Per-window mean of ``x`` and mean ± z·sd/sqrt(n) (two-pass variance)."""
-    n = np.bincount(w, minlength=n_windows).astype(np.int64)
-    mean = _ratio(np.bincount(w, x, minlength=n_windows), n)
-    dev = x - mean[w]
-    var = _ratio(np.bincount(w, dev * dev, minlength=n_windows), n - 1)
+    return _moment_band(Moments.of(w, x, n_windows), z)
+
+
+def _moment_band(m: Moments, z: float) -> tuple[_F64, _F64, _F64, _I64]:
+    """Mean ± z·sd/sqrt(n) from each window's moments (NaN for an empty window; no band for one row)."""
+    n = m.n
+    mean = np.where(n > 0, m.mean, np.nan)
+    var = _ratio(m.m2, n - 1)
     half = z * np.sqrt(var * _ratio(1.0, n))
     return mean, mean - half, mean + half, n
 
@@ -201,220 +214,6 @@ def _groups(w: _I64, n_windows: int) -> tuple[_I64 | None, _I64]:
         return None, bounds
     small = w.astype(np.int16) if n_windows < 2**15 else w
     return np.argsort(small, kind="stable").astype(np.int64), bounds
-
-
-# ---------------------------------------------------------------------------- input checks
-
-
-def _check_window(window: ArrayLike, n_windows: int, n_rows: int) -> _I64:
-    w = np.asarray(window)
-    if isinstance(n_windows, bool) or not isinstance(n_windows, int | np.integer) or n_windows < 0:
-        raise InputError(f"n_windows must be a non-negative integer, got {n_windows!r}")
-    if w.ndim != 1 or (w.size and w.dtype.kind not in "iu"):
-        raise InputError(f"window must be a 1-D integer array, got dtype {w.dtype} "
-                         f"and shape {w.shape}")
-    if w.size != n_rows:
-        raise InputError(f"window has {w.size} rows but y_true has {n_rows}")
-    if w.size:
-        top, bottom = int(w.max()), int(w.min())
-        if top >= n_windows:
-            raise InputError(f"window index {top} is out of range: n_windows is {n_windows} "
-                             f"(valid indices 0..{n_windows - 1}, or -1 for no window)")
-        if bottom < -1:
-            raise InputError(f"window index {bottom} is out of range: use -1 for rows "
-                             "outside every window")
-    return w.astype(np.int64, copy=False)
-
-
-def _vector(x: ArrayLike, name: str, n_rows: int) -> NDArray[Any]:
-    a = np.asarray(x)
-    if a.ndim != 1:
-        raise InputError(f"{name} must be 1-D, got shape {a.shape}")
-    if a.size != n_rows:
-        raise InputError(f"{name} has {a.size} rows but y_true has {n_rows}")
-    return a
-
-
-def _floats(x: ArrayLike, name: str, n_rows: int) -> _F64:
-    try:
-        a = np.asarray(_vector(x, name, n_rows), dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{name} must be numeric: {exc}") from None
-    if np.isinf(a).any():
-        raise InputError(f"{name} holds infinite values")
-    return a
-
-
-def _missing(a: NDArray[Any]) -> _Mask:
-    if a.dtype.kind == "f":
-        return np.asarray(np.isnan(a), dtype=np.bool_)
-    if a.dtype.kind == "O":
-        import pandas as pd
-
-        return np.asarray(pd.isna(a), dtype=np.bool_)
-    return np.zeros(a.shape, dtype=np.bool_)
-
-
-# ---------------------------------------------------------------------------- labels
-
-
-def _distinct(v: NDArray[Any]) -> NDArray[Any]:
-    """Sorted distinct values; a bincount for small integer ranges, a sort otherwise."""
-    if v.dtype.kind == "O":
-        v = np.asarray(v.tolist())
-    if v.size and v.dtype.kind in "biuf":
-        iv = v.astype(np.int64) if v.dtype.kind != "f" or np.all(np.mod(v, 1) == 0) else None
-        if iv is not None and int(iv.max()) - int(iv.min()) < 1_000_000:
-            low = int(iv.min())
-            present = np.flatnonzero(np.bincount(iv - low)) + low
-            return present.astype(v.dtype)
-    try:
-        return np.unique(v)
-    except TypeError as exc:
-        raise InputError(f"labels of mixed types cannot be ordered: {exc}") from None
-
-
-def _present(v: NDArray[Any], missing: _Mask) -> NDArray[Any]:
-    """The labels that are not missing, as a typed (not object) array where possible."""
-    vals = v[~missing]
-    return np.asarray(vals.tolist()) if vals.dtype.kind == "O" else vals
-
-
-def _is_positive(v: NDArray[Any], missing: _Mask, pos: Any) -> _I64:
-    """1 where the label is ``pos``, 0 where it is another, -1 where missing."""
-    out = np.full(v.size, -1, dtype=np.int64)
-    out[~missing] = _present(v, missing) == pos
-    return out
-
-
-def _codes(v: NDArray[Any], missing: _Mask, classes: NDArray[Any], name: str) -> _I64:
-    """Index of each label in ``classes``; -1 where missing."""
-    out = np.full(v.size, -1, dtype=np.int64)
-    vals = _present(v, missing)
-    if vals.size == 0:
-        return out
-    order = np.argsort(classes, kind="stable")
-    ordered = classes[order]
-    try:
-        idx = np.minimum(np.searchsorted(ordered, vals), ordered.size - 1)
-        found = ordered[idx] == vals
-    except (TypeError, ValueError, np.exceptions.DTypePromotionError):
-        found = np.zeros(vals.size, dtype=np.bool_)
-        idx = np.zeros(vals.size, dtype=np.int64)
-    if not np.all(found):
-        bad = vals[np.flatnonzero(~np.asarray(found, dtype=np.bool_))[0]]
-        raise InputError(f"{name} holds label {bad!r}, which is not among the classes "
-                         f"{classes.tolist()}")
-    out[~missing] = order[idx]
-    return out
-
-
-@dataclass(frozen=True)
-class _Encoded:
-    true: _I64  # class code per row, -1 where the label is missing
-    pred: _I64  # predicted class code, -1 where missing
-    score: _F64 | None  # binary: P(positive), shape (n,); multiclass: (n, k)
-    n_classes: int
-    binary: bool
-
-
-def _class_set(yt: NDArray[Any], mt: _Mask, yp: NDArray[Any] | None, mp: _Mask | None,
-               classes: Sequence[Any] | None) -> NDArray[Any]:
-    if classes is not None:
-        cls = np.asarray(classes)
-        if cls.ndim != 1 or _distinct(cls).size != cls.size:
-            raise InputError("classes must be a 1-D sequence of distinct labels")
-        return cls
-    seen = [_distinct(_present(yt, mt))]
-    if yp is not None and mp is not None:
-        seen.append(_distinct(_present(yp, mp)))
-    return _distinct(np.concatenate(seen))
-
-
-def _positive(cls: NDArray[Any], positive: Any, explicit: bool) -> tuple[NDArray[Any], Any]:
-    """The binary classes (their order kept) and the positive label."""
-    if positive is not None:
-        if not np.any(cls == positive):
-            if explicit:
-                raise InputError(f"positive {positive!r} is not among the classes {cls.tolist()}")
-            cls = _distinct(np.concatenate([cls, np.asarray([positive])]))
-        if cls.size > 2:
-            raise InputError(f"positive is set but there are {cls.size} classes "
-                             f"{cls.tolist()}; it applies to binary problems only")
-        return cls, positive
-    ordered = np.sort(cls)
-    if ordered.size == 2:
-        return cls, ordered[1]
-    if ordered.size == 1 and ordered.dtype.kind in "biuf" and ordered[0] in (0, 1):
-        return cls, ordered.dtype.type(1)
-    if ordered.size == 0:
-        return cls, None
-    raise InputError(f"cannot tell the positive class among {ordered.tolist()}; "
-                     "pass positive=")
-
-
-def _binary(yt: NDArray[Any], mt: _Mask, yp: NDArray[Any] | None, mp: _Mask | None, pr: _F64 | None,
-            cls: NDArray[Any], positive: Any, explicit: bool) -> _Encoded:
-    cls, pos = _positive(cls, positive, explicit)
-    if explicit:
-        _codes(yt, mt, cls, "y_true")
-        if yp is not None and mp is not None:
-            _codes(yp, mp, cls, "y_pred")
-    true = _is_positive(yt, mt, pos)
-    score = None
-    if pr is not None:
-        score = pr if pr.ndim == 1 else pr[:, int(np.flatnonzero(cls == pos)[0])]
-    if yp is not None and mp is not None:
-        pred = _is_positive(yp, mp, pos)
-    else:
-        assert score is not None  # the caller requires y_pred or proba
-        pred = np.where(np.isnan(score), -1, score >= 0.5).astype(np.int64)
-    return _Encoded(true, pred, score, 2, True)
-
-
-def _encode(yt: NDArray[Any], y_pred: ArrayLike | None, proba: ArrayLike | None,
-            positive: Any, classes: Sequence[Any] | None) -> _Encoded:
-    n = yt.size
-    if y_pred is None and proba is None:
-        raise InputError("give y_pred, proba or both")
-    yp = None if y_pred is None else _vector(y_pred, "y_pred", n)
-    pr = None if proba is None else _probabilities(proba, n)
-    mt, mp = _missing(yt), None if yp is None else _missing(yp)
-    cls = _class_set(yt, mt, yp, mp, classes)
-    if pr is not None and pr.ndim == 2 and pr.shape[1] != cls.size:
-        raise InputError(f"proba has {pr.shape[1]} columns but there are {cls.size} classes "
-                         f"{cls.tolist()}; pass classes= in the order of proba's columns")
-    if pr is not None and pr.ndim == 1 and cls.size > 2:
-        raise InputError(f"proba is 1-D but there are {cls.size} classes; pass an (n, k) "
-                         "proba and classes=")
-    if cls.size <= 2:
-        if pr is not None and pr.ndim == 2 and cls.size < 2:
-            raise InputError("a 2-D proba needs two or more classes; pass classes=")
-        return _binary(yt, mt, yp, mp, pr, cls, positive, classes is not None)
-    if positive is not None:
-        raise InputError(f"positive applies to binary problems only; there are {cls.size} "
-                         "classes")
-    true = _codes(yt, mt, cls, "y_true")
-    if yp is not None and mp is not None:
-        pred = _codes(yp, mp, cls, "y_pred")
-    else:
-        assert pr is not None
-        pred = np.where(np.isnan(pr).any(axis=1), -1, np.argmax(pr, axis=1)).astype(np.int64)
-    return _Encoded(true, pred, pr, int(cls.size), False)
-
-
-def _probabilities(proba: ArrayLike, n_rows: int) -> _F64:
-    try:
-        pr = np.asarray(proba, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"proba must be numeric: {exc}") from None
-    if pr.ndim not in (1, 2) or pr.shape[0] != n_rows:
-        raise InputError(f"proba must have shape (n,) or (n, k) with n = {n_rows} rows of "
-                         f"y_true, got {pr.shape}")
-    finite = pr[~np.isnan(pr)]
-    if finite.size and (finite.min() < 0.0 or finite.max() > 1.0):
-        raise InputError("proba must hold probabilities in [0, 1]")
-    return pr
 
 
 # ---------------------------------------------------------------------------- label metrics
@@ -564,6 +363,11 @@ def _ece(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int, bins: int,
     cnt = np.bincount(key, minlength=size).reshape(n_windows, bins)
     total = np.bincount(key, gap, minlength=size).reshape(n_windows, bins)
     total2 = np.bincount(key, gap * gap, minlength=size).reshape(n_windows, bins)
+    return _ece_of_bins(cnt.astype(np.int64), total.astype(np.float64), total2.astype(np.float64), z)
+
+
+def _ece_of_bins(cnt: _I64, total: _F64, total2: _F64, z: float) -> WindowSeries:
+    """The calibration error and its band from each window's bins: rows, summed gap, summed squared gap."""
     n = cnt.sum(axis=1)
     value = _ratio(np.abs(total).sum(axis=1), n)
     mean = _ratio(total, cnt)
@@ -774,3 +578,76 @@ def regression_overall(
     n = np.asarray(y_true).shape[0] if np.ndim(y_true) else 0
     return regression_by_window(np.zeros(n, dtype=np.int64), y_true, y_pred, n_windows=1,
                                 level=level)
+
+
+# ---------------------------------------------------------------------------- from model summaries
+
+
+def _auc_of_histograms(hist: _I64, binary: bool, z: float) -> WindowSeries:
+    """ROC AUC per window from score histograms ``(windows, classes, 2, bins)``: the bins are the
+    tie groups of :func:`_auc_one` (a positive and a negative in one bin count a half), so the value
+    and its DeLong variance are those of the binned scores. ``error_bound`` is half the share of
+    (positive, negative) pairs that share a bin: the most resolving those ties could move the AUC.
+    Multiclass: the one-vs-rest macro mean, its variance the classes' variances over K^2 (the
+    summary keeps each class's scores, not their joint per row, so the covariances between the
+    classes' AUCs are left out)."""
+    h = hist.astype(np.float64)
+    neg, pos = h[:, :, 0, :], h[:, :, 1, :]
+    n0, n1 = neg.sum(axis=2), pos.sum(axis=2)
+    ok = (n0 > 0) & (n1 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v10 = (np.cumsum(neg, axis=2) - 0.5 * neg) / n0[:, :, None]
+        v01 = (n1[:, :, None] - np.cumsum(pos, axis=2) + 0.5 * pos) / n1[:, :, None]
+        auc = (pos * v10).sum(axis=2) / n1
+        var = ((pos * (v10 - auc[:, :, None]) ** 2).sum(axis=2) / n1**2
+               + (neg * (v01 - auc[:, :, None]) ** 2).sum(axis=2) / n0**2)
+        bound = 0.5 * (pos * neg).sum(axis=2) / (n1 * n0)
+    rows = (n0 + n1)[:, 0].astype(np.int64)
+    if binary:
+        value, v, b = auc[:, 0], var[:, 0], bound[:, 0]
+        value, v, b = (np.where(ok[:, 0], x, np.nan) for x in (value, v, b))
+    else:
+        every = ok.all(axis=1)
+        k = hist.shape[1]
+        value = np.where(every, auc.mean(axis=1), np.nan)
+        v = np.where(every, var.sum(axis=1) / k**2, np.nan)
+        b = np.where(every, bound.mean(axis=1), np.nan)
+    half = z * np.sqrt(v)
+    series = _series("roc_auc", value, value - half, value + half, rows)
+    return WindowSeries(series.metric, series.values, series.lower, series.upper, series.rows, b)
+
+
+def summary_metrics(summary: ModelSummary, *, level: float = 0.95) -> dict[str, WindowSeries]:
+    """The metrics of :func:`classification_by_window` or :func:`regression_by_window`, per
+    window of a model summary (:class:`seismo.profile.ModelSummary`), with the same bands.
+
+    Counts and moments give what the rows give (to rounding); ROC AUC is that of the binned
+    scores, with its ``error_bound``. Summaries merged from finer windows give what the coarser
+    windows' rows give: the metrics are recomputed from the merged counts, never averaged.
+
+    >>> from seismo.profile import summarise_classification
+    >>> w = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> y = np.array([1, 0, 1, 0, 1, 0, 1, 0])
+    >>> p = np.array([0.9, 0.2, 0.4, 0.3, 0.8, 0.75, 0.7, 0.1])
+    >>> res = summary_metrics(summarise_classification(w, y, proba=p, n_windows=2))
+    >>> res["accuracy"].values.tolist(), res["roc_auc"].values.tolist()
+    ([0.75, 0.75], [1.0, 0.75])
+    """
+    z = _z(level)
+    out: dict[str, WindowSeries] = {}
+    if summary.kind == "regression":
+        assert summary.abs_error is not None and summary.sq_error is not None and summary.ape is not None
+        out["mae"] = _series("mae", *_moment_band(summary.abs_error, z), hi_bound=_INF)
+        mse, lo, hi, n = _moment_band(summary.sq_error, z)
+        out["rmse"] = _series("rmse", np.sqrt(mse), np.sqrt(np.maximum(lo, 0.0)), np.sqrt(np.maximum(hi, 0.0)), n, _INF)
+        out["mape"] = _series("mape", *_moment_band(summary.ape, z), hi_bound=_INF)
+        return out
+    assert summary.confusion is not None
+    c = summary.confusion
+    out.update(_binary_rates(c, z) if summary.binary else _macro_rates(c, z))
+    if summary.score_hist is not None and summary.log_loss is not None and summary.calibration is not None:
+        out["roc_auc"] = _auc_of_histograms(summary.score_hist, summary.binary, z)
+        out["log_loss"] = _series("log_loss", *_moment_band(summary.log_loss, z), hi_bound=_INF)
+        cal = summary.calibration
+        out["calibration_error"] = _ece_of_bins(np.rint(cal[:, 0]).astype(np.int64), cal[:, 1], cal[:, 2], z)
+    return {name: out[name] for name in CLASSIFICATION_METRICS if name in out}

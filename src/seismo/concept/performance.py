@@ -35,7 +35,6 @@ from seismo.concept._task import (
     MIN_WINDOW_ROWS,
     Task,
     Windows,
-    label_arrays,
     reference_windows,
     task_of,
     time_windows,
@@ -74,37 +73,21 @@ def _se(series: Any, level: float = 0.95) -> np.ndarray[Any, Any]:
     return np.asarray((series.upper - series.lower) / (2 * z), dtype=np.float64)
 
 
-def _metrics(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
+def _metrics(ctx: ScanContext, label: str, task: Task, windows: Windows) -> dict[str, Any]:
+    """Every metric per window of the ``label`` table, from its model summary (confusion counts,
+    score histograms, moments: :mod:`seismo.profile`), never from averaged per-row metrics."""
+    from seismo.concept.metrics import summary_metrics
+
+    if task.kind == "regression" and task.prediction is None:
+        return {}
+    timed = windows.starts is not None
     try:
-        return _metrics_of(task, frame, windows)
-    except InputError as exc:  # say which columns: the metrics module only sees arrays
+        summary = ctx.model_summary(label, task, timestamp=ctx.schema.first(Role.TIMESTAMP) if timed else None,
+                                    every=windows.every if timed else None, chunks=1 if timed else windows.count)
+        return dict(summary_metrics(summary))
+    except InputError as exc:  # say which columns: the summaries only see arrays
         used = ", ".join(repr(c) for c in (task.target, task.prediction, task.proba) if c)
         raise InputError(f"model metrics on {used}: {exc}") from None
-
-
-def _metrics_of(task: Task, frame: Any, windows: Windows) -> dict[str, Any]:
-    from seismo.concept import metrics
-
-    y, y_pred = label_arrays(frame, task)
-    kwargs: dict[str, Any] = {"n_windows": windows.count}
-    if task.kind == "regression":
-        if y_pred is None:
-            return {}
-        return dict(metrics.regression_by_window(windows.index, y, y_pred, **kwargs))
-    if y_pred is not None:
-        kwargs["y_pred"] = y_pred
-    if task.positive is not None:  # the reference's classes, so that a one-class window is still read right
-        kwargs["positive"], kwargs["classes"] = task.positive, [task.negative, task.positive]
-    proba = task.proba_matrix(frame)
-    if proba is not None:
-        kwargs["proba"] = proba
-        if task.classes is not None:
-            kwargs["classes"] = task.classes
-    return dict(metrics.classification_by_window(windows.index, y, **kwargs))
-
-
-def _overall(task: Task, frame: Any) -> dict[str, Any]:
-    return _metrics(task, frame, Windows.whole(frame.height))
 
 
 def _natural_variance(ref_series: Any) -> float:
@@ -143,8 +126,8 @@ def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] 
     if cur_w is None:
         cur_w = Windows.whole(ctx.current.frame.height)
     ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every)
-    current, reference = _metrics(task, ctx.current.frame, cur_w), _metrics(task, ctx.reference.frame, ref_w)
-    overall = _overall(task, ctx.reference.frame)
+    current, reference = _metrics(ctx, "current", task, cur_w), _metrics(ctx, "reference", task, ref_w)
+    overall = _metrics(ctx, "reference", task, Windows.whole(ctx.reference.frame.height))
     judged_windows = int(sum(1 for s in current.values() for r in s.rows if r >= MIN_WINDOW_ROWS))
     z_crit = float(stats.norm.isf(ALPHA / max(judged_windows, 1)))
     out = []

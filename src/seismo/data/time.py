@@ -14,13 +14,19 @@ ISO-8601 and the rows that do not parse are counted, never silently dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import numpy as np
 import polars as pl
 
 from seismo.data.semantic import EPOCH_UNITS, _epoch_unit, _is_yyyymmdd
 from seismo.exceptions import InputError
 
-__all__ = ["TimeColumn", "to_utc"]
+__all__ = ["TimeColumn", "choose_window", "plausible_times", "to_utc", "window_starts"]
+
+_WINDOWS = (("1h", timedelta(hours=1), 24), ("1d", timedelta(days=1), 7), ("1w", timedelta(weeks=1), 52))
+_PLAUSIBLE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 
 _TARGET = pl.Datetime("us", "UTC")
 
@@ -126,3 +132,31 @@ def _from_text(series: pl.Series) -> TimeColumn:
     bad = stripped.is_not_null() & (stripped != "") & parsed.is_null()
     examples = tuple(str(v) for v in series.filter(bad).head(5).to_list())
     return TimeColumn(parsed.cast(_TARGET).alias(series.name), "text", int(bad.sum()), examples)
+
+
+def choose_window(span: timedelta) -> tuple[str, int]:
+    """The window length (polars duration) for a span, and its cycle in windows (24 hours a day,
+    7 days a week, 52 weeks a year).
+
+    >>> choose_window(timedelta(days=2)), choose_window(timedelta(days=30)), choose_window(timedelta(days=400))
+    (('1h', 24), ('1d', 7), ('1w', 52))
+    """
+    for every, length, cycle in _WINDOWS:
+        if span / length <= 72:
+            return every, cycle
+    return _WINDOWS[-1][0], _WINDOWS[-1][2]
+
+
+def plausible_times(times: pl.Series) -> pl.Series:
+    """Times outside 1990-2100 (epoch-zero placeholders, typos) are left out of every window."""
+    lo, hi = _PLAUSIBLE
+    return pl.select(pl.when(times.is_between(lo, hi)).then(times).otherwise(None)).to_series()
+
+
+def window_starts(times: pl.Series, every: str) -> tuple[np.ndarray[Any, Any], pl.Series]:
+    """Each row's window (``-1`` for a missing or implausible time) and the sorted window
+    starts, for UTC datetimes cut into ``every``-long windows."""
+    starts = plausible_times(times).dt.truncate(every)
+    uniq = starts.drop_nulls().unique().sort()
+    index = starts.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
+    return index.fill_null(-1).to_numpy(), uniq

@@ -1,7 +1,8 @@
 """The engine protocol: what a check's inputs are built from.
 
-An engine profiles a source (a whole table, or one profile per time window) and samples it
-(bottom-k by stable hash). Everything it returns is mergeable (:mod:`seismo.profile`), so an
+An engine profiles a source (a whole table, or one profile per time window), summarises a
+model's outputs in it (per time window or row-order chunk) and samples it (bottom-k by stable
+hash). Everything it returns is mergeable (:mod:`seismo.profile`), so an
 engine that works per partition merges the partitions' results and gives the same answer as one
 that sees the whole table. A *source* is whatever the engine reads: a polars DataFrame for the
 local engine.
@@ -12,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-from seismo.profile import RowSample, TableProfile, WindowedProfile
+from seismo.data.labels import Task
+from seismo.profile import ModelSummary, RowSample, TableProfile, WindowedProfile
 
 __all__ = ["Engine"]
 
@@ -37,4 +39,10 @@ class Engine(Protocol):
 
     def sample(self, source: Any, *, k: int, seed: int = 0, key: str | None = None) -> RowSample:
         """The bottom-``k`` rows of ``source`` by stable hash (of ``key``, or the whole row)."""
+        ...
+
+    def summarise_model(self, source: Any, task: Task, *, timestamp: str | None = None, every: str | None = None,
+                        chunks: int = 1) -> ModelSummary:
+        """The model summary of ``source`` (:class:`~seismo.profile.ModelSummary`): per
+        ``every``-long window of ``timestamp``, else per row-order chunk."""
         ...

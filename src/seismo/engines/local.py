@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import polars as pl
 
+from seismo.data.labels import Task
 from seismo.exceptions import InputError
-from seismo.profile import RowSample, TableProfile, WindowedProfile, profile_table, profile_windows, sample_rows
+from seismo.profile import (
+    ModelSummary,
+    RowSample,
+    TableProfile,
+    WindowedProfile,
+    profile_table,
+    profile_windows,
+    sample_rows,
+    summarise_classification,
+    summarise_regression,
+)
 
-__all__ = ["PARALLEL_ROWS", "LocalEngine"]
+__all__ = ["PARALLEL_ROWS", "LocalEngine", "summarise_model"]
 
 PARALLEL_ROWS = 100_000
 """Tables at least this long are profiled side by side in two threads."""
@@ -61,3 +72,44 @@ class LocalEngine:
 
     def sample(self, source: Any, *, k: int, seed: int = 0, key: str | None = None) -> RowSample:
         return sample_rows(_frame(source), k=k, seed=seed, key=key)
+
+    def summarise_model(self, source: Any, task: Task, *, timestamp: str | None = None, every: str | None = None,
+                        chunks: int = 1) -> ModelSummary:
+        return summarise_model(_frame(source), task, timestamp=timestamp, every=every, chunks=chunks)
+
+
+def summarise_model(frame: pl.DataFrame, task: Task, *, timestamp: str | None = None, every: str | None = None,
+                    chunks: int = 1) -> ModelSummary:
+    """The model summary of a table: per ``every``-long window of ``timestamp`` (times outside
+    1990-2100 left out, as every time window in seismo), else per row-order chunk (``chunks``
+    equal parts in row order)."""
+    import numpy as np
+
+    from seismo.data.labels import label_arrays
+    from seismo.data.time import to_utc, window_starts
+
+    starts: list[Any] = []
+    if timestamp is not None and every is not None:
+        if timestamp not in frame.columns:
+            raise InputError(f"time column {timestamp!r} not found; columns are {frame.columns[:15]}")
+        index, uniq = window_starts(to_utc(frame.get_column(timestamp)).values, every)
+        starts, n_windows = uniq.to_list(), uniq.len()
+    else:
+        if chunks < 1:
+            raise InputError(f"chunks must be at least 1, got {chunks}")
+        n_windows = chunks
+        index = (np.arange(frame.height, dtype=np.int64) * chunks) // max(frame.height, 1)
+    y, y_pred = label_arrays(frame, task)
+    if task.kind == "regression":
+        if y_pred is None:
+            raise InputError(f"a regression summary needs the prediction column; {task.prediction!r} is not in the table")
+        summary = summarise_regression(index, y, y_pred, n_windows=n_windows)
+    else:
+        kwargs: dict[str, Any] = {}
+        if task.positive is not None:  # the reference's classes, so that a one-class window is still read right
+            kwargs["positive"], kwargs["classes"] = task.positive, [task.negative, task.positive]
+        proba = task.proba_matrix(frame)
+        if proba is not None and task.classes is not None:
+            kwargs["classes"] = task.classes
+        summary = summarise_classification(index, y, n_windows=n_windows, y_pred=y_pred, proba=proba, **kwargs)
+    return replace(summary, starts=tuple(starts), every=every if starts else None)

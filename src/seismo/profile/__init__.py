@@ -31,6 +31,15 @@ from seismo.profile._frequent import FrequentItems
 from seismo.profile._histogram import Histogram
 from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
 from seismo.profile._ingest import profile_column
+from seismo.profile._model import (
+    CALIBRATION_BINS,
+    SCORE_BINS,
+    ModelSummary,
+    Moments,
+    score_bins,
+    summarise_classification,
+    summarise_regression,
+)
 from seismo.profile._quantiles import QuantileSketch
 from seismo.profile._sample import RowSample, row_hashes, sample_rows
 from seismo.profile._saved import SavedProfile, is_saved_profile
@@ -38,7 +47,11 @@ from seismo.profile._table import FORMAT_VERSION, TableProfile, merge, profile_t
 from seismo.profile._window import WindowedProfile, profile_windows, window_index
 
 __all__ = [
+    "CALIBRATION_BINS",
     "FORMAT_VERSION",
+    "SCORE_BINS",
+    "ModelSummary",
+    "Moments",
     "ColumnProfile",
     "FrequentItems",
     "Histogram",
@@ -58,6 +71,9 @@ __all__ = [
     "profile_table",
     "profile_windows",
     "row_hashes",
+    "score_bins",
+    "summarise_classification",
+    "summarise_regression",
     "sample_rows",
     "window_index",
 ]

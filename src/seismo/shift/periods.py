@@ -30,7 +30,7 @@ from seismo.data.schema import Kind, Role
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
-from seismo.shift.time import choose_window, plausible_times
+from seismo.data.time import choose_window, plausible_times
 
 __all__ = ["ALPHA", "MIN_CHANGE", "MIN_RATE_CHANGE", "check_anomalous_periods", "exclude_periods", "find_periods", "period_mask",
            "reference_periods"]

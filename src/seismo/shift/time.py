@@ -22,7 +22,7 @@ when one step carries at least half of the rise; **gradual** otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,8 @@ import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.time import to_utc
+from seismo.data.time import choose_window, plausible_times, to_utc
+from seismo.data.time import window_starts as _windows
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 
@@ -38,24 +39,9 @@ __all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window", "plausib
 
 MIN_WINDOW_ROWS = 30
 """Windows with fewer rows are listed but not judged."""
-_WINDOWS = (("1h", timedelta(hours=1), 24), ("1d", timedelta(days=1), 7), ("1w", timedelta(weeks=1), 52))
 _TOP_CATEGORIES = 20
 _MIN_CATEGORY_SHARE = 0.01
-_PLAUSIBLE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
 _EPS = 1e-4
-
-
-def choose_window(span: timedelta) -> tuple[str, int]:
-    """The window length (polars duration) for a span, and its cycle in windows (24 hours a day,
-    7 days a week, 52 weeks a year).
-
-    >>> choose_window(timedelta(days=2)), choose_window(timedelta(days=30)), choose_window(timedelta(days=400))
-    (('1h', 24), ('1d', 7), ('1w', 52))
-    """
-    for every, length, cycle in _WINDOWS:
-        if span / length <= 72:
-            return every, cycle
-    return _WINDOWS[-1][0], _WINDOWS[-1][2]
 
 
 @dataclass(frozen=True)
@@ -107,19 +93,6 @@ def _window_psi(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_wind
     actual = np.maximum(counts / np.maximum(rows, 1), _EPS)
     expected = np.maximum(binned.expected, _EPS)
     return np.sum((actual - expected) * np.log(actual / expected), axis=1), counts
-
-
-def plausible_times(times: pl.Series) -> pl.Series:
-    """Times outside 1990-2100 (epoch-zero placeholders, typos) are left out of every window."""
-    lo, hi = _PLAUSIBLE
-    return pl.select(pl.when(times.is_between(lo, hi)).then(times).otherwise(None)).to_series()
-
-
-def _windows(times: pl.Series, every: str) -> tuple[np.ndarray[Any, Any], pl.Series]:
-    starts = plausible_times(times).dt.truncate(every)
-    uniq = starts.drop_nulls().unique().sort()
-    index = starts.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
-    return index.fill_null(-1).to_numpy(), uniq
 
 
 def _noise_threshold(rows: np.ndarray[Any, Any], dof: int) -> np.ndarray[Any, Any]:
