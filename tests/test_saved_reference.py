@@ -55,15 +55,20 @@ def test_a_saved_reference_gives_the_profile_and_sample_findings_of_the_rows(tmp
     path = tmp_path / "train.seismo-profile"
     saved.save(path)
     with zipfile.ZipFile(path) as z:
-        assert sorted(z.namelist()) == ["meta.json", "profile.json", "sample.bin", "schema.json"]
+        assert sorted(z.namelist()) == ["meta.json", "model.json", "profile.json", "sample.bin", "schema.json"]
     report = seismo.scan(path, d.current, **_roles())
     full = _full()
     assert _ids(report, Tier.PROFILE, Tier.SAMPLE) == _ids(full, Tier.PROFILE, Tier.SAMPLE)
     assert _ids(report, Tier.PROFILE)  # the demo's quality and skew findings are among them
     assert report.datasets["reference"].rows == d.reference.height
-    # every rows-tier check that needs the reference's rows is named, with the reason
+    # the performance check reads the reference's model summaries: the findings of the rows
+    perf = [f.to_dict() for f in full.findings if f.check == "concept.performance"]
+    assert perf and [f.to_dict() for f in report.findings if f.check == "concept.performance"] == perf
+    # every other rows-tier check that needs the reference's rows is named, with the reason
+    reads_model = {c.name for c in all_checks() if c.reads_model}
+    assert reads_model == {"concept.performance"}
     for name, tier in TIER.items():
-        if tier == Tier.ROWS and name in full.checks_run:
+        if tier == Tier.ROWS and name in full.checks_run and name not in reads_model:
             assert name in report.checks_not_run, name
             assert "saved profile" in report.checks_not_run[name]
     assert not [n for n in report.checks_not_run if TIER[n] == Tier.PROFILE]
@@ -87,6 +92,30 @@ def test_a_bare_table_profile_runs_the_profile_tier() -> None:
     assert _ids(report, Tier.PROFILE) == _ids(full, Tier.PROFILE)
     sample_checks = [n for n, t in TIER.items() if t == Tier.SAMPLE and n in full.checks_run]
     assert sample_checks and all("without rows" in report.checks_not_run[n] for n in sample_checks)
+    assert "without model summaries" in report.checks_not_run["concept.performance"]
+
+
+def test_a_saved_regression_reference_feeds_the_performance_check() -> None:
+    """A regressor without a timestamp: the saved reference's row-order chunks stand in for its
+    rows, and the findings are those of the rows."""
+    import numpy as np
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    x, y = load_diabetes(return_X_y=True)
+    model = LinearRegression().fit(x[:200], y[:200])
+    cols = {f"x{i}": x[:, i] for i in range(x.shape[1])}
+    frame = pl.DataFrame({**cols, "y": y, "pred": model.predict(x)})
+    reference = frame[:220]
+    current = frame[220:].with_columns(pl.col("pred") + 40.0)  # the model broke
+    roles = {"target": "y", "prediction": "pred"}
+    rows = seismo.scan(reference, current, only=["concept.performance"], **roles)
+    saved = seismo.profile_reference(reference, **roles)
+    assert saved.model is not None and "1h" not in saved.model.summaries
+    report = seismo.scan(saved, current, only=["concept.performance"], **roles)
+    want = [f.to_dict() for f in rows.findings]
+    assert want and [f.to_dict() for f in report.findings] == want
+    assert np.isfinite(report.findings[0].evidence["statistic"])
 
 
 def test_profile_tier_on_merged_windows_equals_the_scan() -> None:

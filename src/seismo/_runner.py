@@ -148,6 +148,12 @@ def gate(check: Check, ctx: ScanContext) -> tuple[ScanContext | None, str]:
     needed = [label for r in reads for label in _NEEDS_LABELS.get(r, ()) if label in lacking]
     if needed:
         return None, f"needs {wants} of the {needed[0]}; {_held(ctx, needed[0], lacking[needed[0]])}"
+    if check.reads_model:  # the other tables through their model summaries
+        bare = [label for label in lacking if ctx.saved_model(label) is None]
+        if bare:
+            return None, (f"needs every row or the model summaries of the {bare[0]}; "
+                          f"{_held(ctx, bare[0], lacking[bare[0]])}, without model summaries")
+        return ctx.without(set(lacking)), ""
     present = [label for label in ("reference", "current") if label not in lacking and ctx.rows(label) is not None]
     if not present:
         label = next(iter(lacking))

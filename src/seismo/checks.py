@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from seismo.data.labels import Task
     from seismo.engines import Engine
     from seismo.profile import ModelSummary, TableProfile
+    from seismo.profile._saved import SavedModel
 
 Requirement = Literal["reference", "current", "both", "any", "target", "timestamp"]
 _T = TypeVar("_T")
@@ -80,6 +81,8 @@ class _Derived:
 
     profiles: dict[str, TableProfile] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    models: dict[str, SavedModel] = field(default_factory=dict)
+    """Model summaries given in place of a table's rows (a saved reference's)."""
     values: dict[str, object] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -121,11 +124,12 @@ class ScanContext:
     def of_parts(cls, schema: Schema, *, profiles: Mapping[str, TableProfile],
                  samples: Mapping[str, Dataset] | None = None, rows: Mapping[str, Dataset] | None = None,
                  options: Mapping[str, object] | None = None, sources: Mapping[str, str] | None = None,
-                 engine: Engine | None = None) -> ScanContext:
+                 engine: Engine | None = None, models: Mapping[str, SavedModel] | None = None) -> ScanContext:
         """A context from what each table was given as: its ``profile`` (always, for a table not
         given as ``rows``), with a ``sample`` of its rows or without; or all its ``rows``."""
         samples, rows = dict(samples or {}), dict(rows or {})
         derived = _Derived()
+        derived.models.update({k: v for k, v in (models or {}).items() if k not in rows})
         partial: dict[str, str] = {}
         for label, prof in profiles.items():
             derived.profiles[label] = prof
@@ -238,11 +242,41 @@ class ScanContext:
         """The model summary of ``"reference"`` or ``"current"`` (per ``every``-long window of
         ``timestamp``, else per row-order chunk), computed once per scan by the engine."""
         ds = self.reference if label == "reference" else self.current if label == "current" else None
-        if ds is None:
-            raise KeyError(label)
+        if ds is None or label in self.partial:
+            return self._given_summary(label, every=every, chunks=chunks)
         key = f"model:{label}:{task!r}:{timestamp if every else None}:{every}:{chunks if not every else 0}"
         return self.derived(key, lambda: self._engine().summarise_model(ds.frame, task, timestamp=timestamp,
                                                                          every=every, chunks=chunks))
+
+    def _given_summary(self, label: str, *, every: str | None, chunks: int) -> ModelSummary:
+        """The summary a saved table holds in place of its rows: its time windows of ``every``
+        (rolled up from a finer length kept when this one was not), else its row-order chunks
+        (:data:`~seismo.profile._saved.MODEL_CHUNKS` of them) or its whole."""
+        from seismo.profile._saved import MODEL_CHUNKS, MODEL_WINDOWS
+
+        model = self._derived.models.get(label)
+        if model is None:
+            raise KeyError(label)
+        if every is not None:
+            exact = model.summary(every)
+            if exact is not None:
+                return exact
+            finer = [w for w in MODEL_WINDOWS[: MODEL_WINDOWS.index(every)] if model.summary(w) is not None] \
+                if every in MODEL_WINDOWS else []
+            if finer:
+                fine = model.summary(finer[-1])
+                assert fine is not None
+                return self.derived(f"model:{label}:rollup:{every}", lambda: fine.rollup(every))
+            raise KeyError(f"{label}:{every}")
+        key = "whole" if chunks == 1 else "chunks" if chunks == MODEL_CHUNKS else None
+        found = model.summary(key) if key is not None else None
+        if found is None:
+            raise KeyError(f"{label}:{chunks} chunks")
+        return found
+
+    def saved_model(self, label: str) -> SavedModel | None:
+        """The model summaries given for ``label`` in place of its rows, if any."""
+        return self._derived.models.get(label)
 
     def _engine(self) -> Engine:
         if self.engine is not None:
@@ -326,6 +360,9 @@ class Check:
     reads_rows: tuple[Requirement, ...] | None = None
     """For a ``rows`` or ``sample`` check, the tables whose rows it reads (default: all it needs);
     the others it reads only through their profiles."""
+    reads_model: bool = False
+    """It reads the tables whose rows it does not read through their model summaries
+    (:class:`~seismo.profile.ModelSummary`): a table given without rows must bring them."""
     defers: bool = False
     always: bool = False
     """Run even when ``only`` leaves it out (a report on an empty table must never read as a pass)."""

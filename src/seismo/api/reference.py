@@ -12,9 +12,11 @@ from typing import Any
 from seismo._typing import TableLike
 from seismo.data.io import Dataset, load
 from seismo.data.roles import as_schema, build_schema, schema_from_saved, schema_to_saved
-from seismo.data.schema import Schema
+from seismo.data.schema import Role, Schema
+from seismo.engines import Engine
 from seismo.exceptions import InputError
 from seismo.profile import SavedProfile, TableProfile, is_saved_profile
+from seismo.profile._saved import MODEL_CHUNKS, MODEL_WINDOWS, SavedModel
 
 __all__ = ["Reference", "as_reference", "profile_reference"]
 
@@ -55,7 +57,40 @@ def profile_reference(data: TableLike | Dataset, *, target: str | None = None, p
     engine = LocalEngine()
     prof = engine.profile({"reference": ds.frame})["reference"]
     sample = engine.sample(ds.frame, k=sample_rows, seed=seed)
-    return SavedProfile(prof, sample, schema_to_saved(full), source=ds.source)
+    return SavedProfile(prof, sample, schema_to_saved(full), source=ds.source, model=_saved_model(ds, full, engine))
+
+
+MAX_MODEL_WINDOWS = 20_000
+"""A time-window length whose windows over the reference would exceed this many is not kept
+(a scan then compares the reference's row-order chunks, as it does when time windows are too few)."""
+
+
+def _saved_model(ds: Dataset, schema: Schema, engine: Engine) -> SavedModel | None:
+    """The reference's model task and summaries, when it has a label and a prediction."""
+    from seismo.checks import ScanContext
+    from seismo.concept._task import task_of
+    from seismo.data.time import plausible_times, to_utc
+
+    ctx = ScanContext(schema=schema, reference=ds, current=ds)  # the task as a scan of this table would read it
+    try:
+        task = task_of(ctx)
+    except InputError:
+        return None
+    if task is None or (task.kind == "regression" and task.prediction is None):
+        return None
+    summaries: dict[str, Any] = {}
+    ts = schema.first(Role.TIMESTAMP)
+    try:
+        if ts is not None and ts in ds.frame.columns:
+            times = plausible_times(to_utc(ds.frame.get_column(ts)).values)
+            for every in MODEL_WINDOWS:
+                if times.dt.truncate(every).n_unique() <= MAX_MODEL_WINDOWS:
+                    summaries[every] = engine.summarise_model(ds.frame, task, timestamp=ts, every=every)
+        summaries["chunks"] = engine.summarise_model(ds.frame, task, chunks=MODEL_CHUNKS)
+        summaries["whole"] = engine.summarise_model(ds.frame, task, chunks=1)
+    except InputError:
+        return None  # labels the summaries cannot read; the scan says so when it reads the rows
+    return SavedModel(task.to_dict(), summaries)
 
 
 @dataclass(frozen=True)

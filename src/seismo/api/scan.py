@@ -116,7 +116,8 @@ def scan(
         ctx = ScanContext.of_parts(full_schema, profiles={"reference": saved.profile},
                                    samples={"reference": sample} if sample is not None else {},
                                    rows={"current": cur} if cur is not None else {}, options=options,
-                                   sources={"reference": saved.source})
+                                   sources={"reference": saved.source},
+                                   models={"reference": saved.saved.model} if saved.saved and saved.saved.model else {})
     if raise_errors is None:
         raise_errors = os.environ.get("SEISMO_RAISE", "") not in ("", "0")
     run = _runner.run_checks(_runner.select(all_checks(), only), ctx, progress=progress, raise_errors=raise_errors)

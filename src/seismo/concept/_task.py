@@ -44,7 +44,10 @@ class Windows:
 
 
 def task_of(ctx: ScanContext) -> Task | None:
-    """The task when both tables carry the target and a prediction (or a probability)."""
+    """The task when both tables carry the target and a prediction (or a probability). A
+    reference given as a saved profile brings the task read off its rows when it was saved."""
+    if ctx.reference is None and ctx.current is not None and ctx.saved_model("reference") is not None:
+        return _saved_task(ctx)
     if ctx.reference is None or ctx.current is None:
         return None
     target = ctx.schema.first(Role.TARGET)
@@ -69,6 +72,22 @@ def task_of(ctx: ScanContext) -> Task | None:
         if pair is not None:
             task = replace(task, positive=pair[0], negative=pair[1])
     return task
+
+
+def _saved_task(ctx: ScanContext) -> Task | None:
+    """The saved reference's task, when the current table has its columns and reads its labels
+    the same way (numbers as numbers, text as text)."""
+    model = ctx.saved_model("reference")
+    assert model is not None and ctx.current is not None
+    task = Task.from_dict(model.task)
+    frame = ctx.current.frame
+    needed = [task.target, task.prediction, task.proba, *(c for _, c in task.class_proba)]
+    if any(c is not None and c not in frame.columns for c in needed):
+        return None
+    cols = [c for c in (task.target, task.prediction) if c is not None]
+    text = bool(task.class_proba) or (task.kind == "classification" and any(
+        not (frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean) for c in cols))
+    return task if text == task.text else None
 
 
 def _positive_class(frame: pl.DataFrame, task: Task) -> tuple[Any, Any] | None:

@@ -33,6 +33,7 @@ import numpy as np
 from seismo.checks import ScanContext
 from seismo.concept._task import (
     MIN_WINDOW_ROWS,
+    REFERENCE_CHUNKS,
     Task,
     Windows,
     reference_windows,
@@ -90,6 +91,20 @@ def _metrics(ctx: ScanContext, label: str, task: Task, windows: Windows) -> dict
         raise InputError(f"model metrics on {used}: {exc}") from None
 
 
+def _saved_windows(ctx: ScanContext, task: Task, every: str | None) -> Windows:
+    """The windows of a saved reference's summaries, by :func:`~seismo.concept._task.reference_windows`'
+    rule: time windows of ``every`` when there are at least three, else the row-order chunks."""
+    no_rows = np.empty(0, dtype=np.int64)
+    if every is not None:
+        try:
+            summary = ctx.model_summary("reference", task, every=every)
+        except KeyError:
+            summary = None
+        if summary is not None and summary.windows >= 3:
+            return Windows(no_rows, summary.windows, list(summary.starts), every)
+    return Windows(no_rows, REFERENCE_CHUNKS, None, None)
+
+
 def _natural_variance(ref_series: Any) -> float:
     ok = np.isfinite(ref_series.values) & (ref_series.rows >= MIN_WINDOW_ROWS)
     if ok.sum() < 3:
@@ -120,14 +135,17 @@ def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] 
     task = task_of(ctx)
     if task is None:
         return None
-    assert ctx.reference is not None and ctx.current is not None
+    assert ctx.current is not None
     ts = ctx.schema.first(Role.TIMESTAMP)
     cur_w = time_windows(ctx.current.frame, ts)
     if cur_w is None:
         cur_w = Windows.whole(ctx.current.frame.height)
-    ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every)
+    if ctx.reference is not None:
+        ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every)
+    else:  # a saved reference: its summaries per window of the same length, else its chunks
+        ref_w = _saved_windows(ctx, task, cur_w.every)
     current, reference = _metrics(ctx, "current", task, cur_w), _metrics(ctx, "reference", task, ref_w)
-    overall = _metrics(ctx, "reference", task, Windows.whole(ctx.reference.frame.height))
+    overall = _metrics(ctx, "reference", task, Windows.whole(ctx.rows("reference") or 0))
     judged_windows = int(sum(1 for s in current.values() for r in s.rows if r >= MIN_WINDOW_ROWS))
     z_crit = float(stats.norm.isf(ALPHA / max(judged_windows, 1)))
     out = []

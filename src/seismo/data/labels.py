@@ -277,6 +277,21 @@ class Task:
     def classes(self) -> list[str] | None:
         return [k for k, _ in self.class_proba] or None
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe (the labels as the Python values they are)."""
+        return {"target": self.target, "prediction": self.prediction, "proba": self.proba, "kind": self.kind,
+                "text": self.text, "class_proba": [list(p) for p in self.class_proba],
+                "positive": _plain(self.positive), "negative": _plain(self.negative)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Task:
+        try:
+            return cls(str(data["target"]), data.get("prediction"), data.get("proba"), str(data["kind"]),
+                       bool(data.get("text", False)), tuple((str(k), str(c)) for k, c in data.get("class_proba", ())),
+                       data.get("positive"), data.get("negative"))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(f"not a model task: {exc}") from exc
+
 
 def label_array(frame: pl.DataFrame, column: str, *, text: bool = False) -> np.ndarray[Any, Any]:
     """A label or prediction column as a numpy array: floats (NaN for missing) when numeric,

@@ -9,7 +9,10 @@ the stored sample; those that need every reference row do not run, and the repor
 The file is a ZIP archive (stored entries are read with size limits, never executed or
 unpickled) holding ``meta.json`` (format version, seismo version, source, rows, creation time),
 ``profile.json`` (:meth:`TableProfile.to_dict`), ``schema.json`` (each column's role, kind and
-whether a person declared it) and ``sample.bin`` (:meth:`RowSample.to_bytes`: Arrow IPC).
+whether a person declared it), ``sample.bin`` (:meth:`RowSample.to_bytes`: Arrow IPC) and,
+when the reference has a label and a prediction, ``model.json``: the model's task and its
+summaries per time window (hourly, daily, weekly), per row-order chunk and whole, so that the
+performance checks compare the serving windows with the reference's own without its rows.
 
 Examples
 --------
@@ -36,10 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from seismo.exceptions import DataLoadError, ProfileError
+from seismo.profile._model import ModelSummary
 from seismo.profile._sample import RowSample
 from seismo.profile._table import TableProfile
 
-__all__ = ["EXTENSION", "SAVED_FORMAT", "SavedProfile", "is_saved_profile"]
+__all__ = ["EXTENSION", "MODEL_CHUNKS", "MODEL_WINDOWS", "SAVED_FORMAT", "SavedModel", "SavedProfile", "is_saved_profile"]
 
 EXTENSION = ".seismo-profile"
 SAVED_FORMAT = 1
@@ -62,6 +66,45 @@ def is_saved_profile(path: object) -> bool:
         return False
 
 
+MODEL_WINDOWS = ("1h", "1d", "1w")
+"""The time windows a saved reference keeps model summaries for: every length a scan chooses."""
+MODEL_CHUNKS = 10
+"""Row-order chunks kept when the reference has no usable time (the concept checks' rule)."""
+
+
+@dataclass(frozen=True, eq=False)
+class SavedModel:
+    """The reference's model, summarised: its task (the label, prediction and probability
+    columns, the classes and the positive class, as read off the reference's rows) and its
+    :class:`~seismo.profile.ModelSummary` per time window of each length in
+    :data:`MODEL_WINDOWS`, per row-order chunk, and whole. Summaries are decoded on first use."""
+
+    task: dict[str, Any]
+    summaries: Mapping[str, Any]
+    _decoded: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def summary(self, key: str) -> ModelSummary | None:
+        """``"1h"``, ``"1d"``, ``"1w"``, ``"chunks"`` or ``"whole"``; None when not kept."""
+        if key not in self.summaries:
+            return None
+        if key not in self._decoded:
+            raw = self.summaries[key]
+            self._decoded[key] = raw if isinstance(raw, ModelSummary) else ModelSummary.from_dict(raw)
+        out = self._decoded[key]
+        assert isinstance(out, ModelSummary)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"task": self.task, "summaries": {k: self.summary(k).to_dict() for k in self.summaries}}  # type: ignore[union-attr]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SavedModel:
+        if not isinstance(data, dict) or not isinstance(data.get("task"), dict) or not isinstance(
+                data.get("summaries"), dict):
+            raise ProfileError("model.json must hold a task and its summaries")
+        return cls(data["task"], data["summaries"])
+
+
 @dataclass(frozen=True)
 class SavedProfile:
     """A reference table summarised: ``profile``, ``sample``, ``schema`` (column -> ``{"role",
@@ -73,6 +116,8 @@ class SavedProfile:
     source: str = "reference"
     created_at: str = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0).isoformat())
     seismo_version: str = ""
+    model: SavedModel | None = None
+    """The reference's model summaries, when the reference has a label and a prediction."""
 
     @property
     def rows(self) -> int:
@@ -80,7 +125,7 @@ class SavedProfile:
 
     def save(self, path: str | Path) -> None:
         """Write the archive to ``path`` (conventionally ending in ``.seismo-profile``)."""
-        from seismo import __version__
+        from seismo._version import __version__
 
         meta = {"kind": "seismo-profile", "format_version": SAVED_FORMAT, "seismo_version": __version__,
                 "source": self.source, "rows": self.rows, "columns": len(self.profile.columns),
@@ -92,6 +137,8 @@ class SavedProfile:
                 z.writestr("profile.json", self.profile.to_json())
                 z.writestr("schema.json", json.dumps({k: dict(v) for k, v in self.schema.items()}, indent=1))
                 z.writestr("sample.bin", self.sample.to_bytes())
+                if self.model is not None:
+                    z.writestr("model.json", json.dumps(self.model.to_dict()))
         except OSError as exc:
             raise DataLoadError(f"cannot write the profile to {path}: {exc.strerror or exc}") from exc
 
@@ -109,6 +156,10 @@ class SavedProfile:
                 if too_big:
                     raise ProfileError(f"{where}: entry {too_big[0]} is larger than {_MAX_ENTRY >> 30} GiB")
                 raw = {e: z.read(e) for e in _ENTRIES}
+                if "model.json" in entries:
+                    if entries["model.json"].file_size > _MAX_ENTRY:
+                        raise ProfileError(f"{where}: entry model.json is larger than {_MAX_ENTRY >> 30} GiB")
+                    raw["model.json"] = z.read("model.json")
         except FileNotFoundError:
             raise DataLoadError(f"{where}: no such file") from None
         except (OSError, zipfile.BadZipFile) as exc:
@@ -131,5 +182,14 @@ class SavedProfile:
             raise ProfileError(f"{where}: the sample's columns differ from the profile's")
         if sample.n_seen != profile.n_rows:
             raise ProfileError(f"{where}: the sample saw {sample.n_seen} rows, the profile {profile.n_rows}")
+        model = None
+        if "model.json" in raw:
+            try:
+                model = SavedModel.from_dict(json.loads(raw["model.json"]))
+            except ValueError as exc:
+                raise ProfileError(f"{where}: malformed model.json: {exc}") from exc
+            except ProfileError as exc:
+                raise ProfileError(f"{where}: {exc}") from exc
         return cls(profile, sample, schema, source=str(meta.get("source", where)),
-                   created_at=str(meta.get("created_at", "")), seismo_version=str(meta.get("seismo_version", "")))
+                   created_at=str(meta.get("created_at", "")), seismo_version=str(meta.get("seismo_version", "")),
+                   model=model)
