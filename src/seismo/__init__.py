@@ -8,13 +8,12 @@
 0
 """
 
+from seismo._version import __version__
 from seismo.api import infer_schema, profile_reference, scan, scan_labels, scan_leakage
 from seismo.data.io import Dataset, load
 from seismo.data.schema import Column, Kind, Role, Schema
 from seismo.exceptions import DataLoadError, InputError, SchemaError, SeismoError
 from seismo.report.model import FailureMode, Finding, Report, Severity
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Column",

@@ -25,38 +25,11 @@ from typing import Any
 
 import yaml
 
+from seismo.data.kinds import Kind, Role
+from seismo.data.validate import category_mask, kind_fits
 from seismo.exceptions import SchemaError
 
-__all__ = ["Column", "Kind", "Role", "Schema"]
-
-
-class Role(enum.StrEnum):
-    """What a column is for."""
-
-    FEATURE = "feature"
-    TARGET = "target"
-    PREDICTION = "prediction"
-    PROBABILITY = "probability"
-    TIMESTAMP = "timestamp"
-    ID = "id"
-    GROUP = "group"
-    USER = "user"
-    ITEM = "item"
-    RANK = "rank"
-    WEIGHT = "weight"
-    METADATA = "metadata"
-    IGNORE = "ignore"
-
-
-class Kind(enum.StrEnum):
-    """What a column's values are."""
-
-    NUMERIC = "numeric"
-    CATEGORICAL = "categorical"
-    BOOLEAN = "boolean"
-    DATETIME = "datetime"
-    TEXT = "text"
-    IDENTIFIER = "identifier"
+__all__ = ["Column", "Kind", "Role", "Schema", "validate_schema"]
 
 
 def _coerce_enum(enum_type: type[enum.StrEnum], value: object, what: str, column: str) -> Any:
@@ -332,9 +305,46 @@ class Schema(Mapping[str, Column]):
         columns that are missing, kinds that contradict the dtype (a numeric column that holds
         strings), values outside a declared range or category list, nulls in a non-nullable column.
         """
-        from seismo.data.validate import validate_schema
-
         problems = validate_schema(self, frame)
         if strict and problems:
             raise SchemaError("schema does not match the data: " + "; ".join(problems))
         return problems
+
+
+def validate_schema(schema: Schema, frame: Any) -> list[str]:
+    """Problems with ``frame`` against ``schema``, one sentence each (empty when it fits).
+
+    >>> import polars as pl
+    >>> from seismo.data.schema import Column, Schema
+    >>> s = Schema.declare(age=Column.numeric(min=0, max=120), city=Column.categorical(["Oslo"]))
+    >>> validate_schema(s, pl.DataFrame({"age": [30, 150], "city": ["Oslo", "Rome"]}))
+    ["column 'age': 1 value outside [0.0, 120.0] (e.g. 150)", "column 'city': 1 value not among the declared categories (e.g. 'Rome')"]
+    """
+    from seismo.data.io import load
+
+    df = load(frame).frame
+    problems: list[str] = []
+    for name, col in schema.items():
+        if name not in df.columns:
+            problems.append(f"column {name!r}: declared but missing from the data")
+            continue
+        s = df.get_column(name)
+        if not kind_fits(col.kind, s.dtype):
+            problems.append(f"column {name!r}: declared {col.kind.value} but stored as {s.dtype}")
+            continue
+        if col.nullable is False and s.null_count():
+            problems.append(f"column {name!r}: {s.null_count()} null values but declared nullable: false")
+        v = s.drop_nulls()
+        if (col.min is not None or col.max is not None) and v.dtype.is_numeric():
+            lo = col.min if col.min is not None else float("-inf")
+            hi = col.max if col.max is not None else float("inf")
+            bad = v.filter((v < lo) | (v > hi))
+            if bad.len():
+                problems.append(f"column {name!r}: {bad.len()} value{'s' if bad.len() > 1 else ''} outside "
+                                f"[{lo}, {hi}] (e.g. {bad[0]})")
+        if col.categories is not None:
+            bad = v.filter(~category_mask(v, col.categories))
+            if bad.len():
+                problems.append(f"column {name!r}: {bad.len()} value{'s' if bad.len() > 1 else ''} not among the "
+                                f"declared categories (e.g. {bad[0]!r})")
+    return problems

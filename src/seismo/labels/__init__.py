@@ -51,7 +51,11 @@ def __getattr__(name: str) -> object:
     # Former home of the entry point, kept so that existing imports work: the entry points live in
     # seismo.api (seismo.scan_labels); importing it here lazily keeps this package free of the api at import time.
     if name in ("LabelScan", "scan_labels"):
+        import warnings
+
         import seismo.api
 
+        warnings.warn(f"seismo.labels.{name} moved to seismo.api (seismo.{name}); the old path will go",
+                      DeprecationWarning, stacklevel=2)
         return getattr(seismo.api, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

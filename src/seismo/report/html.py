@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from seismo.report.model import FailureMode, Finding, Report, Severity, jsonable, u_escape
+from seismo.report.model import FailureMode, Finding, Report, Severity, jsonable, register_html, u_escape
 from seismo.report.svg import caption, visible
 
 if TYPE_CHECKING:
@@ -310,3 +310,6 @@ def render_html_fragment(report: Report) -> str:
     return (f'<iframe class="seismo-report" sandbox="allow-scripts" title="seismo report" '
             f'style="width:100%;height:720px;border:1px solid #dde;border-radius:4px" '
             f'srcdoc="{_html.escape(page, quote=True)}"></iframe>')
+
+
+register_html(render_html, render_html_fragment)

@@ -10,7 +10,7 @@ import enum
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -112,6 +112,16 @@ class DatasetInfo:
         return {"rows": self.rows, "columns": self.columns, "source": self.source}
 
 
+
+_HTML_RENDERERS: dict[str, Callable[[Report], str]] = {}
+"""The HTML page and its notebook fragment, registered by :mod:`seismo.report.html` (imported
+with the :mod:`seismo.report` package), so that the model never imports its renderer."""
+
+
+def register_html(page: Callable[[Report], str], fragment: Callable[[Report], str]) -> None:
+    """Set the renderers :meth:`Report.to_html` and ``Report._repr_html_`` call."""
+    _HTML_RENDERERS.update(page=page, fragment=fragment)
+
 @dataclass
 class Report:
     """The findings of one scan, and what they were computed on.
@@ -148,7 +158,7 @@ class Report:
 
     def __post_init__(self) -> None:
         if not self.seismo_version:
-            from seismo import __version__
+            from seismo._version import __version__
 
             self.seismo_version = __version__
         self.findings = sort_findings(self.findings)
@@ -255,9 +265,7 @@ class Report:
 
     def to_html(self, path: str | None = None) -> str:
         """Render as a self-contained HTML page; write it to ``path`` when given."""
-        from seismo.report.html import render_html
-
-        text = render_html(self)
+        text = _HTML_RENDERERS["page"](self)
         if path is not None:
             from pathlib import Path
 
@@ -265,9 +273,7 @@ class Report:
         return text
 
     def _repr_html_(self) -> str:
-        from seismo.report.html import render_html_fragment
-
-        return render_html_fragment(self)
+        return _HTML_RENDERERS["fragment"](self)
 
     def __repr__(self) -> str:
         s = self.summary()
