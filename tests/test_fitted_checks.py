@@ -4,6 +4,7 @@ evaluating windows against a state fitted once gives what a scan of each window 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -12,6 +13,7 @@ import pytest
 from seismo import _runner
 from seismo.api import all_checks
 from seismo.checks import ScanContext, Tier, fit_key
+from seismo.data.io import Dataset
 from seismo.data.schema import Schema
 from seismo.datasets import make_loans
 from seismo.profile import profile_table, profile_windows
@@ -29,33 +31,44 @@ def _ids(run: _runner.Run) -> list[tuple[str, str, tuple[str, ...]]]:
     return sorted((f.id, f.severity.value, f.columns) for f in run.findings)
 
 
-def test_there_are_fitted_checks_and_each_is_profile_tier() -> None:
-    assert {c.name for c in FITTED} >= {"shift.column", "skew.scale"}
-    assert all(c.tier == Tier.PROFILE for c in FITTED)
+def _context(check: Any, schema: Schema, ref: pl.DataFrame, cur: pl.DataFrame) -> ScanContext:
+    """Profiles alone for a profile-tier check; the rows for one that fits on the reference's rows."""
+    if check.tier == Tier.PROFILE:
+        return ScanContext.of_profiles(schema, profile_table(ref), profile_table(cur))
+    return ScanContext(schema=schema, reference=Dataset(ref, "reference"), current=Dataset(cur, "current"))
+
+
+def test_there_are_fitted_checks() -> None:
+    assert {c.name for c in FITTED} >= {"shift.column", "skew.scale", "shift.time"}
+    # a rows-tier fit reads the reference's rows and evaluates the current's only
+    assert all(c.tier == Tier.PROFILE or c.reads_rows == ("current",) for c in FITTED)
 
 
 @pytest.mark.parametrize("check", FITTED, ids=lambda c: c.name)
-def test_state_is_json_and_depends_on_the_reference_only(check: object) -> None:
+def test_state_is_json_and_depends_on_the_reference_only(check: Any) -> None:
     ref, cur, schema = _loans()
-    a = ScanContext.of_profiles(schema, profile_table(ref), profile_table(cur))
-    b = ScanContext.of_profiles(schema, profile_table(ref), profile_table(ref.head(100)))
-    fit = check.fit  # type: ignore[attr-defined]
+    a = _context(check, schema, ref, cur)
+    b = _context(check, schema, ref, ref.head(100))
+    fit = check.fit
     state = a.fitted(fit)
     assert json.loads(json.dumps(state, allow_nan=False)) == state
     assert b.fitted(fit) == state  # another current table: the same state
 
 
 @pytest.mark.parametrize("check", FITTED, ids=lambda c: c.name)
-def test_a_state_read_back_from_json_gives_the_same_findings(check: object) -> None:
+def test_a_state_read_back_from_json_gives_the_same_findings(check: Any) -> None:
     ref, cur, schema = _loans()
-    ctx = ScanContext.of_profiles(schema, profile_table(ref), profile_table(cur))
-    direct = _runner.run_checks([check], ctx)  # type: ignore[list-item]
-    states = json.loads(json.dumps(_runner.fit_checks([check], ctx)))  # type: ignore[list-item]
-    assert fit_key(check.fit) in states  # type: ignore[attr-defined]
-    again = _runner.run_checks([check], ScanContext.of_profiles(schema, profile_table(ref), profile_table(cur))  # type: ignore[list-item]
-                               .with_states(states))
+    ctx = _context(check, schema, ref, cur)
+    direct = _runner.run_checks([check], ctx)
+    states = json.loads(json.dumps(_runner.fit_checks([check], ctx)))
+    assert fit_key(check.fit) in states
+    again = _runner.run_checks([check], _context(check, schema, ref, cur).with_states(states))
     assert _ids(again) == _ids(direct)
     assert again.column_stats == direct.column_stats
+    if check.tier != Tier.PROFILE:  # the reference's rows are not read again: a state stands in for them
+        bare = ScanContext(schema=schema, reference=Dataset(ref.head(0), "reference"),
+                           current=Dataset(cur, "current")).with_states(states)
+        assert _ids(_runner.run_checks([check], bare)) == _ids(direct)
 
 
 def test_windows_against_one_fit_equal_a_scan_of_each_window() -> None:

@@ -55,20 +55,28 @@ def test_a_saved_reference_gives_the_profile_and_sample_findings_of_the_rows(tmp
     path = tmp_path / "train.seismo-profile"
     saved.save(path)
     with zipfile.ZipFile(path) as z:
-        assert sorted(z.namelist()) == ["meta.json", "model.json", "profile.json", "sample.bin", "schema.json"]
+        assert sorted(z.namelist()) == ["meta.json", "model.json", "profile.json", "sample.bin", "schema.json",
+                                        "states.json"]
     report = seismo.scan(path, d.current, **_roles())
     full = _full()
     assert _ids(report, Tier.PROFILE, Tier.SAMPLE) == _ids(full, Tier.PROFILE, Tier.SAMPLE)
     assert _ids(report, Tier.PROFILE)  # the demo's quality and skew findings are among them
     assert report.datasets["reference"].rows == d.reference.height
-    # the performance check reads the reference's model summaries: the findings of the rows
-    perf = [f.to_dict() for f in full.findings if f.check == "concept.performance"]
-    assert perf and [f.to_dict() for f in report.findings if f.check == "concept.performance"] == perf
+    # the performance check reads the reference's model summaries, shift.time its fitted state: the
+    # findings of the rows (shift.time's are folded into their root causes in both reports)
+    stands_in = {c.name for c in all_checks() if c.reads_model or (c.fit is not None and c.tier == Tier.ROWS)}
+    assert stands_in == {"concept.performance", "shift.time"}
+    for name in sorted(stands_in):
+        want = [f.to_dict() for f in full.findings if f.check == name]
+        assert [f.to_dict() for f in report.findings if f.check == name] == want, name
+        assert name not in report.checks_not_run
+    assert [f for f in full.findings if f.check == "concept.performance"]
+    explained = [x for f in full.findings for x in f.evidence.get("explains", []) if str(x).startswith("shift.time")]
+    assert explained == [x for f in report.findings for x in f.evidence.get("explains", [])
+                         if str(x).startswith("shift.time")]
     # every other rows-tier check that needs the reference's rows is named, with the reason
-    reads_model = {c.name for c in all_checks() if c.reads_model}
-    assert reads_model == {"concept.performance"}
     for name, tier in TIER.items():
-        if tier == Tier.ROWS and name in full.checks_run and name not in reads_model:
+        if tier == Tier.ROWS and name in full.checks_run and name not in stands_in:
             assert name in report.checks_not_run, name
             assert "saved profile" in report.checks_not_run[name]
     assert not [n for n in report.checks_not_run if TIER[n] == Tier.PROFILE]
@@ -92,7 +100,8 @@ def test_a_bare_table_profile_runs_the_profile_tier() -> None:
     assert _ids(report, Tier.PROFILE) == _ids(full, Tier.PROFILE)
     sample_checks = [n for n, t in TIER.items() if t == Tier.SAMPLE and n in full.checks_run]
     assert sample_checks and all("without rows" in report.checks_not_run[n] for n in sample_checks)
-    assert "without model summaries" in report.checks_not_run["concept.performance"]
+    assert "without its model summaries" in report.checks_not_run["concept.performance"]
+    assert "without this check's fitted state" in report.checks_not_run["shift.time"]
 
 
 def test_a_saved_regression_reference_feeds_the_performance_check() -> None:

@@ -148,11 +148,17 @@ def gate(check: Check, ctx: ScanContext) -> tuple[ScanContext | None, str]:
     needed = [label for r in reads for label in _NEEDS_LABELS.get(r, ()) if label in lacking]
     if needed:
         return None, f"needs {wants} of the {needed[0]}; {_held(ctx, needed[0], lacking[needed[0]])}"
-    if check.reads_model:  # the other tables through their model summaries
-        bare = [label for label in lacking if ctx.saved_model(label) is None]
+    reads_fit = check.fit is not None  # a rows- or sample-tier fit reads the reference's rows
+    if check.reads_model or reads_fit:  # the other tables through what a saved profile keeps for them
+        kept = {label for label in lacking
+                if (not check.reads_model or ctx.saved_model(label) is not None)
+                and (not reads_fit or (label == "reference" and check.fit is not None
+                                       and fit_key(check.fit) in ctx.states))}
+        bare = [label for label in lacking if label not in kept]
         if bare:
-            return None, (f"needs every row or the model summaries of the {bare[0]}; "
-                          f"{_held(ctx, bare[0], lacking[bare[0]])}, without model summaries")
+            what = "its model summaries" if check.reads_model else "this check's fitted state"
+            return None, (f"needs every row of the {bare[0]} or {what}; {_held(ctx, bare[0], lacking[bare[0]])}, "
+                          f"and without {what}")
         return ctx.without(set(lacking)), ""
     present = [label for label in ("reference", "current") if label not in lacking and ctx.rows(label) is not None]
     if not present:

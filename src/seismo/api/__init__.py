@@ -9,6 +9,7 @@ Nothing below this package imports it.
 from seismo.api.labels import LabelScan, scan_labels
 from seismo.api.leakage import scan_leakage
 from seismo.api.reference import profile_reference
-from seismo.api.scan import all_checks, infer_schema, scan
+from seismo.api.checks import all_checks
+from seismo.api.scan import infer_schema, scan
 
 __all__ = ["LabelScan", "all_checks", "infer_schema", "profile_reference", "scan", "scan_labels", "scan_leakage"]

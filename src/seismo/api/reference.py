@@ -57,7 +57,19 @@ def profile_reference(data: TableLike | Dataset, *, target: str | None = None, p
     engine = LocalEngine()
     prof = engine.profile({"reference": ds.frame})["reference"]
     sample = engine.sample(ds.frame, k=sample_rows, seed=seed)
-    return SavedProfile(prof, sample, schema_to_saved(full), source=ds.source, model=_saved_model(ds, full, engine))
+    return SavedProfile(prof, sample, schema_to_saved(full), source=ds.source, model=_saved_model(ds, full, engine),
+                        states=_saved_states(ds, full, prof))
+
+
+def _saved_states(ds: Dataset, schema: Schema, prof: TableProfile) -> dict[str, object]:
+    """The states of the checks that fit on the reference's rows (a profile-tier check refits
+    from the saved profile itself), as a scan of this reference would fit them."""
+    from seismo import _runner
+    from seismo.api.checks import all_checks
+    from seismo.checks import ScanContext, Tier
+
+    ctx = ScanContext.of_parts(schema, profiles={"reference": prof}, rows={"reference": ds})  # the profile reused
+    return _runner.fit_checks([c for c in all_checks() if c.fit is not None and c.tier != Tier.PROFILE], ctx)
 
 
 MAX_MODEL_WINDOWS = 20_000

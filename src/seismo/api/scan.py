@@ -10,24 +10,18 @@ from typing import Any
 
 from seismo import _runner
 from seismo._typing import TableLike
-from seismo.checks import Check, ScanContext
+from seismo.api.checks import all_checks
+from seismo.api.reference import as_reference
+from seismo.checks import ScanContext
 from seismo.data import semantic
 from seismo.data.io import Dataset, load
-from seismo.api.reference import as_reference
 from seismo.data.roles import as_schema, build_schema
 from seismo.data.schema import Role, Schema
 from seismo.exceptions import InputError
 from seismo.profile import SavedProfile, TableProfile
 from seismo.report.model import Report
 
-__all__ = ["all_checks", "infer_schema", "scan"]
-
-
-def all_checks() -> list[Check]:
-    """Every registered check, in the order scans run them."""
-    from seismo import concept, labels, leakage, quality, shift, skew
-
-    return [*quality.CHECKS, *skew.CHECKS, *shift.CHECKS, *concept.CHECKS, *labels.CHECKS, *leakage.CHECKS]
+__all__ = ["all_checks", "infer_schema", "scan"]  # all_checks: re-exported from seismo.api.checks
 
 
 def infer_schema(data: TableLike | Dataset, *, schema: Schema | Mapping[str, Any] | str | Path | None = None) -> Schema:
@@ -118,6 +112,8 @@ def scan(
                                    rows={"current": cur} if cur is not None else {}, options=options,
                                    sources={"reference": saved.source},
                                    models={"reference": saved.saved.model} if saved.saved and saved.saved.model else {})
+        if saved.saved is not None and saved.saved.states:
+            ctx = ctx.with_states(saved.saved.states)
     if raise_errors is None:
         raise_errors = os.environ.get("SEISMO_RAISE", "") not in ("", "0")
     run = _runner.run_checks(_runner.select(all_checks(), only), ctx, progress=progress, raise_errors=raise_errors)

@@ -39,7 +39,7 @@ from seismo.concept.error_stream import errors_of as _errors_of
 from seismo.data.schema import Kind, Role
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.shift.multivariate import _sample
-from seismo.shift.time import _binner
+from seismo.stats.binning import reference_binning as _binner
 from seismo.stats import benjamini_hochberg
 
 __all__ = ["ALPHA", "MAX_DOMAIN_AUC", "MAX_WEIGHT", "MIN_EFFECT", "MIN_ESS_SHARE", "check_attribution",

@@ -12,7 +12,9 @@ unpickled) holding ``meta.json`` (format version, seismo version, source, rows, 
 whether a person declared it), ``sample.bin`` (:meth:`RowSample.to_bytes`: Arrow IPC) and,
 when the reference has a label and a prediction, ``model.json``: the model's task and its
 summaries per time window (hourly, daily, weekly), per row-order chunk and whole, so that the
-performance checks compare the serving windows with the reference's own without its rows.
+performance checks compare the serving windows with the reference's own without its rows; and
+``states.json``, the fitted states of the checks that fit on the reference's rows (the bins and
+natural variation of ``shift.time``).
 
 Examples
 --------
@@ -118,6 +120,9 @@ class SavedProfile:
     seismo_version: str = ""
     model: SavedModel | None = None
     """The reference's model summaries, when the reference has a label and a prediction."""
+    states: Mapping[str, Any] = field(default_factory=dict)
+    """The fitted states of the checks that fit on the reference's rows (``fit_key`` -> state,
+    JSON): what those checks read in place of the rows."""
 
     @property
     def rows(self) -> int:
@@ -139,6 +144,8 @@ class SavedProfile:
                 z.writestr("sample.bin", self.sample.to_bytes())
                 if self.model is not None:
                     z.writestr("model.json", json.dumps(self.model.to_dict()))
+                if self.states:
+                    z.writestr("states.json", json.dumps(dict(self.states), allow_nan=False))
         except OSError as exc:
             raise DataLoadError(f"cannot write the profile to {path}: {exc.strerror or exc}") from exc
 
@@ -156,10 +163,11 @@ class SavedProfile:
                 if too_big:
                     raise ProfileError(f"{where}: entry {too_big[0]} is larger than {_MAX_ENTRY >> 30} GiB")
                 raw = {e: z.read(e) for e in _ENTRIES}
-                if "model.json" in entries:
-                    if entries["model.json"].file_size > _MAX_ENTRY:
-                        raise ProfileError(f"{where}: entry model.json is larger than {_MAX_ENTRY >> 30} GiB")
-                    raw["model.json"] = z.read("model.json")
+                for optional in ("model.json", "states.json"):
+                    if optional in entries:
+                        if entries[optional].file_size > _MAX_ENTRY:
+                            raise ProfileError(f"{where}: entry {optional} is larger than {_MAX_ENTRY >> 30} GiB")
+                        raw[optional] = z.read(optional)
         except FileNotFoundError:
             raise DataLoadError(f"{where}: no such file") from None
         except (OSError, zipfile.BadZipFile) as exc:
@@ -190,6 +198,14 @@ class SavedProfile:
                 raise ProfileError(f"{where}: malformed model.json: {exc}") from exc
             except ProfileError as exc:
                 raise ProfileError(f"{where}: {exc}") from exc
+        states: Any = {}
+        if "states.json" in raw:
+            try:
+                states = json.loads(raw["states.json"])
+            except ValueError as exc:
+                raise ProfileError(f"{where}: malformed states.json: {exc}") from exc
+            if not isinstance(states, dict):
+                raise ProfileError(f"{where}: states.json must map each fitted check to its state")
         return cls(profile, sample, schema, source=str(meta.get("source", where)),
                    created_at=str(meta.get("created_at", "")), seismo_version=str(meta.get("seismo_version", "")),
-                   model=model)
+                   model=model, states=states)

@@ -47,13 +47,14 @@ import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.time import to_utc
+from seismo.data.time import plausible_times, to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.shift.multivariate import _sample
 from seismo.shift.periods import period_mask, reference_periods
-from seismo.shift.time import _Binned, _binner, plausible_times
 from seismo.stats import benjamini_hochberg
+from seismo.stats.binning import Binning as _Binned
+from seismo.stats.binning import reference_binning as _binner
 
 __all__ = [
     "ALPHA",

@@ -31,6 +31,8 @@ import polars as pl
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.time import choose_window, plausible_times, to_utc
+from seismo.stats.binning import Binning as _Binned
+from seismo.stats.binning import reference_binning as _binner
 from seismo.data.time import window_starts as _windows
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
@@ -39,50 +41,7 @@ __all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window", "plausib
 
 MIN_WINDOW_ROWS = 30
 """Windows with fewer rows are listed but not judged."""
-_TOP_CATEGORIES = 20
-_MIN_CATEGORY_SHARE = 0.01
 _EPS = 1e-4
-
-
-@dataclass(frozen=True)
-class _Binned:
-    edges: np.ndarray[Any, Any] | None  # numeric: reference deciles; categorical: None
-    categories: list[str]  # categorical: the reference's commonest categories
-    expected: np.ndarray[Any, Any]  # reference proportions per bin
-
-    def bins(self, s: pl.Series) -> np.ndarray[Any, Any]:
-        if self.edges is not None:
-            v = s.cast(pl.Float64).to_numpy()
-            idx = np.searchsorted(self.edges, v, side="right")
-            return np.where(np.isnan(v), len(self.edges) + 1, idx)  # nulls and NaN: their own bin
-        text = s.cast(pl.String)
-        lookup = {c: i for i, c in enumerate(self.categories)}
-        codes = text.replace_strict(lookup, default=len(self.categories), return_dtype=pl.Int64)
-        return codes.fill_null(len(self.categories) + 1).to_numpy()
-
-    @property
-    def n_bins(self) -> int:
-        return len(self.expected)
-
-
-def _binner(s: pl.Series, kind: Kind) -> _Binned | None:
-    values = s.drop_nulls()
-    if values.len() == 0:
-        return None
-    if kind == Kind.NUMERIC and s.dtype.is_numeric():
-        finite = values.cast(pl.Float64)
-        finite = finite.filter(finite.is_finite())
-        if finite.len() == 0:
-            return None
-        edges = np.unique(np.quantile(finite.to_numpy(), np.linspace(0.1, 0.9, 9)))
-        binned = _Binned(edges, [], np.zeros(len(edges) + 2))
-    else:
-        vc = values.cast(pl.String).value_counts(sort=True).head(_TOP_CATEGORIES)
-        vc = vc.filter(pl.col("count") >= _MIN_CATEGORY_SHARE * values.len())  # sparse levels pool in "other"
-        cats = vc.get_column(vc.columns[0]).to_list()
-        binned = _Binned(None, cats, np.zeros(len(cats) + 2))
-    counts = np.bincount(binned.bins(s), minlength=binned.n_bins).astype(np.float64)
-    return _Binned(binned.edges, binned.categories, counts / counts.sum())
 
 
 def _window_psi(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_windows: int, binned: _Binned) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
@@ -138,9 +97,58 @@ def _classify(psi: np.ndarray[Any, Any], start: int, end: int, cycle: int, hot: 
     return "sudden" if rise <= 0 or float(np.max(steps)) >= 0.5 * rise else "gradual"
 
 
+NATURAL_WINDOWS = ("1h", "1d", "1w")
+"""The window lengths whose natural variation the fit measures on the reference: every length a
+scan can choose for the current table (:func:`~seismo.data.time.choose_window`)."""
+
+
+def _features(ctx: ScanContext) -> list[tuple[str, Kind]]:
+    return [(name, col.kind) for name, col in ctx.schema.items()
+            if col.role == Role.FEATURE and col.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)]
+
+
+def fit_shift_over_time(ctx: ScanContext) -> dict[str, Any]:
+    """The reference side, JSON-safe: each feature's bins and reference shares, and per window
+    length (:data:`NATURAL_WINDOWS`) the largest PSI of a reference window of that length (with at
+    least :data:`MIN_WINDOW_ROWS` rows) against the whole reference, when it has three windows."""
+    assert ctx.reference is not None
+    ref = ctx.reference.frame
+    ts = ctx.schema.first(Role.TIMESTAMP)
+    windows: dict[str, tuple[np.ndarray[Any, Any], int]] = {}
+    ref_t = None
+    if ts is not None and ts in ref.columns:
+        try:
+            ref_t = to_utc(ref.get_column(ts)).values
+        except InputError:
+            pass
+    if ref_t is not None:
+        for every in NATURAL_WINDOWS:
+            w, starts = _windows(ref_t, every)
+            if starts.len() >= 3:
+                windows[every] = (w, starts.len())
+    columns: dict[str, Any] = {}
+    for name, kind in _features(ctx):
+        if name not in ref.columns:
+            continue
+        ref_s = ref.get_column(name)
+        binned = _binner(ref_s, kind)
+        if binned is None:
+            continue
+        bins = binned.bins(ref_s)
+        natural = {}
+        for every, (w, n) in windows.items():
+            rk = w >= 0
+            ref_psi, ref_counts = _window_psi(bins[rk], w[rk], n, binned)
+            big = ref_counts.sum(axis=1) >= MIN_WINDOW_ROWS
+            natural[every] = float(np.max(ref_psi[big])) if big.any() else 0.0
+        columns[name] = {**binned.to_dict(), "natural": natural}
+    return {"columns": columns}
+
+
 def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
     """Per feature: the drift series over the current table's windows, episodes and their kind."""
-    assert ctx.reference is not None and ctx.current is not None
+    assert ctx.current is not None
+    state = ctx.fitted(fit_shift_over_time)
     ts = ctx.schema.first(Role.TIMESTAMP)
     if ts is None or ts not in ctx.current.frame.columns:
         return []
@@ -158,48 +166,29 @@ def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
     n_windows = starts.len()
     if n_windows < 3:
         return []
-    ref_w, ref_n = _reference_windows(ctx, ts, every)
     out = []
-    for name, col in ctx.schema.items():
-        if (col.role != Role.FEATURE or col.kind not in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)
-                or not ctx.same_kind(name)):
+    for name, _ in _features(ctx):
+        fitted = state["columns"].get(name)
+        if fitted is None or name not in ctx.current.frame.columns or not ctx.same_kind(name):
             continue
-        finding = _feature_over_time(ctx, name, col.kind, cur_w, starts, cycle, every, ref_w, ref_n)
+        finding = _feature_over_time(ctx, name, fitted, cur_w, starts, cycle, every)
         if finding is not None:
             out.append(finding)
     return out
 
 
-def _reference_windows(ctx: ScanContext, ts: str, every: str) -> tuple[np.ndarray[Any, Any] | None, int]:
-    assert ctx.reference is not None
-    if ts not in ctx.reference.frame.columns:
-        return None, 0
-    try:
-        ref_t = to_utc(ctx.reference.frame.get_column(ts)).values
-    except InputError:
-        return None, 0
-    w, starts = _windows(ref_t, every)
-    return (w, starts.len()) if starts.len() >= 3 else (None, 0)
-
-
-def _feature_over_time(ctx: ScanContext, name: str, kind: Kind, cur_w: np.ndarray[Any, Any], starts: pl.Series,
-                       cycle: int, every: str, ref_w: np.ndarray[Any, Any] | None, ref_n: int) -> Finding | None:
-    assert ctx.reference is not None and ctx.current is not None
-    ref_s = ctx.reference.frame.get_column(name)
-    binned = _binner(ref_s, kind)
-    if binned is None:
-        return None
+def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], cur_w: np.ndarray[Any, Any],
+                       starts: pl.Series, cycle: int, every: str) -> Finding | None:
+    assert ctx.current is not None
+    binned = _Binned.from_dict(fitted)
     cur_bins = binned.bins(ctx.current.frame.get_column(name))
     keep = cur_w >= 0
     psi, counts = _window_psi(cur_bins[keep], cur_w[keep], starts.len(), binned)
     rows = counts.sum(axis=1)
     thresholds = _noise_threshold(rows, binned.n_bins - 1)
     natural = 0.0
-    if ref_w is not None:
-        rk = ref_w >= 0
-        ref_psi, ref_counts = _window_psi(binned.bins(ref_s)[rk], ref_w[rk], ref_n, binned)
-        big = ref_counts.sum(axis=1) >= MIN_WINDOW_ROWS
-        natural = float(np.max(ref_psi[big])) if big.any() else 0.0
+    if every in fitted["natural"]:  # the reference has windows of this length
+        natural = float(fitted["natural"][every])
         thresholds = np.maximum(thresholds, natural)
     judged = rows >= MIN_WINDOW_ROWS
     drifted = judged & (psi > thresholds)
