@@ -93,6 +93,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import StratifiedKFold
 
 from seismo.exceptions import InputError, NotFittedError
+from seismo.stats.numbers import finite_or_none as _num
 
 __all__ = [
     "MAX_SIMULATED_ROWS", "METRICS", "N_BOOTSTRAP", "N_DRAWS", "SIGNIFICANT_Z", "EstimatedSeries", "PerformanceEstimator",
@@ -557,11 +558,6 @@ def _apply(maps: list[_Map] | None, p: Array, k: int) -> Array:
 
 
 # -------------------------------------------------------------------- metrics
-def _num(v: Any) -> float | None:
-    f = float(v)
-    return f if math.isfinite(f) else None
-
-
 def _nums(a: Array) -> list[float | None]:
     return [_num(v) for v in a]
 

@@ -72,6 +72,8 @@ from seismo.data.labels import check_window as _check_window
 from seismo.data.labels import encode as _encode
 from seismo.data.labels import floats as _floats
 from seismo.exceptions import InputError
+from seismo.stats.auc import auc_delong as _auc_one
+from seismo.stats.proportions import wilson_interval as _wilson
 from seismo.profile._model import ModelSummary, Moments
 
 __all__ = [
@@ -169,17 +171,6 @@ def _series(metric: str, values: _F64, lower: _F64, upper: _F64, rows: ArrayLike
     hi = np.where(undefined, np.nan, np.clip(upper, 0.0, hi_bound))
     return WindowSeries(metric, values.astype(np.float64), lo, hi,
                         np.asarray(rows, dtype=np.int64))
-
-
-def _wilson(x: ArrayLike, n: ArrayLike, z: float) -> tuple[_F64, _F64, _F64]:
-    """Proportion ``x / n`` and its Wilson score interval (NaN where ``n == 0``)."""
-    xf, nf = np.asarray(x, dtype=np.float64), np.asarray(n, dtype=np.float64)
-    p = _ratio(xf, nf)
-    z2n = _ratio(z * z, nf)
-    centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z / (1.0 + z2n) * np.sqrt(np.maximum(p * (1.0 - p), 0.0) * _ratio(1.0, nf)
-                                     + z2n * z2n / (4.0 * z * z))
-    return p, centre - half, centre + half
 
 
 def _wilson_var(p: _F64, n: _F64, z: float) -> _F64:
@@ -286,38 +277,6 @@ def _macro_rates(c: _I64, z: float) -> dict[str, WindowSeries]:
 
 
 # ---------------------------------------------------------------------------- probability metrics
-
-
-def _auc_one(x: _F64, y: _Mask, influence: bool) -> tuple[float, float, _F64 | None]:
-    """AUC of scores ``x`` for labels ``y``, its DeLong variance and, on request, per-row
-    influence values (their squares sum to the variance)."""
-    n1 = int(np.count_nonzero(y))
-    n0 = y.size - n1
-    if n1 == 0 or n0 == 0:
-        return float("nan"), float("nan"), None
-    order: NDArray[np.intp] | None = None
-    xs: NDArray[Any]
-    if influence:
-        order = np.argsort(x)
-        xs, ys = x[order], y[order]
-    else:  # faster: sort (bit pattern of x >= 0, label) pairs packed into one uint64
-        packed = np.sort(((x + 0.0).view(np.uint64) << np.uint64(1)) | y.astype(np.uint64))
-        xs, ys = packed >> np.uint64(1), (packed & np.uint64(1)).astype(np.bool_)
-    starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
-    size = np.diff(np.append(starts, xs.size))
-    pos = np.add.reduceat(ys.astype(np.float64), starts)  # positives per tie group
-    neg = size - pos
-    v10 = (np.cumsum(neg) - 0.5 * neg) / n0  # share of negatives below a positive, ties half
-    v01 = (n1 - np.cumsum(pos) + 0.5 * pos) / n1  # share of positives above a negative
-    auc = float(np.sum(pos * v10)) / n1  # plain sums: a BLAS dot would start threads
-    var = (float(np.sum(pos * (v10 - auc) ** 2)) / n1**2
-           + float(np.sum(neg * (v01 - auc) ** 2)) / n0**2)
-    if order is None:
-        return auc, var, None
-    group = np.repeat(np.arange(starts.size), size)
-    infl = np.empty(xs.size)
-    infl[order] = np.where(ys, (v10[group] - auc) / n1, (v01[group] - auc) / n0)
-    return auc, var, infl
 
 
 def _auc(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int, z: float) -> WindowSeries:

@@ -43,6 +43,7 @@ from seismo.concept._task import (
 from seismo.data.schema import Role
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
+from seismo.stats.numbers import finite_or_none as _num
 
 __all__ = ["ALPHA", "check_performance", "performance_series"]
 
@@ -229,6 +230,3 @@ def _advice(first: Any, windows: Windows) -> str:
             "stream running to confirm the new level holds.")
 
 
-def _num(x: Any) -> float | None:
-    v = float(x)
-    return v if math.isfinite(v) else None

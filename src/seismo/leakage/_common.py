@@ -10,6 +10,7 @@ import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
+from seismo.stats.auc import roc_auc
 
 __all__ = ["Split", "auc", "split_of", "target_values", "times"]
 
@@ -89,15 +90,7 @@ def target_values(split: Split, frame: pl.DataFrame) -> Array:
 
 def auc(score: Array, positive: Array) -> float:
     """ROC AUC of ``score`` for the boolean ``positive`` (ties count half); 0.5 when one side is empty."""
-    from scipy.stats import rankdata
-
-    pos = np.asarray(positive, dtype=bool)
-    n1 = int(pos.sum())
-    n0 = pos.size - n1
-    if n1 == 0 or n0 == 0:
-        return 0.5
-    ranks = rankdata(score)
-    return float((ranks[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+    return roc_auc(score, positive, empty=0.5)
 
 
 def times(frame: pl.DataFrame, column: str) -> pl.Series | None:

@@ -47,6 +47,7 @@ from seismo.checks import ScanContext
 from seismo.data.schema import Kind
 from seismo.leakage._common import Split, auc, split_of, target_values
 from seismo.report.model import FailureMode, Finding, Severity
+from seismo.stats.auc import grouped_auc
 
 __all__ = ["check_artefacts"]
 
@@ -244,14 +245,10 @@ def _oof_auc(bins: Array, y: Array, k: int, fold: Array, classes: list[int]) -> 
 
 def _grouped_auc(score: Array, pos: Array, neg: Array) -> float:
     """ROC AUC from groups of rows sharing a score: ``pos`` and ``neg`` rows per group (ties count half)."""
-    n1, n0 = float(pos.sum()), float(neg.sum())
-    if n1 == 0 or n0 == 0:
-        return 0.5
     values, group = np.unique(score, return_inverse=True)
     p = np.bincount(group, weights=pos, minlength=values.size)
     q = np.bincount(group, weights=neg, minlength=values.size)
-    below = np.cumsum(q) - q
-    return float((p * (below + 0.5 * q)).sum() / (n1 * n0))
+    return grouped_auc(p, q, empty=0.5)
 
 
 def _target_finding(name: str, target: str, s: dict[str, Any]) -> Finding:

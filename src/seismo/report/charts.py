@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from seismo.report import svg
 from seismo.report.model import Finding, Report
+from seismo.stats.numbers import finite_or_none
 
 __all__ = ["ChartFunction", "chart_for", "charts_of", "distribution_chart"]
 
@@ -74,10 +75,7 @@ def charts_of(finding: Finding, report: Report) -> list[Markup]:
 
 
 def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        return None
-    f = float(v)
-    return f if math.isfinite(f) else None
+    return None if isinstance(v, bool) else finite_or_none(v)  # a flag is not a number to plot
 
 
 def _col(f: Finding) -> str:

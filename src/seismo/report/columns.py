@@ -7,6 +7,8 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from seismo.stats.numbers import finite_or_none as _num
+
 if TYPE_CHECKING:  # pragma: no cover
     from seismo.data.schema import Schema
     from seismo.profile import TableProfile
@@ -14,11 +16,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["column_table", "distributions"]
 
 
-def _num(v: Any) -> float | None:
-    if v is None:
-        return None
-    f = float(v)
-    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def _is_calendar(cp: Any) -> bool:

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import SupportsFloat
 
 from markupsafe import Markup, escape
+from seismo.stats.numbers import finite_or_none as _num
 
 __all__ = ["bars", "caption", "fmt_number", "gauge", "hbars", "histogram", "line", "matrix", "visible"]
 
@@ -43,12 +44,6 @@ _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 # ---------------------------------------------------------------------------------------------------------
 # numbers
-
-
-def _num(value: object) -> float | None:
-    """The value as a finite float, or None (None, NaN, inf, strings and other non-numbers)."""
-    f = _raw(value)
-    return f if f is not None and math.isfinite(f) else None
 
 
 def _raw(value: object) -> float | None:

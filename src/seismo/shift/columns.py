@@ -24,7 +24,6 @@ summaries, about 0.013 for merged ones, where the statistics are estimates.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from typing import Any
 
@@ -45,6 +44,7 @@ from seismo.stats.distance import (
     numeric_reference,
     two_sample,
 )
+from seismo.stats.numbers import finite_or_none as _finite
 
 __all__ = ["ALPHA", "FEW_VALUES", "MIN_TV", "MIN_WASSERSTEIN", "check_column_shift", "fit_column_shift"]
 
@@ -253,8 +253,6 @@ def _stat(r: NumericComparison | CategoricalComparison) -> float:
     return r.ks if isinstance(r, NumericComparison) else r.chi2
 
 
-def _finite(x: float) -> float | None:
-    return x if math.isfinite(x) else None
 
 
 def _severity(r: NumericComparison | CategoricalComparison) -> Severity:

@@ -27,10 +27,10 @@ import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.time import to_utc
+from seismo.data.time import choose_window, plausible_times, to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
-from seismo.data.time import choose_window, plausible_times
+from seismo.stats.numbers import finite_or_none as _finite
 
 __all__ = ["ALPHA", "MIN_CHANGE", "MIN_RATE_CHANGE", "check_anomalous_periods", "exclude_periods", "find_periods", "period_mask",
            "reference_periods"]
@@ -194,9 +194,6 @@ _SERIES_SIDE = 10
 """Windows on each side of an anomalous period kept in its finding's ``series``."""
 
 
-def _finite(x: Any) -> float | None:
-    f = float(x)
-    return f if np.isfinite(f) else None
 
 
 def reference_periods(ctx: ScanContext) -> list[dict[str, Any]]:

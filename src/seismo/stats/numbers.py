@@ -1,0 +1,24 @@
+"""Numbers as reports carry them: a finite float, or None where there is no number to show."""
+
+from __future__ import annotations
+
+import math
+from typing import SupportsFloat
+
+__all__ = ["finite_or_none"]
+
+
+def finite_or_none(value: object) -> float | None:
+    """``value`` as a finite float, or None: for None, NaN, infinities and anything that is not a
+    number (text included). Numpy scalars and booleans are numbers.
+
+    >>> finite_or_none(2), finite_or_none(float("nan")), finite_or_none(float("inf")), finite_or_none("3")
+    (2.0, None, None, None)
+    """
+    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, SupportsFloat):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return f if math.isfinite(f) else None
