@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+import polars as pl
+
 from seismo.data.io import Dataset
 from seismo.data.schema import Role, Schema
 from seismo.report.model import DatasetInfo, Finding
@@ -236,6 +238,27 @@ class ScanContext:
                 raise KeyError(label)
             profiles.update(self._engine().profile(todo))  # both tables at once, when both are needed
         return profiles[label]
+
+    def utc_times(self, label: str, column: str | None = None) -> pl.Series | None:
+        """The ``column`` (by default the timestamp) of the ``label`` table's rows as UTC datetimes
+        (:func:`seismo.data.time.to_utc`), converted once per scan; None when the table has no such
+        column or its values cannot be read as times."""
+        from seismo.data.time import to_utc
+        from seismo.exceptions import InputError
+
+        ds = self.reference if label == "reference" else self.current if label == "current" else None
+        column = column if column is not None else self.schema.first(Role.TIMESTAMP)
+        if ds is None or column is None or column not in ds.frame.columns:
+            return None
+        frame = ds.frame
+
+        def build() -> pl.Series | None:
+            try:
+                return to_utc(frame.get_column(column)).values
+            except InputError:
+                return None
+
+        return self.derived(f"utc:{label}:{column}", build)
 
     def model_summary(self, label: str, task: Task, *, timestamp: str | None = None, every: str | None = None,
                       chunks: int = 1) -> ModelSummary:

@@ -156,14 +156,17 @@ def is_classification(s: pl.Series, kind: Kind | None) -> bool:
     return kind in (Kind.CATEGORICAL, Kind.BOOLEAN) or not s.dtype.is_numeric() or few_whole_values(s)
 
 
-def time_windows(frame: pl.DataFrame, timestamp: str | None, *, every: str | None = None) -> Windows | None:
-    """Windows of a table by its timestamp (length chosen from the span unless given)."""
+def time_windows(frame: pl.DataFrame, timestamp: str | None, *, every: str | None = None,
+                 times: pl.Series | None = None) -> Windows | None:
+    """Windows of a table by its timestamp (length chosen from the span unless given); ``times``:
+    the timestamp already in UTC (:meth:`~seismo.checks.ScanContext.utc_times`)."""
     if timestamp is None or timestamp not in frame.columns:
         return None
-    try:
-        times = to_utc(frame.get_column(timestamp)).values
-    except InputError:
-        return None
+    if times is None:
+        try:
+            times = to_utc(frame.get_column(timestamp)).values
+        except InputError:
+            return None
     valid = plausible_times(times).drop_nulls()
     if valid.len() < 2:
         return None
@@ -176,11 +179,12 @@ def time_windows(frame: pl.DataFrame, timestamp: str | None, *, every: str | Non
     return Windows(index, starts.len(), starts.to_list(), every, cycle)
 
 
-def reference_windows(frame: pl.DataFrame, timestamp: str | None, every: str | None) -> Windows:
+def reference_windows(frame: pl.DataFrame, timestamp: str | None, every: str | None, *,
+                      times: pl.Series | None = None) -> Windows:
     """The reference cut like the current (same window length) when it has a timestamp, else into
     :data:`REFERENCE_CHUNKS` row-order chunks."""
     if every is not None:
-        w = time_windows(frame, timestamp, every=every)
+        w = time_windows(frame, timestamp, every=every, times=times)
         if w is not None and w.count >= 3:
             return w
     n = frame.height

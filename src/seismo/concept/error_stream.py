@@ -22,8 +22,6 @@ import polars as pl
 from seismo.checks import ScanContext
 from seismo.concept._task import label_arrays, missing_labels, task_of
 from seismo.data.schema import Role
-from seismo.data.time import to_utc
-from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.data.time import plausible_times
 
@@ -58,10 +56,10 @@ def check_error_stream(ctx: ScanContext) -> list[Finding]:
     if task is None or task.prediction is None or ts is None or ctx.current is None or ts not in ctx.current.frame.columns:
         return []
     frame = ctx.current.frame
-    try:
-        times = plausible_times(to_utc(frame.get_column(ts)).values)  # epoch-zero placeholders left out
-    except InputError:
+    utc = ctx.utc_times("current")
+    if utc is None:
         return []
+    times = plausible_times(utc)  # epoch-zero placeholders left out
     order = times.arg_sort(nulls_last=True).to_numpy()
     n_timed = times.len() - times.null_count()
     order = order[:n_timed]

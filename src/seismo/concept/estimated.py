@@ -50,7 +50,7 @@ _METRICS = ("accuracy", "roc_auc", "f1")
 
 def _current_windows(ctx: ScanContext) -> Windows:
     assert ctx.current is not None
-    w = time_windows(ctx.current.frame, ctx.schema.first(Role.TIMESTAMP))
+    w = time_windows(ctx.current.frame, ctx.schema.first(Role.TIMESTAMP), times=ctx.utc_times("current"))
     return w if w is not None else Windows.whole(ctx.current.frame.height)
 
 

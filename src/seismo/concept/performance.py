@@ -138,11 +138,11 @@ def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] 
         return None
     assert ctx.current is not None
     ts = ctx.schema.first(Role.TIMESTAMP)
-    cur_w = time_windows(ctx.current.frame, ts)
+    cur_w = time_windows(ctx.current.frame, ts, times=ctx.utc_times("current"))
     if cur_w is None:
         cur_w = Windows.whole(ctx.current.frame.height)
     if ctx.reference is not None:
-        ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every)
+        ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every, times=ctx.utc_times("reference"))
     else:  # a saved reference: its summaries per window of the same length, else its chunks
         ref_w = _saved_windows(ctx, task, cur_w.every)
     current, reference = _metrics(ctx, "current", task, cur_w), _metrics(ctx, "reference", task, ref_w)

@@ -30,11 +30,10 @@ import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.time import choose_window, plausible_times, to_utc
+from seismo.data.time import choose_window, plausible_times
 from seismo.stats.binning import Binning as _Binned
 from seismo.stats.binning import reference_binning as _binner
 from seismo.data.time import window_starts as _windows
-from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window", "plausible_times"]
@@ -115,12 +114,7 @@ def fit_shift_over_time(ctx: ScanContext) -> dict[str, Any]:
     ref = ctx.reference.frame
     ts = ctx.schema.first(Role.TIMESTAMP)
     windows: dict[str, tuple[np.ndarray[Any, Any], int]] = {}
-    ref_t = None
-    if ts is not None and ts in ref.columns:
-        try:
-            ref_t = to_utc(ref.get_column(ts)).values
-        except InputError:
-            pass
+    ref_t = ctx.utc_times("reference")
     if ref_t is not None:
         for every in NATURAL_WINDOWS:
             w, starts = _windows(ref_t, every)
@@ -149,13 +143,9 @@ def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
     """Per feature: the drift series over the current table's windows, episodes and their kind."""
     assert ctx.current is not None
     state = ctx.fitted(fit_shift_over_time)
-    ts = ctx.schema.first(Role.TIMESTAMP)
-    if ts is None or ts not in ctx.current.frame.columns:
-        return []
-    try:
-        cur_t = to_utc(ctx.current.frame.get_column(ts)).values
-    except InputError:
-        return []  # quality.timestamps reports an unreadable time column
+    cur_t = ctx.utc_times("current")
+    if cur_t is None:
+        return []  # no time column, or one quality.timestamps reports as unreadable
     valid = plausible_times(cur_t).drop_nulls()
     if valid.len() < 2 * MIN_WINDOW_ROWS:
         return []
