@@ -179,9 +179,13 @@ class ModelSummary:
         def add(a: npt.NDArray[Any] | None) -> Any:
             if a is None:
                 return None
-            out = np.zeros((n_groups, *a.shape[1:]), dtype=a.dtype)
-            np.add.at(out, g, a)
-            return out
+            flat = a.reshape(a.shape[0], -1)
+            width = flat.shape[1]
+            at = (g[:, None] * width + np.arange(width)[None, :]).ravel()
+            out = np.bincount(at, weights=flat.ravel().astype(np.float64), minlength=n_groups * width)
+            # counts stay exact in float64 up to 2**53 rows a cell
+            return (np.rint(out).astype(a.dtype) if a.dtype.kind in "iu" else out.astype(a.dtype)).reshape(
+                (n_groups, *a.shape[1:]))
 
         def moments(m: Moments | None) -> Moments | None:
             return None if m is None else m.grouped(g, n_groups)

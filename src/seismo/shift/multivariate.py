@@ -90,6 +90,15 @@ def domain_classifier(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], is_cat: 
     return auc, float(test.pvalue), scores
 
 
+def _auc_scorer(estimator: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> float:
+    """scikit-learn's ``"roc_auc"`` scoring (the AUC of ``decision_function``), computed by
+    :func:`seismo.stats.auc.roc_auc`: the same value without its per-call input validation, which
+    was a third of the permutation importance's time."""
+    from seismo.stats.auc import roc_auc
+
+    return roc_auc(estimator.decision_function(x), np.asarray(y) == 1)
+
+
 def _importance(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], is_cat: list[bool], names: list[str], seed: int = 0) -> list[tuple[str, float]]:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.inspection import permutation_importance
@@ -99,7 +108,7 @@ def _importance(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], is_cat: list[b
     model = HistGradientBoostingClassifier(max_iter=30, learning_rate=0.2, max_leaf_nodes=15, early_stopping=False,
                                            categorical_features=np.array(is_cat) if any(is_cat) else None,
                                            random_state=seed).fit(xa, ya)
-    imp = permutation_importance(model, xb, yb, scoring="roc_auc", n_repeats=5, random_state=seed)
+    imp = permutation_importance(model, xb, yb, scoring=_auc_scorer, n_repeats=5, random_state=seed)
     mean, sd = imp.importances_mean, imp.importances_std
     top = float(np.max(mean)) if len(mean) else 0.0
     # a carrier: its AUC drop is clear of the permutations' own spread, and not a sliver of the largest

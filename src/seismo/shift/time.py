@@ -47,10 +47,7 @@ def _window_psi(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_wind
     """PSI of every window against the reference proportions, and each window's bin counts."""
     counts = np.bincount(window * binned.n_bins + bins, minlength=n_windows * binned.n_bins)
     counts = counts.reshape(n_windows, binned.n_bins).astype(np.float64)
-    rows = counts.sum(axis=1, keepdims=True)
-    actual = np.maximum(counts / np.maximum(rows, 1), _EPS)
-    expected = np.maximum(binned.expected, _EPS)
-    return np.sum((actual - expected) * np.log(actual / expected), axis=1), counts
+    return _psi_of_counts(counts, binned), counts
 
 
 def _noise_threshold(rows: np.ndarray[Any, Any], dof: int) -> np.ndarray[Any, Any]:
@@ -106,20 +103,37 @@ def _features(ctx: ScanContext) -> list[tuple[str, Kind]]:
             if col.role == Role.FEATURE and col.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)]
 
 
+def _psi_of_counts(counts: np.ndarray[Any, Any], binned: _Binned) -> np.ndarray[Any, Any]:
+    """PSI of each row of window-by-bin ``counts`` against the reference proportions."""
+    rows = counts.sum(axis=1, keepdims=True)
+    actual = np.maximum(counts / np.maximum(rows, 1), _EPS)
+    expected = np.maximum(binned.expected, _EPS)
+    return np.asarray(np.sum((actual - expected) * np.log(actual / expected), axis=1), dtype=np.float64)
+
+
+def _nested_windows(times: pl.Series) -> tuple[np.ndarray[Any, Any], int, dict[str, tuple[np.ndarray[Any, Any], int]]]:
+    """The rows' hourly windows, and for each length of :data:`NATURAL_WINDOWS` with at least three
+    windows the map from an hourly window to its window of that length: hours nest in days and
+    days in weeks on polars' alignment, so one pass over the rows serves every length."""
+    hourly, hours = _windows(times, "1h")
+    groups: dict[str, tuple[np.ndarray[Any, Any], int]] = {}
+    for every in NATURAL_WINDOWS:
+        coarse = hours.dt.truncate(every)
+        uniq = coarse.unique().sort()
+        if uniq.len() >= 3:
+            groups[every] = (np.searchsorted(uniq.to_numpy(), coarse.to_numpy()), uniq.len())
+    return hourly, hours.len(), groups
+
+
 def fit_shift_over_time(ctx: ScanContext) -> dict[str, Any]:
     """The reference side, JSON-safe: each feature's bins and reference shares, and per window
     length (:data:`NATURAL_WINDOWS`) the largest PSI of a reference window of that length (with at
-    least :data:`MIN_WINDOW_ROWS` rows) against the whole reference, when it has three windows."""
+    least :data:`MIN_WINDOW_ROWS` rows) against the whole reference, when it has three windows.
+    The rows are counted once per column, by hour; days and weeks add the hours' counts up."""
     assert ctx.reference is not None
     ref = ctx.reference.frame
-    ts = ctx.schema.first(Role.TIMESTAMP)
-    windows: dict[str, tuple[np.ndarray[Any, Any], int]] = {}
     ref_t = ctx.utc_times("reference")
-    if ref_t is not None:
-        for every in NATURAL_WINDOWS:
-            w, starts = _windows(ref_t, every)
-            if starts.len() >= 3:
-                windows[every] = (w, starts.len())
+    hourly, n_hours, groups = _nested_windows(ref_t) if ref_t is not None else (None, 0, {})
     columns: dict[str, Any] = {}
     for name, kind in _features(ctx):
         if name not in ref.columns:
@@ -128,13 +142,15 @@ def fit_shift_over_time(ctx: ScanContext) -> dict[str, Any]:
         binned = _binner(ref_s, kind)
         if binned is None:
             continue
-        bins = binned.bins(ref_s)
         natural = {}
-        for every, (w, n) in windows.items():
-            rk = w >= 0
-            ref_psi, ref_counts = _window_psi(bins[rk], w[rk], n, binned)
-            big = ref_counts.sum(axis=1) >= MIN_WINDOW_ROWS
-            natural[every] = float(np.max(ref_psi[big])) if big.any() else 0.0
+        if hourly is not None and groups:
+            rk = hourly >= 0
+            _, per_hour = _window_psi(binned.bins(ref_s)[rk], hourly[rk], n_hours, binned)
+            for every, (group, n) in groups.items():  # hours in order: each coarse window is a run of them
+                starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+                counts = np.add.reduceat(per_hour, starts, axis=0)
+                big = counts.sum(axis=1) >= MIN_WINDOW_ROWS
+                natural[every] = float(np.max(_psi_of_counts(counts, binned)[big])) if big.any() else 0.0
         columns[name] = {**binned.to_dict(), "natural": natural}
     return {"columns": columns}
 

@@ -37,9 +37,10 @@ def auc_delong(x: F64, y: Mask, influence: bool = False) -> tuple[float, float, 
         return float("nan"), float("nan"), None
     order: npt.NDArray[np.intp] | None = None
     xs: npt.NDArray[Any]
-    if influence:
-        order = np.argsort(x)
-        xs, ys = x[order], y[order]
+    if influence or not bool(np.min(x) >= 0):  # negative scores (a margin) sort as floats
+        sort = np.argsort(x, kind="stable")
+        xs, ys = x[sort], y[sort]
+        order = sort if influence else None
     else:  # faster: sort (bit pattern of x >= 0, label) pairs packed into one uint64
         packed = np.sort(((x + 0.0).view(np.uint64) << np.uint64(1)) | y.astype(np.uint64))
         xs, ys = packed >> np.uint64(1), (packed & np.uint64(1)).astype(np.bool_)
