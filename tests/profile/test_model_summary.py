@@ -194,3 +194,48 @@ def test_regression_on_bundled_data() -> None:
     w = np.arange(y.size) % 5
     assert_series_close(summary_metrics(summarise_regression(w, y, pred, n_windows=5)),
                         regression_by_window(w, y, pred, n_windows=5))
+
+
+def test_empty_and_malformed_summaries() -> None:
+    """A summary of no windows keeps its shapes and its window length through JSON, and merges
+    with one that has windows; a summary whose parts disagree is refused with ProfileError."""
+    w, y, p, pred = _binary_case(5, n=300, windows=3)
+    full = summarise_classification(w, y, n_windows=3, y_pred=pred, proba=p)
+    empty = summarise_classification(np.zeros(0, dtype=np.int64), np.zeros(0), n_windows=0, proba=np.zeros(0),
+                                     positive=1.0, classes=[0.0, 1.0])
+    back = ModelSummary.from_dict(json.loads(json.dumps(empty.to_dict())))
+    assert back.confusion is not None and back.confusion.shape == (0, 2, 2)
+    assert back.calibration is not None and back.calibration.shape[1:] == full.calibration.shape[1:]  # type: ignore[union-attr]
+    assert ModelSummary.concat([back, full]).windows == 3
+    broken = full.to_dict()
+    broken["rows"] = broken["rows"][:2]
+    with pytest.raises(ProfileError, match="disagree"):
+        ModelSummary.from_dict(broken)
+    broken = full.to_dict()
+    broken["score_hist"]["at"] = [10**9]
+    broken["score_hist"]["count"] = [1]
+    with pytest.raises(ProfileError):
+        ModelSummary.from_dict(broken)
+
+
+def test_labels_of_other_types_do_not_merge() -> None:
+    a = summarise_classification(np.zeros(4, dtype=np.int64), np.array([True, False, True, False]), n_windows=1,
+                                 y_pred=np.array([True, True, False, False]))
+    b = summarise_classification(np.zeros(4, dtype=np.int64), np.array([1, 0, 1, 0]), n_windows=1,
+                                 y_pred=np.array([1, 1, 0, 0]))
+    assert a.labels == (False, True) and b.labels == (0, 1)  # equal under ==, not the same classes' type
+    with pytest.raises(ProfileError):
+        a.merge(b)
+    assert a.merge(a).confusion.sum() == 8  # type: ignore[union-attr]
+
+
+def test_multiclass_auc_band_is_at_least_the_rows_band() -> None:
+    rng = np.random.default_rng(7)
+    n, k = 3_000, 3
+    y = rng.integers(0, k, n).astype(float)
+    logits = rng.normal(size=(n, k)) + 1.2 * np.eye(k)[y.astype(int)]
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    w = np.zeros(n, dtype=np.int64)
+    rows = classification_by_window(w, y, n_windows=1, proba=proba)["roc_auc"]
+    got = summary_metrics(summarise_classification(w, y, n_windows=1, proba=proba))["roc_auc"]
+    assert (got.upper - got.lower)[0] >= (rows.upper - rows.lower)[0] - 1e-12

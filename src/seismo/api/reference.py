@@ -96,7 +96,7 @@ def _saved_model(ds: Dataset, schema: Schema, engine: Engine) -> SavedModel | No
         if ts is not None and ts in ds.frame.columns:
             times = plausible_times(to_utc(ds.frame.get_column(ts)).values)
             for every in MODEL_WINDOWS:
-                if times.dt.truncate(every).n_unique() <= MAX_MODEL_WINDOWS:
+                if times.dt.truncate(every).drop_nulls().n_unique() <= MAX_MODEL_WINDOWS:
                     summaries[every] = engine.summarise_model(ds.frame, task, timestamp=ts, every=every)
         summaries["chunks"] = engine.summarise_model(ds.frame, task, chunks=MODEL_CHUNKS)
         summaries["whole"] = engine.summarise_model(ds.frame, task, chunks=1)

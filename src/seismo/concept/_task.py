@@ -81,9 +81,14 @@ def _saved_task(ctx: ScanContext) -> Task | None:
     assert model is not None and ctx.current is not None
     task = Task.from_dict(model.task)
     frame = ctx.current.frame
-    needed = [task.target, task.prediction, task.proba, *(c for _, c in task.class_proba)]
-    if any(c is not None and c not in frame.columns for c in needed):
+    if task.target not in frame.columns or (task.prediction is not None and task.prediction not in frame.columns):
         return None
+    scores = [task.proba, *(c for _, c in task.class_proba)]
+    if any(c is not None and c not in frame.columns for c in scores):
+        if task.prediction is None:
+            return None
+        # the probabilities are not served: judge the predicted labels, as a scan of rows would
+        task = replace(task, proba=None, class_proba=(), text=task.text and not task.class_proba)
     cols = [c for c in (task.target, task.prediction) if c is not None]
     text = bool(task.class_proba) or (task.kind == "classification" and any(
         not (frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean) for c in cols))

@@ -547,9 +547,10 @@ def _auc_of_histograms(hist: _I64, binary: bool, z: float) -> WindowSeries:
     tie groups of :func:`_auc_one` (a positive and a negative in one bin count a half), so the value
     and its DeLong variance are those of the binned scores. ``error_bound`` is half the share of
     (positive, negative) pairs that share a bin: the most resolving those ties could move the AUC.
-    Multiclass: the one-vs-rest macro mean, its variance the classes' variances over K^2 (the
-    summary keeps each class's scores, not their joint per row, so the covariances between the
-    classes' AUCs are left out)."""
+    Multiclass: the one-vs-rest macro mean; the summary keeps each class's scores, not their
+    joint per row, so the covariances between the classes' AUCs are unknown and the variance is
+    their upper bound, (mean of the classes' standard deviations)^2: a band at least as wide as
+    the rows give."""
     h = hist.astype(np.float64)
     neg, pos = h[:, :, 0, :], h[:, :, 1, :]
     n0, n1 = neg.sum(axis=2), pos.sum(axis=2)
@@ -569,7 +570,9 @@ def _auc_of_histograms(hist: _I64, binary: bool, z: float) -> WindowSeries:
         every = ok.all(axis=1)
         k = hist.shape[1]
         value = np.where(every, auc.mean(axis=1), np.nan)
-        v = np.where(every, var.sum(axis=1) / k**2, np.nan)
+        # the classes' AUCs covary and the summary keeps no joint per row: the variance of their
+        # mean is bounded by (mean of their standard deviations)^2, reached at perfect correlation
+        v = np.where(every, np.sqrt(np.maximum(var, 0.0)).mean(axis=1) ** 2, np.nan)
         b = np.where(every, bound.mean(axis=1), np.nan)
     half = z * np.sqrt(v)
     series = _series("roc_auc", value, value - half, value + half, rows)

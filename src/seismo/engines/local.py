@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -14,11 +14,13 @@ from seismo.exceptions import InputError
 from seismo.profile import (
     ModelSummary,
     RowSample,
+    SegmentCounts,
     TableProfile,
     WindowedProfile,
     profile_table,
     profile_windows,
     sample_rows,
+    segment_counts,
     summarise_classification,
     summarise_regression,
 )
@@ -73,6 +75,12 @@ class LocalEngine:
     def sample(self, source: Any, *, k: int, seed: int = 0, key: str | None = None) -> RowSample:
         return sample_rows(_frame(source), k=k, seed=seed, key=key)
 
+    def count_segments(self, source: Any, keys: Sequence[str], *, outcome: str | None = None,
+                       buckets: Mapping[str, Sequence[float]] | None = None, timestamp: str | None = None,
+                       every: str | None = None, max_keys: int | None = 10_000) -> SegmentCounts:
+        return segment_counts(_frame(source), keys, outcome=outcome, buckets=buckets, timestamp=timestamp,
+                              every=every, max_keys=max_keys)
+
     def summarise_model(self, source: Any, task: Task, *, timestamp: str | None = None, every: str | None = None,
                         chunks: int = 1) -> ModelSummary:
         return summarise_model(_frame(source), task, timestamp=timestamp, every=every, chunks=chunks)
@@ -112,4 +120,5 @@ def summarise_model(frame: pl.DataFrame, task: Task, *, timestamp: str | None = 
         if proba is not None and task.classes is not None:
             kwargs["classes"] = task.classes
         summary = summarise_classification(index, y, n_windows=n_windows, y_pred=y_pred, proba=proba, **kwargs)
-    return replace(summary, starts=tuple(starts), every=every if starts else None)
+    timed = timestamp is not None and every is not None
+    return replace(summary, starts=tuple(starts), every=every if timed else None)

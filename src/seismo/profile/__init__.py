@@ -10,6 +10,9 @@ commutatively, so chunks, windows and streams can be profiled separately and com
 serialise to JSON or bytes (never pickle). ``profile_windows(frame, timestamp=..., every="1d")``
 keeps one profile per time window; windows merge into the whole and roll up into coarser ones.
 ``sample_rows(frame, k=...)`` keeps a seeded bottom-k row sample by stable hash, which merges too.
+``summarise_classification`` / ``summarise_regression`` keep a model's outputs per window
+(:class:`ModelSummary`) and ``segment_counts`` the rows per (window, segment key, outcome)
+(:class:`SegmentCounts`); both merge and roll up exactly.
 
 Examples
 --------
@@ -27,6 +30,7 @@ True
 from __future__ import annotations
 
 from seismo.profile._column import ColumnProfile, Kind, merge_columns
+from seismo.profile._counts import OTHER_KEY, SegmentCounts, segment_counts
 from seismo.profile._frequent import FrequentItems
 from seismo.profile._histogram import Histogram
 from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
@@ -51,6 +55,8 @@ __all__ = [
     "FORMAT_VERSION",
     "SCORE_BINS",
     "ModelSummary",
+    "OTHER_KEY",
+    "SegmentCounts",
     "Moments",
     "ColumnProfile",
     "FrequentItems",
@@ -72,6 +78,7 @@ __all__ = [
     "profile_windows",
     "row_hashes",
     "score_bins",
+    "segment_counts",
     "summarise_classification",
     "summarise_regression",
     "sample_rows",

@@ -50,7 +50,7 @@ I64 = npt.NDArray[np.int64]
 
 
 def score_bins(p: F64, bins: int = SCORE_BINS) -> I64:
-    """The histogram bin of each probability: non-decreasing in ``p``, 0 for ``p`` at or below
+    """The histogram bin of each probability: non-decreasing in ``p``, 0 for ``p`` below
     ``sigmoid(-10)``, ``bins - 1`` at or above ``sigmoid(10)``.
 
     >>> score_bins(np.array([0.0, 1e-9, 0.5, 1.0]), 1024).tolist()
@@ -201,7 +201,7 @@ class ModelSummary:
                        confusion=add(self.confusion), score_hist=add(self.score_hist), log_loss=moments(self.log_loss),
                        calibration=add(self.calibration), abs_error=moments(self.abs_error),
                        sq_error=moments(self.sq_error), ape=moments(self.ape), residuals=residuals,
-                       starts=tuple(starts), every=every if starts else None)
+                       starts=tuple(starts), every=every)
 
     def total(self) -> ModelSummary:
         """Every window combined into one."""
@@ -213,7 +213,7 @@ class ModelSummary:
         :meth:`seismo.profile.WindowedProfile.rollup`)."""
         import polars as pl
 
-        if not self.starts:
+        if self.every is None:
             raise ProfileError("only a summary of time windows rolls up; this one has row-order chunks")
         try:
             coarse = pl.Series(list(self.starts), dtype=pl.Datetime("us", "UTC")).dt.truncate(every)
@@ -262,9 +262,8 @@ class ModelSummary:
 
         names = ("rows", "labelled", "predicted", "confusion", "score_hist", "log_loss", "calibration", "abs_error",
                  "sq_error", "ape")
-        timed = [bool(p.starts) for p in parts]
-        if any(timed) and not all(timed):
-            raise ProfileError("cannot concatenate time windows with row-order chunks")
+        if len({p.every for p in parts}) > 1:
+            raise ProfileError(f"cannot concatenate windows of different lengths: {sorted({str(p.every) for p in parts})}")
         return replace(first, **{n: cat(n) for n in names},
                        residuals=tuple(s for p in parts for s in p.residuals),
                        starts=tuple(t for p in parts for t in p.starts))
@@ -273,7 +272,7 @@ class ModelSummary:
         """Both summaries' rows together: time windows with the same start merge (the same
         ``every`` on both sides), row-order chunks window by window."""
         _same_task(self, other)
-        if self.starts or other.starts:
+        if self.every is not None or other.every is not None:
             if self.every != other.every:
                 raise ProfileError(f"cannot merge windows of {self.every} with windows of {other.every}; roll up first")
             both = ModelSummary.concat([self, other])
@@ -300,13 +299,14 @@ class ModelSummary:
             out["score_hist"] = {"shape": list(self.score_hist.shape), "at": at.tolist(), "count": flat[at].tolist()}
         if self.calibration is not None:
             out["calibration"] = self.calibration.tolist()
+            out["calibration_bins"] = int(self.calibration.shape[2])
         for name in ("log_loss", "abs_error", "sq_error", "ape"):
             m = getattr(self, name)
             if m is not None:
                 out[name] = m.to_dict()
         if self.residuals:
             out["residuals"] = [s.to_dict() for s in self.residuals]
-        if self.starts:
+        if self.every is not None:
             out["starts"] = [t.isoformat() for t in self.starts]
             out["every"] = self.every
         return out
@@ -328,15 +328,26 @@ class ModelSummary:
             def ints(name: str) -> I64:
                 return np.asarray(data[name], dtype=np.int64).reshape(-1)
 
-            confusion = np.asarray(data["confusion"], dtype=np.int64) if "confusion" in data else None
-            calibration = np.asarray(data["calibration"], dtype=np.float64) if "calibration" in data else None
-            return cls(str(data["kind"]), ints("rows"), ints("labelled"), ints("predicted"),
+            labels = tuple(data.get("labels", ()))
+            k = len(labels)
+            confusion = (np.asarray(data["confusion"], dtype=np.int64).reshape(-1, k, k)
+                         if "confusion" in data else None)
+            calibration = (np.asarray(data["calibration"], dtype=np.float64).reshape(-1, 3, int(data["calibration_bins"]))
+                           if "calibration" in data else None)
+            out = cls(str(data["kind"]), ints("rows"), ints("labelled"), ints("predicted"),
                        bool(data.get("binary", False)), tuple(data.get("labels", ())), confusion, hist,
                        moments("log_loss"), calibration, moments("abs_error"), moments("sq_error"), moments("ape"),
                        tuple(QuantileSketch.from_dict(s) for s in data.get("residuals", ())),
                        tuple(_utc(datetime.fromisoformat(t)) for t in data.get("starts", ())), data.get("every"))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ProfileError(f"not a model summary: {exc}") from exc
+        w = out.windows
+        sized = [out.labelled, out.predicted, out.confusion, out.score_hist, out.calibration,
+                 *(m.n for m in (out.log_loss, out.abs_error, out.sq_error, out.ape) if m is not None)]
+        if any(a is not None and a.shape[0] != w for a in sized) or (out.residuals and len(out.residuals) != w) or (
+                out.starts and len(out.starts) != w):
+            raise ProfileError(f"not a model summary: its parts disagree on the number of windows ({w})")
+        return out
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ModelSummary):
@@ -355,7 +366,10 @@ def _json_label(x: Any) -> Any:
 
 
 def _same_task(a: ModelSummary, b: ModelSummary) -> None:
-    if (a.kind, a.binary, a.labels) != (b.kind, b.binary, b.labels):
+    def typed(labels: tuple[Any, ...]) -> list[tuple[str, Any]]:  # False is not 0, 1 is not 1.0
+        return [(type(x).__name__, x) for x in labels]
+
+    if (a.kind, a.binary, typed(a.labels)) != (b.kind, b.binary, typed(b.labels)):
         raise ProfileError(f"cannot combine summaries of different tasks: {a.kind} {list(a.labels)} and "
                            f"{b.kind} {list(b.labels)}")
     for name in ("score_hist", "calibration"):

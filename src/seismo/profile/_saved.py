@@ -194,6 +194,8 @@ class SavedProfile:
         if "model.json" in raw:
             try:
                 model = SavedModel.from_dict(json.loads(raw["model.json"]))
+                for key in model.summaries:  # decoded now, so that a malformed file fails here, not mid-scan
+                    model.summary(key)
             except ValueError as exc:
                 raise ProfileError(f"{where}: malformed model.json: {exc}") from exc
             except ProfileError as exc:

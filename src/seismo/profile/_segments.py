@@ -21,6 +21,7 @@ import contextlib
 import gc
 import math
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -238,6 +239,11 @@ def profile_segments(frame: pl.DataFrame, bounds: I64, *, bins: Mapping[str, npt
         return _profile_segments(frame, bounds, bins=bins, top_k=top_k, kll_k=kll_k, hll_p=hll_p)
 
 
+_PAUSE_LOCK = threading.Lock()
+_PAUSES = 0  # profile_segments calls running now (two tables are profiled in two threads)
+_PAUSED_HERE = False  # whether the first of them turned the collector off
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while the segments' profiles are built: tens of
@@ -246,14 +252,21 @@ def _collector_paused() -> Iterator[None]:
     objects and, now and then, the whole heap (which grows with what the process holds; measured
     here, about a tenth of the time of a year of daily windows). Nothing built here forms a
     cycle, so nothing is left for the collector to find."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
+    global _PAUSES, _PAUSED_HERE
+    with _PAUSE_LOCK:
+        if _PAUSES == 0:
+            _PAUSED_HERE = gc.isenabled()
+            if _PAUSED_HERE:
+                gc.disable()
+        _PAUSES += 1
     try:
         yield
     finally:
-        gc.enable()
+        with _PAUSE_LOCK:
+            _PAUSES -= 1
+            if _PAUSES == 0 and _PAUSED_HERE:
+                _PAUSED_HERE = False
+                gc.enable()  # only what this code paused: a collector someone else turned off stays off
 
 
 def _profile_segments(frame: pl.DataFrame, bounds: I64, *, bins: Mapping[str, npt.ArrayLike] | None, top_k: int,
