@@ -74,7 +74,7 @@ from seismo.data.labels import floats as _floats
 from seismo.exceptions import InputError
 from seismo.stats.auc import auc_delong as _auc_one
 from seismo.stats.proportions import wilson_interval as _wilson
-from seismo.profile._model import ModelSummary, Moments
+from seismo.profile._model import ModelSummary, Moments, calibration_sums, log_loss_terms
 
 __all__ = [
     "CLASSIFICATION_METRICS",
@@ -101,7 +101,6 @@ HIGHER_IS_BETTER: dict[str, bool] = {
 _F64 = NDArray[np.float64]
 _I64 = NDArray[np.int64]
 _Mask = NDArray[np.bool_]
-_EPS = 1e-15
 _SEED = 20240917
 _INF = float("inf")
 
@@ -300,29 +299,15 @@ def _auc(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int, z: float) 
 
 def _log_loss(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int,
               z: float) -> WindowSeries:
-    if binary:
-        p = np.clip(np.where(t == 1, score, 1.0 - score), _EPS, 1.0 - _EPS)
-    else:
-        p = np.clip(score[np.arange(t.size), t], _EPS, 1.0 - _EPS)
-    mean, lo, hi, n = _mean_band(w, -np.log(p), n_windows, z)
+    mean, lo, hi, n = _mean_band(w, log_loss_terms(t, score, binary), n_windows, z)
     return _series("log_loss", mean, lo, hi, n, _INF)
 
 
 def _ece(w: _I64, t: _I64, score: _F64, binary: bool, n_windows: int, bins: int,
          z: float) -> WindowSeries:
     """Expected calibration error with a parametric bootstrap band on the bin statistics."""
-    if binary:
-        conf, hit = score, (t == 1).astype(np.float64)
-    else:
-        conf = score.max(axis=1)
-        hit = (np.argmax(score, axis=1) == t).astype(np.float64)
-    key = w * bins + np.minimum((conf * bins).astype(np.int64), bins - 1)
-    gap = hit - conf
-    size = n_windows * bins
-    cnt = np.bincount(key, minlength=size).reshape(n_windows, bins)
-    total = np.bincount(key, gap, minlength=size).reshape(n_windows, bins)
-    total2 = np.bincount(key, gap * gap, minlength=size).reshape(n_windows, bins)
-    return _ece_of_bins(cnt.astype(np.int64), total.astype(np.float64), total2.astype(np.float64), z)
+    cnt, total, total2 = calibration_sums(w, t, score, binary, n_windows, bins)
+    return _ece_of_bins(cnt.astype(np.int64), total, total2, z)
 
 
 def _ece_of_bins(cnt: _I64, total: _F64, total2: _F64, z: float) -> WindowSeries:

@@ -13,6 +13,7 @@ ISO-8601 and the rows that do not parse are counted, never silently dropped.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -151,6 +152,24 @@ def plausible_times(times: pl.Series) -> pl.Series:
     """Times outside 1990-2100 (epoch-zero placeholders, typos) are left out of every window."""
     lo, hi = _PLAUSIBLE
     return pl.select(pl.when(times.is_between(lo, hi)).then(times).otherwise(None)).to_series()
+
+
+def as_utc(t: datetime) -> datetime:
+    """``t`` in UTC; a naive datetime is taken to be UTC already."""
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+def coarser_windows(starts: Sequence[datetime], every: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[datetime]]:
+    """For window starts, each one's coarser ``every``-long window (an index) and the coarser
+    windows' sorted starts: the grouping with which summaries of hours roll up into days.
+    A start goes to the window it falls in on polars' alignment (``dt.truncate``)."""
+    try:
+        coarse = pl.Series(list(starts), dtype=pl.Datetime("us", "UTC")).dt.truncate(every)
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise InputError(f"window length {every!r} is not a polars duration such as '1h', '1d' or '1w': {exc}") from exc
+    uniq = coarse.unique().sort()
+    group = np.searchsorted(uniq.to_numpy(), coarse.to_numpy()).astype(np.int64)
+    return group, [as_utc(t) for t in uniq.to_list()]
 
 
 def window_starts(times: pl.Series, every: str) -> tuple[np.ndarray[Any, Any], pl.Series]:

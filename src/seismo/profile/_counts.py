@@ -16,21 +16,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from seismo.data.time import as_utc, coarser_windows, to_utc, window_starts
 from seismo.exceptions import InputError, ProfileError
 
 __all__ = ["OTHER_KEY", "SegmentCounts", "segment_counts"]
 
 OTHER_KEY = "(other)"
-
-
-def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,13 +82,8 @@ class SegmentCounts:
         """Coarser time windows (``"1h"`` -> ``"1d"``) summed from these ones."""
         if self.every is None:
             raise ProfileError("only counts per time window roll up; these have one window of all rows")
-        try:
-            coarse = pl.Series(list(self.starts), dtype=pl.Datetime("us", "UTC")).dt.truncate(every)
-        except (pl.exceptions.PolarsError, ValueError) as exc:
-            raise InputError(f"window length {every!r} is not a polars duration such as '1h', '1d' or '1w': {exc}") from exc
-        uniq = coarse.unique().sort()
-        group = np.searchsorted(uniq.to_numpy(), coarse.to_numpy())
-        return self.grouped(group, uniq.len(), starts=[_utc(t) for t in uniq.to_list()], every=every)
+        group, starts = coarser_windows(self.starts, every)
+        return self.grouped(group, len(starts), starts=starts, every=every)
 
     def merge(self, other: SegmentCounts) -> SegmentCounts:
         """Both tables' rows together: time windows with the same start add up (the same ``every``),
@@ -130,7 +122,7 @@ class SegmentCounts:
             schema = {"window": pl.Int64, **{c: pl.String for c in columns[1:-1]}, "count": pl.Int64}
             table = pl.DataFrame({c: raw[c] for c in columns}, schema=schema)
             return cls(keys, outcome, table, int(data["windows"]),
-                       tuple(_utc(datetime.fromisoformat(t)) for t in data.get("starts", ())), data.get("every"),
+                       tuple(as_utc(datetime.fromisoformat(t)) for t in data.get("starts", ())), data.get("every"),
                        int(data.get("pooled", 0)))
         except (KeyError, TypeError, ValueError, pl.exceptions.PolarsError) as exc:
             raise ProfileError(f"not segment counts: {exc}") from exc
@@ -197,10 +189,8 @@ def segment_counts(frame: pl.DataFrame, keys: Sequence[str], *, outcome: str | N
         raise InputError(f"max_keys must be a whole number >= 1 or None, got {max_keys!r}")
     starts: list[datetime] = []
     if timestamp is not None and every is not None:
-        from seismo.data.time import to_utc, window_starts
-
         index, uniq = window_starts(to_utc(frame.get_column(timestamp)).values, every)
-        starts, n_windows = [_utc(t) for t in uniq.to_list()], uniq.len()
+        starts, n_windows = [as_utc(t) for t in uniq.to_list()], uniq.len()
     else:
         index, n_windows = np.zeros(frame.height, dtype=np.int64), 1 if frame.height else 0
     cols = [_key_values(frame, k, buckets.get(k)) for k in keys]

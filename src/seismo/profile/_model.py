@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from seismo.data.labels import check_window, encode, floats
+from seismo.data.time import as_utc, coarser_windows
 from seismo.exceptions import InputError, ProfileError
 from seismo.profile._quantiles import QuantileSketch
 
@@ -211,17 +212,10 @@ class ModelSummary:
         """Coarser time windows (``"1h"`` -> ``"1d"``) combined from these ones: each window goes
         to the coarser window its start falls in (polars' alignment, as
         :meth:`seismo.profile.WindowedProfile.rollup`)."""
-        import polars as pl
-
         if self.every is None:
             raise ProfileError("only a summary of time windows rolls up; this one has row-order chunks")
-        try:
-            coarse = pl.Series(list(self.starts), dtype=pl.Datetime("us", "UTC")).dt.truncate(every)
-        except (pl.exceptions.PolarsError, ValueError) as exc:
-            raise InputError(f"window length {every!r} is not a polars duration such as '1h', '1d' or '1w': {exc}") from exc
-        uniq = coarse.unique().sort()
-        group = np.searchsorted(uniq.to_numpy(), coarse.to_numpy())
-        return self.grouped(group, uniq.len(), starts=[_utc(t) for t in uniq.to_list()], every=every)
+        group, starts = coarser_windows(self.starts, every)
+        return self.grouped(group, len(starts), starts=starts, every=every)
 
     def window(self, i: int) -> ModelSummary:
         """Window ``i`` alone (a one-window summary)."""
@@ -338,7 +332,7 @@ class ModelSummary:
                        bool(data.get("binary", False)), tuple(data.get("labels", ())), confusion, hist,
                        moments("log_loss"), calibration, moments("abs_error"), moments("sq_error"), moments("ape"),
                        tuple(QuantileSketch.from_dict(s) for s in data.get("residuals", ())),
-                       tuple(_utc(datetime.fromisoformat(t)) for t in data.get("starts", ())), data.get("every"))
+                       tuple(as_utc(datetime.fromisoformat(t)) for t in data.get("starts", ())), data.get("every"))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ProfileError(f"not a model summary: {exc}") from exc
         w = out.windows
@@ -355,10 +349,6 @@ class ModelSummary:
         return self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
-
-
-def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def _json_label(x: Any) -> Any:
@@ -380,6 +370,36 @@ def _same_task(a: ModelSummary, b: ModelSummary) -> None:
 
 def _labelled_rows(w: I64, keep: npt.NDArray[np.bool_], n_windows: int) -> I64:
     return np.bincount(w[keep & (w >= 0)], minlength=n_windows).astype(np.int64)
+
+
+def log_loss_terms(true: I64, score: F64, binary: bool) -> F64:
+    """Each row's log-loss, ``-log p(true class)``, with the probability clipped to
+    ``[1e-15, 1 - 1e-15]`` (scikit-learn's clipping). ``score`` is P(positive) when ``binary``,
+    else one probability column per class code in ``true``."""
+    if binary:
+        p_true = np.where(true == 1, score, 1.0 - score)
+    else:
+        p_true = score[np.arange(true.size), true]
+    out: F64 = -np.log(np.clip(p_true, _EPS, 1.0 - _EPS))
+    return out
+
+
+def calibration_sums(w: I64, true: I64, score: F64, binary: bool, n_windows: int, bins: int) -> F64:
+    """Per window and confidence bin: rows, summed gap (hit - confidence) and summed squared gap,
+    shape ``(3, n_windows, bins)``: what the expected calibration error and its band read.
+    Confidence is P(positive) for a binary model (hit: the row is positive) and the top
+    probability otherwise (hit: the top class is the true one)."""
+    if binary:
+        conf, hit = score, (true == 1).astype(np.float64)
+    else:
+        conf = score.max(axis=1)
+        hit = (np.argmax(score, axis=1) == true).astype(np.float64)
+    key = w * bins + np.minimum((conf * bins).astype(np.int64), bins - 1)
+    gap = hit - conf
+    size = n_windows * bins
+    sums: F64 = np.stack([np.bincount(key, minlength=size).astype(np.float64), np.bincount(key, gap, minlength=size),
+                          np.bincount(key, gap * gap, minlength=size)]).reshape(3, n_windows, bins)
+    return sums
 
 
 def summarise_classification(
@@ -426,19 +446,8 @@ def summarise_classification(
     b = score_bins(cols, bins)
     key = ((ws[:, None] * n_s + np.arange(n_s)[None, :]) * 2 + member) * bins + b
     hist = np.bincount(key.reshape(-1), minlength=n_windows * n_s * 2 * bins).reshape(n_windows, n_s, 2, bins)
-    if enc.binary:
-        p_true = np.where(ts == 1, score, 1.0 - score)
-        conf, hit = score, (ts == 1).astype(np.float64)
-    else:
-        p_true = score[np.arange(ts.size), ts]
-        conf = score.max(axis=1)
-        hit = (np.argmax(score, axis=1) == ts).astype(np.float64)
-    loss = -np.log(np.clip(p_true, _EPS, 1.0 - _EPS))
-    ckey = ws * calibration_bins + np.minimum((conf * calibration_bins).astype(np.int64), calibration_bins - 1)
-    gap = hit - conf
-    size = n_windows * calibration_bins
-    calibration = np.stack([np.bincount(ckey, minlength=size).astype(np.float64), np.bincount(ckey, gap, minlength=size),
-                            np.bincount(ckey, gap * gap, minlength=size)]).reshape(3, n_windows, calibration_bins)
+    loss = log_loss_terms(ts, score, enc.binary)
+    calibration = calibration_sums(ws, ts, score, enc.binary, n_windows, calibration_bins)
     return replace(out, score_hist=hist.astype(np.int64), log_loss=Moments.of(ws, loss, n_windows),
                    calibration=np.ascontiguousarray(calibration.transpose(1, 0, 2)))
 

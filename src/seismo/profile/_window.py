@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from seismo.data.time import as_utc, to_utc
 from seismo.exceptions import InputError, ProfileError
 from seismo.profile._segments import profile_segments
 from seismo.profile._table import TableProfile
@@ -82,7 +83,7 @@ class WindowedProfile:
     def window(self, start: datetime) -> TableProfile | None:
         """The profile of the window starting at ``start`` (None when it has no rows)."""
         try:
-            return self.profiles[self.starts.index(_utc(start))]
+            return self.profiles[self.starts.index(as_utc(start))]
         except ValueError:
             return None
 
@@ -122,15 +123,11 @@ class WindowedProfile:
     def from_dict(cls, data: Mapping[str, Any]) -> WindowedProfile:
         """Inverse of :meth:`to_dict`; raises :class:`~seismo.exceptions.ProfileError`."""
         try:
-            starts = tuple(_utc(datetime.fromisoformat(str(s))) for s in data["starts"])
+            starts = tuple(as_utc(datetime.fromisoformat(str(s))) for s in data["starts"])
             profiles = tuple(TableProfile.from_dict(p) for p in data["profiles"])
             return cls(str(data["every"]), starts, profiles, TableProfile.from_dict(data["unplaced"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ProfileError(f"malformed windowed profile: {exc!r}") from exc
-
-
-def _utc(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
 def window_index(times: pl.Series, every: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[datetime]]:
@@ -141,7 +138,7 @@ def window_index(times: pl.Series, every: str) -> tuple[np.ndarray[Any, np.dtype
         raise InputError(f"window length {every!r} is not a polars duration such as '1h', '1d' or '1w': {exc}") from exc
     uniq = starts.drop_nulls().unique().sort()
     index = starts.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
-    return index.fill_null(-1).to_numpy(), [_utc(t) for t in uniq.to_list()]
+    return index.fill_null(-1).to_numpy(), [as_utc(t) for t in uniq.to_list()]
 
 
 def profile_windows(frame: pl.DataFrame, *, timestamp: str, every: str = "1d",
@@ -152,8 +149,6 @@ def profile_windows(frame: pl.DataFrame, *, timestamp: str, every: str = "1d",
     numbers, ISO text); it stays in the profiles as a column like the others. ``bins`` and
     ``options`` (``top_k``, ``kll_k``, ``hll_p``) are those of :func:`profile_table`.
     """
-    from seismo.data.time import to_utc
-
     if timestamp not in frame.columns:
         raise InputError(f"time column {timestamp!r} not found; columns are {frame.columns[:15]}")
     index, starts = window_index(to_utc(frame.get_column(timestamp)).values, every)

@@ -28,6 +28,7 @@ from typing import SupportsFloat
 
 from markupsafe import Markup, escape
 from seismo.stats.numbers import finite_or_none as _num
+from seismo.stats.numbers import float_or_none as _raw
 
 __all__ = ["bars", "caption", "fmt_number", "gauge", "hbars", "histogram", "line", "matrix", "visible"]
 
@@ -44,17 +45,6 @@ _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 
 # ---------------------------------------------------------------------------------------------------------
 # numbers
-
-
-def _raw(value: object) -> float | None:
-    """The value as a float that may be infinite, or None (NaN and non-numbers)."""
-    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, SupportsFloat):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return None if math.isnan(f) else f
 
 
 def _plain(value: float, sig: int) -> str:

@@ -5,7 +5,23 @@ from __future__ import annotations
 import math
 from typing import SupportsFloat
 
-__all__ = ["finite_or_none"]
+__all__ = ["finite_or_none", "float_or_none"]
+
+
+def float_or_none(value: object) -> float | None:
+    """``value`` as a float that may be infinite, or None: for None, NaN and anything that is not
+    a number (text included). Numpy scalars and booleans are numbers.
+
+    >>> float_or_none(2), float_or_none(float("nan")), float_or_none(float("-inf")), float_or_none("3")
+    (2.0, None, -inf, None)
+    """
+    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, SupportsFloat):
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return None if math.isnan(f) else f
 
 
 def finite_or_none(value: object) -> float | None:
@@ -15,10 +31,5 @@ def finite_or_none(value: object) -> float | None:
     >>> finite_or_none(2), finite_or_none(float("nan")), finite_or_none(float("inf")), finite_or_none("3")
     (2.0, None, None, None)
     """
-    if value is None or isinstance(value, (str, bytes)) or not isinstance(value, SupportsFloat):
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return f if math.isfinite(f) else None
+    f = float_or_none(value)
+    return f if f is not None and math.isfinite(f) else None
