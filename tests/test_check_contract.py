@@ -27,7 +27,8 @@ from seismo.checks import Check, CheckResult, ScanContext, Tier
 from seismo.data.io import load
 from seismo.data.roles import build_schema
 from seismo.datasets import make_loans
-from seismo.profile import profile_table
+from seismo.data.schema import Role
+from seismo.profile import profile_table, profile_windows
 
 CHECKS = all_checks()
 IDS = [c.name for c in CHECKS]
@@ -271,6 +272,25 @@ def _hostile() -> tuple[dict[str, CheckResult], set[str]]:
 PROFILE_CHECKS = [c for c in CHECKS if c.tier == Tier.PROFILE]
 
 
+def _profiles_only(check: Check, ctx: ScanContext) -> ScanContext:
+    """The inputs a ``profile``-tier check declares, with no row: both tables' profiles; the
+    current's hourly profiles (on the edges its fit asks for) when it reads windows; its fitted
+    state when its fit reads the reference's rows (as a saved reference brings it)."""
+    ref, cur = ctx.reference, ctx.current
+    assert ref is not None and cur is not None
+    states = _runner.fit_checks([check], ctx) if check.fit is not None and check.fit_tier != Tier.PROFILE else {}
+    profiles = {"reference": profile_table(ref.frame), "current": profile_table(cur.frame)}
+    windowed = {}
+    if check.reads_windows:
+        ts = ctx.schema.first(Role.TIMESTAMP)
+        assert ts is not None
+        numeric = {n for n, c in profiles["current"].columns.items() if c.kind == "numeric"}
+        bins = {n: e for n, e in _runner.window_bins([check], states).items() if n in numeric}
+        windowed["current"] = profile_windows(cur.frame, timestamp=ts, every="1h", bins=bins)
+        del profiles["current"]
+    return ScanContext.of_parts(ctx.schema, profiles=profiles, windowed=windowed).with_states(states)
+
+
 @pytest.mark.parametrize("check", PROFILE_CHECKS, ids=[c.name for c in PROFILE_CHECKS])
 def test_profile_tier_runs_on_profiles_alone(check: Check) -> None:
     """Given the two profiles and not one row, a ``profile``-tier check says what it says on the rows."""
@@ -278,8 +298,7 @@ def test_profile_tier_runs_on_profiles_alone(check: Check) -> None:
     ctx = _demo_context()
     ref, cur = ctx.reference, ctx.current
     assert ref is not None and cur is not None
-    bare = ScanContext.of_profiles(ctx.schema, profile_table(ref.frame), profile_table(cur.frame))
-    alone = _run(bare, [check])
+    alone = _run(_profiles_only(check, ctx), [check])
     assert (check.name in with_rows) == (check.name in alone)
     if check.name in alone:
         assert _digest(alone[check.name]) == _digest(with_rows[check.name])

@@ -32,16 +32,19 @@ def _ids(run: _runner.Run) -> list[tuple[str, str, tuple[str, ...]]]:
 
 
 def _context(check: Any, schema: Schema, ref: pl.DataFrame, cur: pl.DataFrame) -> ScanContext:
-    """Profiles alone for a profile-tier check; the rows for one that fits on the reference's rows."""
-    if check.tier == Tier.PROFILE:
+    """Profiles alone for a check whose fit reads profiles; the rows for one that fits on the
+    reference's rows."""
+    if check.fit_tier == Tier.PROFILE:
         return ScanContext.of_profiles(schema, profile_table(ref), profile_table(cur))
     return ScanContext(schema=schema, reference=Dataset(ref, "reference"), current=Dataset(cur, "current"))
 
 
 def test_there_are_fitted_checks() -> None:
     assert {c.name for c in FITTED} >= {"shift.column", "skew.scale", "shift.time"}
-    # a rows-tier fit reads the reference's rows and evaluates the current's only
-    assert all(c.tier == Tier.PROFILE or c.reads_rows == ("current",) for c in FITTED)
+    # a fit that reads the reference's rows leaves the current's to the evaluation (its rows, or
+    # for a profile-tier check its profiles per window)
+    assert all(c.fit_tier == Tier.PROFILE or c.tier == Tier.PROFILE or c.reads_rows == ("current",) for c in FITTED)
+    assert {c.name for c in FITTED if c.fit_tier == Tier.ROWS} >= {"shift.time"}
 
 
 @pytest.mark.parametrize("check", FITTED, ids=lambda c: c.name)
@@ -65,7 +68,7 @@ def test_a_state_read_back_from_json_gives_the_same_findings(check: Any) -> None
     again = _runner.run_checks([check], _context(check, schema, ref, cur).with_states(states))
     assert _ids(again) == _ids(direct)
     assert again.column_stats == direct.column_stats
-    if check.tier != Tier.PROFILE:  # the reference's rows are not read again: a state stands in for them
+    if check.fit_tier != Tier.PROFILE:  # the reference's rows are not read again: a state stands in for them
         bare = ScanContext(schema=schema, reference=Dataset(ref.head(0), "reference"),
                            current=Dataset(cur, "current")).with_states(states)
         assert _ids(_runner.run_checks([check], bare)) == _ids(direct)

@@ -64,7 +64,7 @@ def test_a_saved_reference_gives_the_profile_and_sample_findings_of_the_rows(tmp
     assert report.datasets["reference"].rows == d.reference.height
     # the performance check reads the reference's model summaries, shift.time its fitted state: the
     # findings of the rows (shift.time's are folded into their root causes in both reports)
-    stands_in = {c.name for c in all_checks() if c.reads_model or (c.fit is not None and c.tier == Tier.ROWS)}
+    stands_in = {c.name for c in all_checks() if c.reads_model or (c.fit is not None and Tier.ROWS in (c.tier, c.fit_tier))}
     assert stands_in == {"concept.performance", "shift.time"}
     for name in sorted(stands_in):
         want = [f.to_dict() for f in full.findings if f.check == name]
@@ -97,7 +97,9 @@ def test_a_bare_table_profile_runs_the_profile_tier() -> None:
     d = _demo()
     report = seismo.scan(profile_table(d.reference), d.current, **_roles())
     full = _full()
-    assert _ids(report, Tier.PROFILE) == _ids(full, Tier.PROFILE)
+    # every profile-tier check that a bare profile can feed (shift.time's fit reads the rows)
+    fed = [f.id for f in full.findings if _tier_of(f.check) == Tier.PROFILE and f.check not in report.checks_not_run]
+    assert _ids(report, Tier.PROFILE) == sorted(fed) and len(fed) > 5
     sample_checks = [n for n, t in TIER.items() if t == Tier.SAMPLE and n in full.checks_run]
     assert sample_checks and all("without rows" in report.checks_not_run[n] for n in sample_checks)
     assert "without its model summaries" in report.checks_not_run["concept.performance"]
@@ -136,12 +138,20 @@ def test_profile_tier_on_merged_windows_equals_the_scan() -> None:
     d = _demo()
     roles = _roles()
     schema = build_schema([load(d.reference), load(d.current)], as_schema(roles.pop("schema")), roles)
-    windows = profile_windows(d.current, timestamp=d.timestamp, every="1d")
-    assert len(windows.starts) > 3
-    bare = ScanContext.of_profiles(schema, profile_table(d.reference), windows.total())
     checks = [c for c in all_checks() if c.tier == Tier.PROFILE]
+    reference = ScanContext(schema=schema, reference=load(d.reference))
+    states = _runner.fit_checks(checks, reference)  # once, as a saved reference or a monitor keeps them
+    numeric = {n for n, c in profile_table(d.current).columns.items() if c.kind == "numeric"}
+    bins = {n: e for n, e in _runner.window_bins(checks, states).items() if n in numeric}
+    windows = profile_windows(d.current, timestamp=d.timestamp, every="1d", bins=bins)
+    assert len(windows.starts) > 3
+    bare = ScanContext.of_parts(schema, profiles={"reference": profile_table(d.reference)},
+                                windowed={"current": windows}).with_states(states)
     run = _runner.run_checks(checks, bare, raise_errors=True)
+    assert not run.not_run
     assert sorted(f.id for f in run.findings) == _ids(_full(), Tier.PROFILE)
+    assert any(f.check == "shift.time" for f in _full().findings) or any(
+        str(x).startswith("shift.time") for f in _full().findings for x in f.evidence.get("explains", []))
 
 
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

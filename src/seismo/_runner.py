@@ -93,6 +93,20 @@ def fit_checks(checks: Sequence[Check], ctx: ScanContext) -> dict[str, object]:
     return states
 
 
+def window_bins(checks: Sequence[Check], states: Mapping[str, object]) -> dict[str, list[float]]:
+    """The histogram edges per column that profiles of the current's windows need for ``checks``
+    to read them exactly, from their fitted ``states`` (:func:`fit_checks`): what to pass as
+    ``profile_windows(current, ..., bins=...)``, for the columns that hold numbers there. A
+    column two checks want on different edges keeps the first check's (the other estimates)."""
+    out: dict[str, list[float]] = {}
+    for check in checks:
+        if check.window_bins is None or check.fit is None or fit_key(check.fit) not in states:
+            continue
+        for name, edges in check.window_bins(states[fit_key(check.fit)]).items():
+            out.setdefault(name, edges)
+    return out
+
+
 def run_windows(checks: Sequence[Check], schema: Schema, reference: TableProfile,
                 windows: Iterable[TableProfile], *, options: Mapping[str, object] | None = None) -> list[Run]:
     """The ``profile``-tier checks of ``checks`` on each window's profile against ``reference``:
@@ -138,8 +152,11 @@ def gate(check: Check, ctx: ScanContext) -> tuple[ScanContext | None, str]:
     each table it compares; a ``rows``-tier check needs every row. A check that takes any table
     (a data-quality check) runs on the tables whose rows are there.
     """
-    if not ctx.partial or check.tier == Tier.PROFILE:
+    if not ctx.partial:
         return ctx, ""
+    if check.tier == Tier.PROFILE:
+        why = _profile_inputs_lacking(check, ctx)
+        return (None, why) if why else (ctx, "")
     lacking = {label: held for label, held in ctx.partial.items() if check.tier == Tier.ROWS or held == "profile"}
     if not lacking:
         return ctx, ""
@@ -167,6 +184,24 @@ def gate(check: Check, ctx: ScanContext) -> tuple[ScanContext | None, str]:
     label = next(iter(lacking))
     return ctx.without(set(lacking)), (f"ran on the {' and '.join(present)} table only: it needs {wants}, "
                                        f"and {_held(ctx, label, lacking[label])}")
+
+
+def _profile_inputs_lacking(check: Check, ctx: ScanContext) -> str:
+    """Why a ``profile``-tier check cannot run on the profiles given ("" when it can): its fit
+    reads the reference's rows and no fitted state came with the reference, or it reads the
+    current per time window and the current came as one profile."""
+    ref_held = ctx.partial.get("reference")
+    fit_lacks = ref_held is not None and (check.fit_tier == Tier.ROWS
+                                          or (check.fit_tier == Tier.SAMPLE and ref_held == "profile"))
+    if check.fit is not None and fit_lacks and fit_key(check.fit) not in ctx.states:
+        assert ref_held is not None
+        return (f"needs every row of the reference or this check's fitted state; {_held(ctx, 'reference', ref_held)}, "
+                "and without this check's fitted state")
+    cur_held = ctx.partial.get("current")
+    if check.reads_windows and cur_held is not None and ctx.windowed_profile("current") is None:
+        return (f"needs the rows of the current or its profiles per time window; "
+                f"{_held(ctx, 'current', cur_held)}, and without windows")
+    return ""
 
 
 def _held(ctx: ScanContext, label: str, held: str) -> str:

@@ -38,7 +38,7 @@ __all__ = ["Check", "CheckResult", "FitFunction", "Requirement", "ScanContext", 
 if TYPE_CHECKING:  # pragma: no cover
     from seismo.data.labels import Task
     from seismo.engines import Engine
-    from seismo.profile import ModelSummary, TableProfile
+    from seismo.profile import ModelSummary, TableProfile, WindowedProfile
     from seismo.profile._saved import SavedModel
 
 Requirement = Literal["reference", "current", "both", "any", "target", "timestamp"]
@@ -85,6 +85,8 @@ class _Derived:
     sources: dict[str, str] = field(default_factory=dict)
     models: dict[str, SavedModel] = field(default_factory=dict)
     """Model summaries given in place of a table's rows (a saved reference's)."""
+    windowed: dict[str, WindowedProfile] = field(default_factory=dict)
+    """Profiles per time window given in place of a table's rows (a monitor's windows)."""
     values: dict[str, object] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -126,12 +128,17 @@ class ScanContext:
     def of_parts(cls, schema: Schema, *, profiles: Mapping[str, TableProfile],
                  samples: Mapping[str, Dataset] | None = None, rows: Mapping[str, Dataset] | None = None,
                  options: Mapping[str, object] | None = None, sources: Mapping[str, str] | None = None,
-                 engine: Engine | None = None, models: Mapping[str, SavedModel] | None = None) -> ScanContext:
+                 engine: Engine | None = None, models: Mapping[str, SavedModel] | None = None,
+                 windowed: Mapping[str, WindowedProfile] | None = None) -> ScanContext:
         """A context from what each table was given as: its ``profile`` (always, for a table not
-        given as ``rows``), with a ``sample`` of its rows or without; or all its ``rows``."""
+        given as ``rows``), with a ``sample`` of its rows or without; or all its ``rows``. A table
+        given ``windowed`` (its profiles per time window) needs no ``profile``: the windows'
+        total is its profile (a profile given with it is taken as given)."""
         samples, rows = dict(samples or {}), dict(rows or {})
         derived = _Derived()
         derived.models.update({k: v for k, v in (models or {}).items() if k not in rows})
+        derived.windowed.update({k: v for k, v in (windowed or {}).items() if k not in rows})
+        profiles = {**{k: v.total() for k, v in derived.windowed.items()}, **profiles}
         partial: dict[str, str] = {}
         for label, prof in profiles.items():
             derived.profiles[label] = prof
@@ -297,6 +304,10 @@ class ScanContext:
             raise KeyError(f"{label}:{chunks} chunks")
         return found
 
+    def windowed_profile(self, label: str) -> WindowedProfile | None:
+        """The profiles per time window given for ``label`` in place of its rows, if any."""
+        return self._derived.windowed.get(label)
+
     def saved_model(self, label: str) -> SavedModel | None:
         """The model summaries given for ``label`` in place of its rows, if any."""
         return self._derived.models.get(label)
@@ -391,6 +402,15 @@ class Check:
     """Run even when ``only`` leaves it out (a report on an empty table must never read as a pass)."""
     fit: FitFunction | None = None
     """The reference-only phase ``run`` reads through ``ctx.fitted(fit)`` (None: nothing fitted)."""
+    fit_tier: Tier = Tier.PROFILE
+    """What ``fit`` reads of the reference (a ``profile``-tier check may fit on the reference's
+    rows once, then evaluate windows from profiles: a reference without them brings the state)."""
+    reads_windows: bool = False
+    """It reads the current table per time window: from its rows, or from its profiles per window
+    (:class:`~seismo.profile.WindowedProfile`) when it is given without rows."""
+    window_bins: Callable[[Any], dict[str, list[float]]] | None = None
+    """From its fitted state, the histogram edges per column that the windows' profiles need
+    (``profile_windows(..., bins=...)``) for it to count exactly rather than estimate."""
 
     def applicable(self, ctx: ScanContext) -> bool:
         return all(ctx.has(r) for r in self.needs)

@@ -76,7 +76,8 @@ def test_a_year_of_daily_windows_keeps_quantiles_within_the_sketch_error() -> No
     rng = np.random.default_rng(0)
     n = 200_000
     x = rng.lognormal(0, 1, n)
-    frame = pl.DataFrame({"ts": pl.Series(np.sort(rng.integers(0, 365 * 86_400, n)) * 1_000_000).cast(
+    start = 1_704_067_200  # 2024-01-01 UTC: times before 1990 are placeholders, left out of every window
+    frame = pl.DataFrame({"ts": pl.Series((start + np.sort(rng.integers(0, 365 * 86_400, n))) * 1_000_000).cast(
         pl.Datetime("us", "UTC")), "x": x})
     windowed = profile_windows(frame, timestamp="ts", every="1d")
     assert len(windowed.starts) == 365

@@ -62,14 +62,15 @@ def profile_reference(data: TableLike | Dataset, *, target: str | None = None, p
 
 
 def _saved_states(ds: Dataset, schema: Schema, prof: TableProfile) -> dict[str, object]:
-    """The states of the checks that fit on the reference's rows (a profile-tier check refits
-    from the saved profile itself), as a scan of this reference would fit them."""
+    """The states of the checks that fit on the reference's rows (a check whose fit reads
+    profiles refits from the saved profile itself), as a scan of this reference would fit them."""
     from seismo import _runner
     from seismo.api.checks import all_checks
     from seismo.checks import ScanContext, Tier
 
     ctx = ScanContext.of_parts(schema, profiles={"reference": prof}, rows={"reference": ds})  # the profile reused
-    return _runner.fit_checks([c for c in all_checks() if c.fit is not None and c.tier != Tier.PROFILE], ctx)
+    rows = [c for c in all_checks() if c.fit is not None and (c.tier != Tier.PROFILE or c.fit_tier != Tier.PROFILE)]
+    return _runner.fit_checks(rows, ctx)
 
 
 MAX_MODEL_WINDOWS = 20_000

@@ -148,6 +148,30 @@ def choose_window(span: timedelta) -> tuple[str, int]:
     return _WINDOWS[-1][0], _WINDOWS[-1][2]
 
 
+def window_cycle(every: str) -> int:
+    """The cycle of a window length a scan chooses, in windows (24 hours, 7 days, 52 weeks); 1 for
+    any other length (no cycle is looked for).
+
+    >>> window_cycle("1d"), window_cycle("6h")
+    (7, 1)
+    """
+    return next((cycle for e, _, cycle in _WINDOWS if e == every), 1)
+
+
+def coarser_choice(given: str, chosen: str) -> str:
+    """The window length to read windows of ``given`` length at when ``chosen`` is what the span
+    calls for: ``chosen`` when it is a coarser length of :func:`choose_window` (the windows roll
+    up into it), else ``given`` (windows cannot be split).
+
+    >>> coarser_choice("1h", "1d"), coarser_choice("1d", "1h"), coarser_choice("6h", "1d")
+    ('1d', '1d', '6h')
+    """
+    order = [e for e, _, _ in _WINDOWS]
+    if given in order and chosen in order and order.index(chosen) > order.index(given):
+        return chosen
+    return given
+
+
 def plausible_times(times: pl.Series) -> pl.Series:
     """Times outside 1990-2100 (epoch-zero placeholders, typos) are left out of every window."""
     lo, hi = _PLAUSIBLE

@@ -2,7 +2,7 @@
 
 Windows are half-open intervals ``[start, start + every)`` of UTC time, aligned as polars'
 ``dt.truncate(every)`` aligns them (days at midnight UTC, weeks on Mondays). Rows whose time is
-missing or unreadable are kept apart (:attr:`WindowedProfile.unplaced`), so that the windows
+missing, unreadable or outside 1990-2100 (epoch-zero placeholders, typos) are kept apart (:attr:`WindowedProfile.unplaced`), so that the windows
 and those rows together are the whole table: ``windowed.total()`` equals ``profile_table(frame)``
 exactly for counts, extremes, frequent items and distinct-count sketches, up to rounding for sums,
 means and variances, and within the KLL sketch's stated rank error for quantiles.
@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.data.time import as_utc, to_utc
+from seismo.data.time import as_utc, to_utc, window_starts
 from seismo.exceptions import InputError, ProfileError
 from seismo.profile._segments import profile_segments
 from seismo.profile._table import TableProfile
@@ -131,14 +131,13 @@ class WindowedProfile:
 
 
 def window_index(times: pl.Series, every: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[datetime]]:
-    """Each row's window (``-1`` for a missing time) and the windows' starts, for UTC datetimes."""
+    """Each row's window (``-1`` for a missing time, or one outside 1990-2100 as every time window
+    in seismo: :func:`seismo.data.time.plausible_times`) and the windows' starts, for UTC datetimes."""
     try:
-        starts = times.dt.truncate(every)
+        index, uniq = window_starts(times, every)
     except (pl.exceptions.PolarsError, ValueError) as exc:
         raise InputError(f"window length {every!r} is not a polars duration such as '1h', '1d' or '1w': {exc}") from exc
-    uniq = starts.drop_nulls().unique().sort()
-    index = starts.replace_strict(uniq, pl.int_range(uniq.len(), eager=True), default=-1, return_dtype=pl.Int64)
-    return index.fill_null(-1).to_numpy(), [as_utc(t) for t in uniq.to_list()]
+    return index.astype(np.int64, copy=False), [as_utc(t) for t in uniq.to_list()]
 
 
 def profile_windows(frame: pl.DataFrame, *, timestamp: str, every: str = "1d",

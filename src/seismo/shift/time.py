@@ -22,7 +22,7 @@ when one step carries at least half of the rise; **gradual** otherwise.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -30,13 +30,14 @@ import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.time import choose_window, plausible_times
+from seismo.data.time import as_utc, choose_window, coarser_choice, plausible_times, window_cycle
 from seismo.stats.binning import Binning as _Binned
 from seismo.stats.binning import reference_binning as _binner
 from seismo.data.time import window_starts as _windows
+from seismo.profile import TableProfile, WindowedProfile
 from seismo.report.model import FailureMode, Finding, Severity
 
-__all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window", "plausible_times"]
+__all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window", "fit_shift_over_time", "plausible_times", "window_bins"]
 
 MIN_WINDOW_ROWS = 30
 """Windows with fewer rows are listed but not judged."""
@@ -155,41 +156,110 @@ def fit_shift_over_time(ctx: ScanContext) -> dict[str, Any]:
     return {"columns": columns}
 
 
-def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
-    """Per feature: the drift series over the current table's windows, episodes and their kind."""
-    assert ctx.current is not None
-    state = ctx.fitted(fit_shift_over_time)
+@dataclass(frozen=True)
+class _CurrentWindows:
+    """The current table's windows: from its rows (each row's window) or from its profiles per
+    window, whichever the scan was given."""
+
+    every: str
+    cycle: int
+    starts: list[datetime]
+    index: np.ndarray[Any, Any] | None = None  # rows: each row's window (-1: none)
+    profiles: tuple[TableProfile, ...] = ()  # no rows: one profile per window
+
+
+def _rows_windows(ctx: ScanContext) -> _CurrentWindows | None:
     cur_t = ctx.utc_times("current")
     if cur_t is None:
-        return []  # no time column, or one quality.timestamps reports as unreadable
+        return None  # no time column, or one quality.timestamps reports as unreadable
     valid = plausible_times(cur_t).drop_nulls()
     if valid.len() < 2 * MIN_WINDOW_ROWS:
-        return []
+        return None
     lo, hi = valid.min(), valid.max()
     assert isinstance(lo, datetime) and isinstance(hi, datetime)
     every, cycle = choose_window(hi - lo)
-    cur_w, starts = _windows(cur_t, every)
-    n_windows = starts.len()
-    if n_windows < 3:
+    index, starts = _windows(cur_t, every)
+    return _CurrentWindows(every, cycle, [as_utc(t) for t in starts.to_list()], index=index)
+
+
+def _profile_windows(ctx: ScanContext, windowed: WindowedProfile) -> _CurrentWindows | None:
+    """The windows of the current's profiles, rolled up to the length its span calls for (the
+    span read off the time column's extremes in the windows, else off the windows' starts)."""
+    placed = sum(p.n_rows for p in windowed.profiles)
+    if placed < 2 * MIN_WINDOW_ROWS or not windowed.starts:
+        return None
+    lo, hi = _time_extent(windowed, ctx.schema.first(Role.TIMESTAMP))
+    every = coarser_choice(windowed.every, choose_window(hi - lo)[0])
+    if every != windowed.every:
+        windowed = windowed.rollup(every)
+    return _CurrentWindows(every, window_cycle(every), list(windowed.starts), profiles=windowed.profiles)
+
+
+def _time_extent(windowed: WindowedProfile, timestamp: str | None) -> tuple[datetime, datetime]:
+    """The first and last time in the windows: the time column's extremes when it holds datetimes,
+    else the first and the last window's start."""
+    columns = [p.columns.get(timestamp) for p in windowed.profiles] if timestamp is not None else []
+    seen = [c for c in columns if c is not None and c.kind == "datetime" and c.min is not None and c.max is not None]
+    scale = {"ns": 1_000, "us": 1, "ms": 0.001}
+    if seen and all(c.unit in scale for c in seen):
+        lo = min(c.min / scale[str(c.unit)] for c in seen if c.min is not None)
+        hi = max(c.max / scale[str(c.unit)] for c in seen if c.max is not None)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return epoch + timedelta(microseconds=lo), epoch + timedelta(microseconds=hi)
+    return windowed.starts[0], windowed.starts[-1]
+
+
+def window_bins(state: dict[str, Any]) -> dict[str, list[float]]:
+    """The histogram edges per numeric feature with which profiles of the current's windows let
+    this check count each window's bins exactly (:meth:`Binning.histogram_edges`)."""
+    out = {}
+    for name, fitted in state["columns"].items():
+        binned = _Binned.from_dict(fitted)
+        if binned.edges is not None:
+            out[name] = binned.histogram_edges()
+    return out
+
+
+def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
+    """Per feature: the drift series over the current table's windows, episodes and their kind."""
+    state = ctx.fitted(fit_shift_over_time)
+    rows = ctx.current is not None and "current" not in ctx.partial
+    windowed = None if rows else ctx.windowed_profile("current")
+    if windowed is None and not rows:
+        return []  # the runner says why: the current came as one profile
+    windows = _rows_windows(ctx) if windowed is None else _profile_windows(ctx, windowed)
+    if windows is None or len(windows.starts) < 3:
         return []
+    current = ctx.profile("current").columns
     out = []
     for name, _ in _features(ctx):
         fitted = state["columns"].get(name)
-        if fitted is None or name not in ctx.current.frame.columns or not ctx.same_kind(name):
+        if fitted is None or name not in current or not ctx.same_kind(name):
             continue
-        finding = _feature_over_time(ctx, name, fitted, cur_w, starts, cycle, every)
+        finding = _feature_over_time(ctx, name, fitted, windows)
         if finding is not None:
             out.append(finding)
     return out
 
 
-def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], cur_w: np.ndarray[Any, Any],
-                       starts: pl.Series, cycle: int, every: str) -> Finding | None:
-    assert ctx.current is not None
+def _window_counts(ctx: ScanContext, name: str, binned: _Binned, windows: _CurrentWindows) -> tuple[np.ndarray[Any, Any], bool]:
+    """Each window's counts in the reference's bins, and whether they are estimates (read off
+    quantile sketches or truncated frequent items rather than counted)."""
+    if windows.index is not None:
+        assert ctx.current is not None
+        keep = windows.index >= 0
+        cur_bins = binned.bins(ctx.current.frame.get_column(name))
+        _, counts = _window_psi(cur_bins[keep], windows.index[keep], len(windows.starts), binned)
+        return counts, False
+    rows = [binned.counts_of_profile(p.columns.get(name), p.n_rows) for p in windows.profiles]
+    return np.stack([c for c, _ in rows]), any(e for _, e in rows)
+
+
+def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], windows: _CurrentWindows) -> Finding | None:
     binned = _Binned.from_dict(fitted)
-    cur_bins = binned.bins(ctx.current.frame.get_column(name))
-    keep = cur_w >= 0
-    psi, counts = _window_psi(cur_bins[keep], cur_w[keep], starts.len(), binned)
+    counts, estimated = _window_counts(ctx, name, binned, windows)
+    psi = _psi_of_counts(counts, binned)
+    every, cycle = windows.every, windows.cycle
     rows = counts.sum(axis=1)
     thresholds = _noise_threshold(rows, binned.n_bins - 1)
     natural = 0.0
@@ -206,7 +276,7 @@ def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], cur_
     worst = float(np.max(psi[drifted]))
     share = float(drifted.sum() / max(judged.sum(), 1))
     severity = Severity.HIGH if worst >= 0.25 and share >= 0.2 else Severity.MEDIUM if worst >= 0.1 else Severity.LOW
-    start_list = starts.to_list()
+    start_list = windows.starts
     series = [{"start": start_list[i].isoformat(), "rows": int(rows[i]), "psi": float(psi[i]),
                "threshold": float(thresholds[i]), "drifted": bool(drifted[i])} for i in range(len(start_list))]
     eps = [{"start": start_list[s].isoformat(), "end": start_list[e].isoformat(), "windows": e - s + 1, "kind": k}
@@ -222,7 +292,8 @@ def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], cur_
         evidence={"window": every, "cycle_windows": cycle, "series": series, "episodes": eps,
                   "statistic": "psi", "max_psi": worst, "drifted_share": share,
                   "threshold": "max(chi2_0.999(bins-1)/rows, largest PSI of a reference window)",
-                  "reference_natural_psi": natural, "min_window_rows": MIN_WINDOW_ROWS},
+                  "reference_natural_psi": natural, "min_window_rows": MIN_WINDOW_ROWS,
+                  **({"estimated": True} if estimated else {})},
         recommendation=_advice(kinds),
     )
 

@@ -4,15 +4,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from seismo.data.kinds import Kind
 
+if TYPE_CHECKING:  # pragma: no cover
+    from seismo.profile import ColumnProfile
+
 __all__ = ["Binning", "reference_binning"]
 
+_ITEM_DTYPES: dict[str, Any] = {"float": pl.Float64, "bool": pl.Boolean, "str": pl.String, "int": pl.Int64}
 _TOP_CATEGORIES = 20
 _MIN_CATEGORY_SHARE = 0.01
 
@@ -35,8 +39,55 @@ class Binning:
             return np.where(np.isnan(v), len(self.edges) + 1, idx)  # nulls and NaN: their own bin
         text = s.cast(pl.String)
         lookup = {c: i for i, c in enumerate(self.categories)}
-        codes = text.replace_strict(lookup, default=len(self.categories), return_dtype=pl.Int64)
-        return codes.fill_null(len(self.categories) + 1).to_numpy()
+        codes = text.replace_strict(lookup, default=len(self.categories), return_dtype=pl.Int64).to_numpy()
+        # replace_strict sends nulls to the default: they have a bin of their own
+        return np.where(text.is_null().to_numpy(), len(self.categories) + 1, codes)
+
+    def histogram_edges(self) -> list[float]:
+        """The edges a profile's histogram must have for :meth:`counts_of_profile` to count these
+        bins exactly (numeric only): the reference's edges and +inf, so that the histogram's
+        underflow is the first bin and its last, closed bin the top one."""
+        if self.edges is None:
+            raise ValueError("a categorical binning has no histogram edges")
+        return [*self.edges.tolist(), float("inf")]
+
+    def counts_of_profile(self, column: ColumnProfile | None, rows: int) -> tuple[np.ndarray[Any, Any], bool]:
+        """The counts in these bins of a column of ``rows`` rows read off its profile (None: the
+        column is absent, every row null), and whether they are estimates.
+
+        Numeric: exact from a histogram on :meth:`histogram_edges`, else from the quantile sketch
+        (exact while it keeps every value, else within its rank error). Categorical: from the
+        frequent items, exact while no item was dropped (Misra-Gries' ``error`` is 0)."""
+        out = np.zeros(self.n_bins, dtype=np.float64)
+        if column is None:
+            out[-1] = rows
+            return out, False
+        missing = column.null_count + column.nan_count
+        if self.edges is not None:
+            hist = column.histogram
+            if hist is not None and np.array_equal(hist.edges, self.histogram_edges()):
+                out[0], out[1:-1], out[-1] = hist.underflow, hist.counts, hist.nan_count + hist.null_count
+                return out, False
+            finite, sketch = column.finite_count, column.quantile_sketch
+            below = np.zeros(len(self.edges)) if sketch is None or finite == 0 else sketch.ranks(self.edges) * finite
+            out[0] = below[0] + column.neginf_count
+            out[1:-2] = np.diff(below)
+            out[-2] = finite - below[-1] + column.posinf_count
+            out[-1] = missing
+            return out, finite > 0 and (sketch is None or sketch.values() is None)
+        items = column.frequent_items
+        present = column.count - column.null_count
+        if items is None or not len(items.keys):
+            out[-2], out[-1] = present, column.null_count
+            return out, present > 0 and items is None
+        text = _item_texts(items.keys.tolist(), items.key_type, column.dtype)
+        lookup = {c: i for i, c in enumerate(self.categories)}
+        for key, count in zip(text, items.counts.tolist(), strict=True):  # the kept items, at most their capacity
+            if key is not None and key in lookup:
+                out[lookup[key]] += count
+        out[-2] = present - out[:-2].sum()
+        out[-1] = column.null_count
+        return out, items.error > 0
 
     @property
     def n_bins(self) -> int:
@@ -51,6 +102,17 @@ class Binning:
         edges = data["edges"]
         return cls(None if edges is None else np.asarray(edges, dtype=np.float64), [str(c) for c in data["categories"]],
                    np.asarray(data["expected"], dtype=np.float64))
+
+
+def _item_texts(keys: list[Any], key_type: str, dtype: str) -> list[str | None]:
+    """Frequent-item keys as the text :meth:`Binning.bins` reads the column's values as (polars'
+    cast to String of the column's own dtype: an Int64 column's float key 2.0 reads "2")."""
+    series = pl.Series(keys, dtype=_ITEM_DTYPES[key_type])
+    own = getattr(pl, dtype.split("(")[0], None) if "|" not in dtype else None
+    if key_type == "float" and own is not None and isinstance(own, type) and issubclass(own, pl.DataType) \
+            and own.is_numeric():
+        series = series.cast(own, strict=False)
+    return series.cast(pl.String).to_list()
 
 
 def reference_binning(s: pl.Series, kind: Kind) -> Binning | None:
