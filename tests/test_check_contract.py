@@ -24,7 +24,9 @@ import pytest
 from seismo import _runner
 from seismo.api import all_checks
 from seismo.checks import Check, CheckResult, ScanContext, Tier
+from seismo.api.reference import _saved_model
 from seismo.data.io import load
+from seismo.engines import LocalEngine
 from seismo.data.roles import build_schema
 from seismo.datasets import make_loans
 from seismo.data.schema import Role
@@ -275,7 +277,8 @@ PROFILE_CHECKS = [c for c in CHECKS if c.tier == Tier.PROFILE]
 def _profiles_only(check: Check, ctx: ScanContext) -> ScanContext:
     """The inputs a ``profile``-tier check declares, with no row: both tables' profiles; the
     current's hourly profiles (on the edges its fit asks for) when it reads windows; its fitted
-    state when its fit reads the reference's rows (as a saved reference brings it)."""
+    state when its fit reads the reference's rows (as a saved reference brings it); both tables'
+    model summaries when it reads them."""
     ref, cur = ctx.reference, ctx.current
     assert ref is not None and cur is not None
     states = _runner.fit_checks([check], ctx) if check.fit is not None and check.fit_tier != Tier.PROFILE else {}
@@ -288,7 +291,14 @@ def _profiles_only(check: Check, ctx: ScanContext) -> ScanContext:
         bins = {n: e for n, e in _runner.window_bins([check], states).items() if n in numeric}
         windowed["current"] = profile_windows(cur.frame, timestamp=ts, every="1h", bins=bins)
         del profiles["current"]
-    return ScanContext.of_parts(ctx.schema, profiles=profiles, windowed=windowed).with_states(states)
+    models = {}
+    if check.reads_model:  # each table's model summaries, as a saved profile of it keeps them
+        for label, ds in (("reference", ref), ("current", cur)):
+            model = _saved_model(ds, ctx.schema, LocalEngine())
+            if model is not None:
+                models[label] = model
+    return ScanContext.of_parts(ctx.schema, profiles=profiles, windowed=windowed,
+                                models=models).with_states(states)
 
 
 @pytest.mark.parametrize("check", PROFILE_CHECKS, ids=[c.name for c in PROFILE_CHECKS])

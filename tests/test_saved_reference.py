@@ -130,10 +130,13 @@ def test_a_saved_regression_reference_feeds_the_performance_check() -> None:
 
 
 def test_profile_tier_on_merged_windows_equals_the_scan() -> None:
-    """``seismo.scan(ref, cur)`` and the profile-tier checks run on the merged daily profiles of
-    the same current rows give the same findings."""
+    """``seismo.scan(ref, cur)`` and the profile-tier checks run on summaries alone (the
+    reference's profile, fitted states and model summaries; the current's daily profiles and model
+    summaries) give the same findings."""
+    from seismo.api.reference import _saved_model
     from seismo.data.io import load
     from seismo.data.roles import as_schema, build_schema
+    from seismo.engines import LocalEngine
 
     d = _demo()
     roles = _roles()
@@ -145,13 +148,57 @@ def test_profile_tier_on_merged_windows_equals_the_scan() -> None:
     bins = {n: e for n, e in _runner.window_bins(checks, states).items() if n in numeric}
     windows = profile_windows(d.current, timestamp=d.timestamp, every="1d", bins=bins)
     assert len(windows.starts) > 3
+    models = {label: _saved_model(load(frame), schema, LocalEngine()) for label, frame in
+              (("reference", d.reference), ("current", d.current))}  # each table's model summaries
     bare = ScanContext.of_parts(schema, profiles={"reference": profile_table(d.reference)},
-                                windowed={"current": windows}).with_states(states)
+                                windowed={"current": windows},
+                                models={k: v for k, v in models.items() if v is not None}).with_states(states)
     run = _runner.run_checks(checks, bare, raise_errors=True)
     assert not run.not_run
     assert sorted(f.id for f in run.findings) == _ids(_full(), Tier.PROFILE)
     assert any(f.check == "shift.time" for f in _full().findings) or any(
         str(x).startswith("shift.time") for f in _full().findings for x in f.evidence.get("explains", []))
+
+
+def test_two_saved_profiles_give_the_findings_their_summaries_feed(tmp_path: Path) -> None:
+    """A CI gate that keeps no rows: both tables saved, the profile-tier checks (the model's
+    performance from both tables' model summaries) say what they say on the rows; shift.time,
+    which needs the current per window, says why it did not run."""
+    d = _demo()
+    roles = _roles()
+    ref_path, cur_path = tmp_path / "ref.seismo-profile", tmp_path / "cur.seismo-profile"
+    seismo.profile_reference(d.reference, **roles).save(ref_path)
+    seismo.profile_reference(d.current, **roles).save(cur_path)
+    report = seismo.scan(ref_path, cur_path, **roles)
+    full = _full()
+    fed = sorted(f.id for f in full.findings
+                 if _tier_of(f.check) == Tier.PROFILE and f.check not in report.checks_not_run)
+    assert _ids(report, Tier.PROFILE) == fed
+    perf = [f.to_dict() for f in report.findings if f.check == "concept.performance"]
+    assert perf and perf == [f.to_dict() for f in full.findings if f.check == "concept.performance"]
+    assert "profiles per time window" in report.checks_not_run["shift.time"]
+    assert report.datasets["current"].rows == d.current.height
+    assert "cur.seismo-profile" in report.datasets["current"].source
+    with pytest.raises(seismo.InputError, match="labels are joined"):
+        seismo.scan(ref_path, cur_path, labels=d.current.select(d.id, d.target), **roles)
+
+
+def test_a_saved_current_read_with_another_task_does_not_feed_the_performance_check() -> None:
+    from dataclasses import replace
+
+    from seismo.profile._saved import SavedModel
+
+    d = _demo()
+    roles = _roles()
+    reference = seismo.profile_reference(d.reference, **roles)
+    current = seismo.profile_reference(d.current, **roles)
+    assert current.model is not None
+    same = seismo.scan(reference, current, **roles, only=["concept.performance"])
+    assert [f for f in same.findings if f.check == "concept.performance"]
+    task = current.model.task
+    swapped = SavedModel({**task, "positive": task["negative"], "negative": task["positive"]}, current.model.summaries)
+    report = seismo.scan(reference, replace(current, model=swapped), **roles, only=["concept.performance"])
+    assert not [f for f in report.findings if f.check == "concept.performance"]  # the counts would not compare
 
 
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -178,6 +225,13 @@ def test_cli_profile_then_scan(tmp_path: Path) -> None:
     assert "leakage.duplicates" in report["checks_not_run"]
     ids = {f["id"] for f in report["findings"]}
     assert "skew.dtype_change:term_months" in ids and "skew.missing_column:state" in ids
+    cur_out = tmp_path / "cur.seismo-profile"
+    assert _cli("profile", str(cur), "--out", str(cur_out), "--schema", str(tmp_path / "schema.yaml")).returncode == 0
+    both = _cli("scan", str(out), str(cur_out), "--schema", str(tmp_path / "schema.yaml"), "--json", "-", "-q")
+    assert both.returncode == 1, both.stderr
+    gate = json.loads(both.stdout)
+    assert {"skew.dtype_change:term_months", "skew.missing_column:state"} <= {f["id"] for f in gate["findings"]}
+    assert gate["datasets"]["current"]["rows"] == d.current.height and "skew.out_of_range" in gate["checks_not_run"]
 
 
 @pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04broken"])

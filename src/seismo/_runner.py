@@ -154,9 +154,9 @@ def gate(check: Check, ctx: ScanContext) -> tuple[ScanContext | None, str]:
     """
     if not ctx.partial:
         return ctx, ""
-    if check.tier == Tier.PROFILE:
+    if check.tier == Tier.PROFILE:  # it reads profiles (and what stands in for rows), never a sample as rows
         why = _profile_inputs_lacking(check, ctx)
-        return (None, why) if why else (ctx, "")
+        return (None, why) if why else (ctx.without(set(ctx.partial)), "")
     lacking = {label: held for label, held in ctx.partial.items() if check.tier == Tier.ROWS or held == "profile"}
     if not lacking:
         return ctx, ""
@@ -197,6 +197,11 @@ def _profile_inputs_lacking(check: Check, ctx: ScanContext) -> str:
         assert ref_held is not None
         return (f"needs every row of the reference or this check's fitted state; {_held(ctx, 'reference', ref_held)}, "
                 "and without this check's fitted state")
+    if check.reads_model:
+        bare = [label for label in ctx.partial if ctx.saved_model(label) is None]
+        if bare:
+            return (f"needs every row of the {bare[0]} or its model summaries; "
+                    f"{_held(ctx, bare[0], ctx.partial[bare[0]])}, and without its model summaries")
     cur_held = ctx.partial.get("current")
     if check.reads_windows and cur_held is not None and ctx.windowed_profile("current") is None:
         return (f"needs the rows of the current or its profiles per time window; "

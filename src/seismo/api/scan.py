@@ -33,7 +33,7 @@ def infer_schema(data: TableLike | Dataset, *, schema: Schema | Mapping[str, Any
 
 def scan(
     reference: TableLike | Dataset | SavedProfile | TableProfile | None,
-    current: TableLike | Dataset | None = None,
+    current: TableLike | Dataset | SavedProfile | TableProfile | None = None,
     *,
     target: str | None = None,
     prediction: str | None = None,
@@ -57,7 +57,9 @@ def scan(
         profile (:func:`seismo.profile_reference`, ``seismo profile``; a
         :class:`~seismo.profile.SavedProfile` or the path of its ``.seismo-profile`` file) or a
         bare :class:`~seismo.profile.TableProfile`: every check that the profile (and its
-        sample) can feed runs, and ``report.checks_not_run`` names the others and why.
+        sample) can feed runs, and ``report.checks_not_run`` names the others and why. The
+        current may be given so too (a CI gate comparing two saved profiles): the checks that
+        its profile, sample and model summaries feed run.
     target, prediction, proba, timestamp, id
         Column roles; they override the schema and inference.
     schema
@@ -93,31 +95,52 @@ def scan(
     if reference is None and current is None:
         raise InputError("give at least one table to scan")
     saved = as_reference(reference)
+    cur_saved = as_reference(current) if current is not None else None
     ref = None if saved is not None or reference is None else load(reference, name=None)
-    cur = load(current, name=None) if current is not None else None
+    cur = load(current, name=None) if current is not None and cur_saved is None else None
     roles = {"target": target, "prediction": prediction, "timestamp": timestamp, "id": id, "proba": proba}
     sample = saved.sample_dataset() if saved is not None else None
-    given = [d for d in (ref if saved is None else sample, cur) if d is not None]
-    full_schema = build_schema(given, as_schema(schema), roles, known=saved.known_schema() if saved else None)
+    cur_sample = cur_saved.sample_dataset() if cur_saved is not None else None
+    given = [d for d in (ref if saved is None else sample, cur if cur_saved is None else cur_sample) if d is not None]
+    known = _known_schema(saved, cur_saved)
+    full_schema = build_schema(given, as_schema(schema), roles, known=known)
     if labels is not None:
+        if cur_saved is not None:
+            raise InputError("labels are joined onto the current table's rows: give the current as a table, "
+                             "not as a saved profile")
         cur = _with_labels(cur, labels, full_schema)
     options: dict[str, object] = {}
     if validation is not None:
         options["validation"] = load(validation, name=None)
-    if saved is None:
+    if saved is None and cur_saved is None:
         ctx = ScanContext(schema=full_schema, reference=ref, current=cur, options=options)
     else:
-        ctx = ScanContext.of_parts(full_schema, profiles={"reference": saved.profile},
-                                   samples={"reference": sample} if sample is not None else {},
-                                   rows={"current": cur} if cur is not None else {}, options=options,
-                                   sources={"reference": saved.source},
-                                   models={"reference": saved.saved.model} if saved.saved and saved.saved.model else {})
-        if saved.saved is not None and saved.saved.states:
+        parts = {"reference": (saved, ref), "current": (cur_saved, cur)}
+        profiles = {k: r.profile for k, (r, _) in parts.items() if r is not None}
+        samples = {k: d for k, d in (("reference", sample), ("current", cur_sample)) if d is not None}
+        rows = {k: d for k, (r, d) in parts.items() if r is None and d is not None}
+        models = {k: r.saved.model for k, (r, _) in parts.items() if r is not None and r.saved and r.saved.model}
+        ctx = ScanContext.of_parts(full_schema, profiles=profiles, samples=samples, rows=rows, options=options,
+                                   sources={k: r.source if r.saved is not None else f"{k} profile"
+                                            for k, (r, _) in parts.items() if r is not None},
+                                   models=models)
+        if saved is not None and saved.saved is not None and saved.saved.states:
             ctx = ctx.with_states(saved.saved.states)
     if raise_errors is None:
         raise_errors = os.environ.get("SEISMO_RAISE", "") not in ("", "0")
     run = _runner.run_checks(_runner.select(all_checks(), only), ctx, progress=progress, raise_errors=raise_errors)
     return _runner.build_report(ctx, run)
+
+
+def _known_schema(*given: Any) -> Schema | None:
+    """The columns already read once by saved profiles (the reference's first)."""
+    schemas = [sch for sch in (r.known_schema() for r in given if r is not None) if sch is not None]
+    if not schemas:
+        return None
+    columns: dict[str, Any] = {}
+    for sch in reversed(schemas):  # the reference's reading wins
+        columns.update(sch.columns)
+    return Schema(columns)
 
 
 def _with_labels(cur: Dataset | None, labels: TableLike | Dataset, schema: Schema) -> Dataset:

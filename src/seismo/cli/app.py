@@ -99,7 +99,10 @@ def scan(reference: str, current: str | None, target: str | None, prediction: st
          timestamp: str | None, id_: str | None, schema: str | None, only: str | None, html_path: str | None,
          json_path: str | None, fail_on: str, quiet: bool, env_files: tuple[str, str] | None,
          validation_path: str | None, labels_path: str | None, exclude_path: str | None) -> int:
-    """Compare REFERENCE (training) with CURRENT (test or serving) and run every check whose inputs are present."""
+    """Compare REFERENCE (training) with CURRENT (test or serving) and run every check whose inputs are present.
+
+    Either may be a saved profile (`seismo profile`): the checks its summaries feed run, and the
+    report names the others and why."""
     if reference == "-" and current == "-":
         raise click.UsageError("only one of REFERENCE and CURRENT can be read from stdin")
     env = []

@@ -10,8 +10,8 @@ from seismo.concept.performance import check_performance
 
 CHECKS: list[Check] = [
     Check("concept.performance", check_performance, ("both", "target"),
-          "model metrics per window with bands, against thresholds from the reference's own spread", tier=Tier.ROWS,
-          reads_rows=("current",), reads_model=True),
+          "model metrics per window with bands, against thresholds from the reference's own spread", tier=Tier.PROFILE,
+          reads_model=True),
     Check("concept.error_stream", check_error_stream, ("current", "target", "timestamp"),
           "ADWIN and DDM over the model's error stream in time order", tier=Tier.ROWS),
     Check("concept.estimated_performance",

@@ -44,31 +44,47 @@ class Windows:
 
 
 def task_of(ctx: ScanContext) -> Task | None:
-    """The task when both tables carry the target and a prediction (or a probability). A
-    reference given as a saved profile brings the task read off its rows when it was saved."""
-    if ctx.reference is None and ctx.current is not None and ctx.saved_model("reference") is not None:
-        return _saved_task(ctx)
-    if ctx.reference is None or ctx.current is None:
+    """The task when both tables carry the target and a prediction (or a probability). A table
+    given as a saved profile brings the task read off its rows when it was saved: a current given
+    so must have been read as the reference is (the same columns, kind, classes and positive
+    class), or its summaries would not compare."""
+    ref_model, cur_model = ctx.saved_model("reference"), ctx.saved_model("current")
+    if ctx.reference is not None and ctx.current is not None:
+        return _task_of_rows(ctx, (ctx.reference.frame, ctx.current.frame))
+    if ctx.current is not None:
+        return _saved_task(ctx) if ref_model is not None else None
+    if cur_model is None:
         return None
+    if ctx.reference is not None:
+        task = _task_of_rows(ctx, (ctx.reference.frame,))
+    elif ref_model is not None:
+        task = Task.from_dict(ref_model.task)
+    else:
+        return None
+    return task if task is not None and task == Task.from_dict(cur_model.task) else None
+
+
+def _task_of_rows(ctx: ScanContext, frames: tuple[pl.DataFrame, ...]) -> Task | None:
+    """The task read off the rows of ``frames`` (the reference's first)."""
     target = ctx.schema.first(Role.TARGET)
     prediction = ctx.schema.first(Role.PREDICTION)
-    frames = (ctx.reference.frame, ctx.current.frame)
+    reference = frames[0]
     probas = [n for n, c in ctx.schema.items() if c.role == Role.PROBABILITY and all(n in f.columns for f in frames)]
     proba = probas[0] if len(probas) == 1 else None
     if target is None or any(target not in f.columns for f in frames):
         return None
     if prediction is not None and any(prediction not in f.columns for f in frames):
         prediction = None
-    class_proba = _class_columns(ctx.reference.frame.get_column(target), probas) if len(probas) >= 2 else ()
+    class_proba = _class_columns(reference.get_column(target), probas) if len(probas) >= 2 else ()
     if prediction is None and proba is None and not class_proba:
         return None
-    kind = "classification" if class_proba else _kind(ctx, target, prediction)
+    kind = "classification" if class_proba else _kind(ctx, reference, target, prediction)
     cols = [c for c in (target, prediction) if c is not None]
     text = bool(class_proba) or (kind == "classification" and any(
         not (f.schema[c].is_numeric() or f.schema[c] == pl.Boolean) for f in frames for c in cols))
     task = Task(target, prediction, proba, kind, text, class_proba)
     if kind == "classification" and not class_proba:
-        pair = _positive_class(ctx.reference.frame, task)
+        pair = _positive_class(reference, task)
         if pair is not None:
             task = replace(task, positive=pair[0], negative=pair[1])
     return task
@@ -133,16 +149,15 @@ def named_after(column: str, klass: str) -> bool:
     return column == klass or any(column.endswith(sep + klass) for sep in ("_", "-", "=", "."))
 
 
-def _kind(ctx: ScanContext, target: str, prediction: str | None) -> str:
-    assert ctx.reference is not None
+def _kind(ctx: ScanContext, reference: pl.DataFrame, target: str, prediction: str | None) -> str:
     col = ctx.schema.get(target)
     if col is not None and col.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
         return "classification"
-    s = ctx.reference.frame.get_column(target)
+    s = reference.get_column(target)
     if not s.dtype.is_numeric():
         return "classification"
-    if prediction is not None and prediction in ctx.reference.frame.columns:
-        pred = ctx.reference.frame.get_column(prediction)
+    if prediction is not None and prediction in reference.columns:
+        pred = reference.get_column(prediction)
         if pred.dtype.is_float():
             finite = pred.drop_nulls().filter(pred.drop_nulls().is_finite())
             if finite.len() and not bool((finite == finite.round(0)).all()):

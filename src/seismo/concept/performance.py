@@ -106,6 +106,25 @@ def _saved_windows(ctx: ScanContext, task: Task, every: str | None) -> Windows:
     return Windows(no_rows, REFERENCE_CHUNKS, None, None)
 
 
+def _saved_current_windows(ctx: ScanContext, task: Task) -> Windows:
+    """The windows of a current given as its model summaries: the length its span calls for
+    (:func:`~seismo.data.time.choose_window` on the finest windows kept, from the first to the
+    last window's start), else the whole table as one window, as for rows without a time."""
+    from seismo.data.time import choose_window
+    from seismo.profile._saved import MODEL_WINDOWS
+
+    model = ctx.saved_model("current")
+    assert model is not None
+    kept = [(every, s) for every in MODEL_WINDOWS if (s := model.summary(every)) is not None and s.starts]
+    no_rows = np.empty(0, dtype=np.int64)
+    if kept:
+        starts = kept[0][1].starts
+        every, cycle = choose_window(starts[-1] - starts[0])
+        summary = ctx.model_summary("current", task, every=every)
+        return Windows(no_rows, summary.windows, list(summary.starts), every, cycle)
+    return Windows(no_rows, 1, None, None)
+
+
 def _natural_variance(ref_series: Any) -> float:
     ok = np.isfinite(ref_series.values) & (ref_series.rows >= MIN_WINDOW_ROWS)
     if ok.sum() < 3:
@@ -136,11 +155,13 @@ def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] 
     task = task_of(ctx)
     if task is None:
         return None
-    assert ctx.current is not None
     ts = ctx.schema.first(Role.TIMESTAMP)
-    cur_w = time_windows(ctx.current.frame, ts, times=ctx.utc_times("current"))
-    if cur_w is None:
-        cur_w = Windows.whole(ctx.current.frame.height)
+    if ctx.current is not None:
+        cur_w = time_windows(ctx.current.frame, ts, times=ctx.utc_times("current"))
+        if cur_w is None:
+            cur_w = Windows.whole(ctx.current.frame.height)
+    else:  # a saved current: its summaries per window of the length its span calls for
+        cur_w = _saved_current_windows(ctx, task)
     if ctx.reference is not None:
         ref_w = reference_windows(ctx.reference.frame, ts, cur_w.every, times=ctx.utc_times("reference"))
     else:  # a saved reference: its summaries per window of the same length, else its chunks
