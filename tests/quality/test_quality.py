@@ -209,6 +209,31 @@ def test_schema_mismatch() -> None:
     assert f["quality.schema_mismatch:reference:amount:dtype"].severity == "high"
 
 
+def test_schema_mismatch_from_profiles_alone() -> None:
+    """Profiles keep the dtype each column arrived in: chunks merged from a feed whose 0/1 flag
+    turned to floats read "Float64|Int64", which a boolean declaration does not fit."""
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.profile import merge, profile_table
+
+    schema = Schema.declare(amount=Column.numeric(), flag=Column.feature("boolean"), when=Column.timestamp(),
+                            ghost=Column.target())
+    good = pl.DataFrame({"amount": [1.5, 2.5] * 20, "flag": [0, 1] * 20, "when": ["2024-01-01"] * 40})
+    drifted = good.with_columns(pl.col("flag").cast(pl.Float64))
+    bad = pl.DataFrame({"amount": ["1,200", "3,400"] * 20, "flag": [0, 1] * 20, "when": ["2024-01-02"] * 40})
+    check = [c for c in all_checks() if c.name == "quality.schema_mismatch"]
+    merged = merge(profile_table(good), profile_table(drifted))
+    assert merged["flag"].dtype == "Float64|Int64"
+    run = _runner.run_checks(check, ScanContext.of_profiles(schema, current=merged))
+    assert {f.id for f in run.findings} == {"quality.schema_mismatch:current:flag:dtype",
+                                            "quality.schema_mismatch:current:ghost:missing"}
+    rows = seismo.scan(None, bad, schema=schema, only=["quality.schema_mismatch"]).findings
+    alone = _runner.run_checks(check, ScanContext.of_profiles(schema, current=profile_table(bad),
+                                                              sources={"current": "polars.DataFrame"})).findings
+    assert [f.to_dict() for f in alone] == [f.to_dict() for f in rows]
+
+
 def test_typed_categories() -> None:
     schema = Schema.declare(flag=Column.categorical(["true", "false"]), code=Column.categorical(["1", "2", "3"]))
     pdf = pd.DataFrame({"flag": [True, False] * 20, "code": [1.0, 2.0, np.nan, 3.0] * 10})

@@ -20,6 +20,29 @@ def kind_fits(kind: Kind, dtype: pl.DataType) -> bool:
     return True  # categorical, text and identifier columns may be stored as numbers or strings
 
 
+def dtype_from_text(text: str) -> pl.DataType:
+    """A polars dtype from the text ``str(dtype)`` gives (as profiles keep it), for
+    :func:`kind_fits`: the type itself, or a stand-in of the same family when its parameters
+    cannot be rebuilt (nested types and enums read as objects, which hold no kind's values).
+
+    >>> dtype_from_text("Int64"), dtype_from_text("Datetime(time_unit='us', time_zone='UTC')").is_temporal()
+    (Int64, True)
+    """
+    found = getattr(pl, text.split("(")[0].strip(), None)
+    if isinstance(found, type) and issubclass(found, pl.DataType):
+        try:
+            return found()
+        except TypeError:
+            return pl.Object()
+    return pl.Object()
+
+
+def kind_fits_text(kind: Kind, dtype: str) -> bool:
+    """:func:`kind_fits` for a dtype kept as text; a column whose chunks had different dtypes
+    (``"Int64|String"``, as merged profiles record it) fits when every one of them does."""
+    return all(kind_fits(kind, dtype_from_text(part)) for part in dtype.split("|"))
+
+
 _TRUE = {"true", "1", "yes", "y", "t", "1.0"}
 _FALSE = {"false", "0", "no", "n", "f", "0.0"}
 

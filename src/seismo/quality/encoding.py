@@ -99,10 +99,8 @@ def _finding(label: str, c: str, hits: list[tuple[object, int]], n: int, what: s
 def check_inconsistent_categories(ctx: ScanContext) -> list[Finding]:
     """Categories that differ only in case, whitespace or Unicode form (``"Male"``, ``"male "``)."""
     out = []
-    for label, ds in ctx.datasets():
-        profile = ctx.profile(label)
-        for c in ds.frame.columns:
-            cp = profile.columns[c]
+    for label, _, profile in ctx.tables():  # the frequent items of each table's profile
+        for c, cp in profile.columns.items():
             if cp.kind != "string" or cp.frequent_items is None:
                 continue
             groups: dict[str, list[tuple[str, int]]] = {}

@@ -1,10 +1,11 @@
 """A declared schema that the data contradicts: declared columns that are absent, and columns whose
-stored type cannot hold the declared kind (a numeric column that arrives as text)."""
+stored type cannot hold the declared kind (a numeric column that arrives as text). Read off the
+tables' profiles: their columns and the dtypes their values arrived in."""
 
 from __future__ import annotations
 
 from seismo.checks import ScanContext
-from seismo.data.validate import kind_fits
+from seismo.data.validate import kind_fits_text
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_schema_mismatch"]
@@ -13,31 +14,31 @@ __all__ = ["check_schema_mismatch"]
 def check_schema_mismatch(ctx: ScanContext) -> list[Finding]:
     """Declared columns missing from a table, and declared kinds the stored dtype cannot hold."""
     out = []
-    for label, ds in ctx.datasets(non_empty=False):
+    for label, info, profile in ctx.tables(non_empty=False):
         for name, col in ctx.schema.items():
             if not col.declared:
                 continue
-            if name not in ds.frame.columns:
+            if name not in profile.columns:
                 out.append(Finding(
                     check="quality.schema_mismatch",
                     failure_mode=FailureMode.DATA_QUALITY,
                     severity=Severity.MEDIUM,
                     columns=(name,),
-                    message=f"{name} is declared in the schema but missing from the {label} data ({ds.source})",
-                    evidence={"dataset": label, "declared": col.to_dict(), "columns_present": ds.n_columns},
+                    message=f"{name} is declared in the schema but missing from the {label} data ({info.source})",
+                    evidence={"dataset": label, "declared": col.to_dict(), "columns_present": info.columns},
                     recommendation="Restore the column upstream, or remove it from the schema if it was dropped on purpose.",
                     id=f"quality.schema_mismatch:{label}:{name}:missing",
                 ))
                 continue
-            dtype = ds.frame.schema[name]
-            if not kind_fits(col.kind, dtype):
+            dtype = profile.columns[name].dtype
+            if not kind_fits_text(col.kind, dtype):
                 out.append(Finding(
                     check="quality.schema_mismatch",
                     failure_mode=FailureMode.DATA_QUALITY,
                     severity=Severity.HIGH,
                     columns=(name,),
                     message=f"{name} ({label}) is declared {col.kind.value} but stored as {dtype}",
-                    evidence={"dataset": label, "declared_kind": col.kind.value, "dtype": str(dtype)},
+                    evidence={"dataset": label, "declared_kind": col.kind.value, "dtype": dtype},
                     recommendation="A type change upstream usually means a format change (a thousands separator, a "
                     "unit suffix, a placeholder string); parse the column to its declared type at the source.",
                     id=f"quality.schema_mismatch:{label}:{name}:dtype",
