@@ -44,11 +44,11 @@ MIN_WINDOW_ROWS = 30
 _EPS = 1e-4
 
 
-def _window_psi(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_windows: int, binned: _Binned) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """PSI of every window against the reference proportions, and each window's bin counts."""
+def _window_counts_of_bins(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_windows: int,
+                           binned: _Binned) -> np.ndarray[Any, Any]:
+    """Each window's count of rows in each bin (``bins``: each row's bin, ``window``: its window)."""
     counts = np.bincount(window * binned.n_bins + bins, minlength=n_windows * binned.n_bins)
-    counts = counts.reshape(n_windows, binned.n_bins).astype(np.float64)
-    return _psi_of_counts(counts, binned), counts
+    return counts.reshape(n_windows, binned.n_bins).astype(np.float64)
 
 
 def _noise_threshold(rows: np.ndarray[Any, Any], dof: int) -> np.ndarray[Any, Any]:
@@ -146,7 +146,7 @@ def fit_shift_over_time(ctx: ScanContext) -> dict[str, Any]:
         natural = {}
         if hourly is not None and groups:
             rk = hourly >= 0
-            _, per_hour = _window_psi(binned.bins(ref_s)[rk], hourly[rk], n_hours, binned)
+            per_hour = _window_counts_of_bins(binned.bins(ref_s)[rk], hourly[rk], n_hours, binned)
             for every, (group, n) in groups.items():  # hours in order: each coarse window is a run of them
                 starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
                 counts = np.add.reduceat(per_hour, starts, axis=0)
@@ -196,15 +196,16 @@ def _profile_windows(ctx: ScanContext, windowed: WindowedProfile) -> _CurrentWin
 
 
 def _time_extent(windowed: WindowedProfile, timestamp: str | None) -> tuple[datetime, datetime]:
-    """The first and last time in the windows: the time column's extremes when it holds datetimes,
-    else the first and the last window's start."""
+    """The first and last time in the windows: the time column's extremes when it holds datetimes
+    (a profile keeps them as microseconds since the epoch), else the first and the last window's
+    start."""
     columns = [p.columns.get(timestamp) for p in windowed.profiles] if timestamp is not None else []
-    seen = [c for c in columns if c is not None and c.kind == "datetime" and c.min is not None and c.max is not None]
-    scale = {"ns": 1_000, "us": 1, "ms": 0.001}
-    if seen and all(c.unit in scale for c in seen):
-        lo = min(c.min / scale[str(c.unit)] for c in seen if c.min is not None)
-        hi = max(c.max / scale[str(c.unit)] for c in seen if c.max is not None)
+    seen = [c for c in columns if c is not None and c.dtype.startswith("Datetime") and c.min is not None
+            and c.max is not None]
+    if seen:
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        lo = min(float(c.min) for c in seen if c.min is not None)
+        hi = max(float(c.max) for c in seen if c.max is not None)
         return epoch + timedelta(microseconds=lo), epoch + timedelta(microseconds=hi)
     return windowed.starts[0], windowed.starts[-1]
 
@@ -249,8 +250,7 @@ def _window_counts(ctx: ScanContext, name: str, binned: _Binned, windows: _Curre
         assert ctx.current is not None
         keep = windows.index >= 0
         cur_bins = binned.bins(ctx.current.frame.get_column(name))
-        _, counts = _window_psi(cur_bins[keep], windows.index[keep], len(windows.starts), binned)
-        return counts, False
+        return _window_counts_of_bins(cur_bins[keep], windows.index[keep], len(windows.starts), binned), False
     rows = [binned.counts_of_profile(p.columns.get(name), p.n_rows) for p in windows.profiles]
     return np.stack([c for c, _ in rows]), any(e for _, e in rows)
 

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 
 from seismo.data.kinds import Kind
+from seismo.data.validate import dtype_from_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from seismo.profile import ColumnProfile
@@ -108,9 +109,8 @@ def _item_texts(keys: list[Any], key_type: str, dtype: str) -> list[str | None]:
     """Frequent-item keys as the text :meth:`Binning.bins` reads the column's values as (polars'
     cast to String of the column's own dtype: an Int64 column's float key 2.0 reads "2")."""
     series = pl.Series(keys, dtype=_ITEM_DTYPES[key_type])
-    own = getattr(pl, dtype.split("(")[0], None) if "|" not in dtype else None
-    if key_type == "float" and own is not None and isinstance(own, type) and issubclass(own, pl.DataType) \
-            and own.is_numeric():
+    own = dtype_from_text(dtype) if "|" not in dtype else None
+    if key_type == "float" and own is not None and own.is_numeric():
         series = series.cast(own, strict=False)
     return series.cast(pl.String).to_list()
 
