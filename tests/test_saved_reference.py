@@ -183,7 +183,26 @@ def test_two_saved_profiles_give_the_findings_their_summaries_feed(tmp_path: Pat
         seismo.scan(ref_path, cur_path, labels=d.current.select(d.id, d.target), **roles)
 
 
-def test_a_saved_current_read_with_another_task_does_not_feed_the_performance_check() -> None:
+def test_a_saved_current_whose_model_scores_the_other_way_is_judged_as_its_rows_are() -> None:
+    """Saved on its own, a current whose model ranks the classes backwards picks the other class
+    as positive (the one its model scores higher); read with the reference's positive class, its
+    summaries give what a scan of its rows gives: the inverted model fails the gate."""
+    d = _demo()
+    roles = _roles()
+    inverted = d.current.with_columns(score=1.0 - pl.col("score"), prediction=1 - pl.col("prediction"))
+    reference = seismo.profile_reference(d.reference, **roles)
+    current = seismo.profile_reference(inverted, **roles)
+    assert current.model is not None and reference.model is not None
+    assert current.model.task["positive"] == reference.model.task["negative"]  # read off its own rows
+    rows = seismo.scan(d.reference, inverted, **roles, only=["concept.performance"])
+    saved = seismo.scan(reference, current, **roles, only=["concept.performance"])
+    expect = [f.to_dict() for f in rows.findings if f.check == "concept.performance"]
+    assert {f["evidence"]["metric"] for f in expect} >= {"accuracy", "roc_auc", "log_loss", "calibration_error"}
+    assert [f.to_dict() for f in saved.findings if f.check == "concept.performance"] == expect
+    assert any(f["severity"] == "high" for f in expect)
+
+
+def test_a_saved_current_of_another_task_is_not_run_and_says_why() -> None:
     from dataclasses import replace
 
     from seismo.profile._saved import SavedModel
@@ -193,12 +212,20 @@ def test_a_saved_current_read_with_another_task_does_not_feed_the_performance_ch
     reference = seismo.profile_reference(d.reference, **roles)
     current = seismo.profile_reference(d.current, **roles)
     assert current.model is not None
-    same = seismo.scan(reference, current, **roles, only=["concept.performance"])
-    assert [f for f in same.findings if f.check == "concept.performance"]
     task = current.model.task
-    swapped = SavedModel({**task, "positive": task["negative"], "negative": task["positive"]}, current.model.summaries)
-    report = seismo.scan(reference, replace(current, model=swapped), **roles, only=["concept.performance"])
-    assert not [f for f in report.findings if f.check == "concept.performance"]  # the counts would not compare
+    other = SavedModel({**task, "positive": "yes", "negative": "no"}, current.model.summaries)
+    report = seismo.scan(reference, replace(current, model=other), **roles, only=["concept.performance"])
+    assert not [f for f in report.findings if f.check == "concept.performance"]
+    assert "concept.performance" not in report.checks_run
+    assert "labels hold 0.0 and 1.0, the current's 'no' and 'yes'" in report.checks_not_run["concept.performance"]
+    renamed = SavedModel({**task, "prediction": "pred_v2"}, current.model.summaries)
+    report = seismo.scan(reference, replace(current, model=renamed), **roles, only=["concept.performance"])
+    why = report.checks_not_run["concept.performance"]
+    assert "prediction column is 'prediction' in the reference and 'pred_v2' in the current" in why
+    # a saved reference and current rows without the model's prediction column: named too
+    report = seismo.scan(reference, d.current.drop("prediction"), **roles, only=["concept.performance"])
+    assert "the current has no 'prediction', the reference model's prediction column" in \
+        report.checks_not_run["concept.performance"]
 
 
 def _cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

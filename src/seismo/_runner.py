@@ -206,7 +206,9 @@ def _profile_inputs_lacking(check: Check, ctx: ScanContext) -> str:
     if check.reads_windows and cur_held is not None and ctx.windowed_profile("current") is None:
         return (f"needs the rows of the current or its profiles per time window; "
                 f"{_held(ctx, 'current', cur_held)}, and without windows")
-    return ""
+    if check.inputs_lacking is None:
+        return ""
+    return check.inputs_lacking(ctx.without(set(ctx.partial)))  # the view the check would run on
 
 
 def _held(ctx: ScanContext, label: str, held: str) -> str:

@@ -273,7 +273,10 @@ class ScanContext:
         ``timestamp``, else per row-order chunk), computed once per scan by the engine."""
         ds = self.reference if label == "reference" else self.current if label == "current" else None
         if ds is None or label in self.partial:
-            return self._given_summary(label, every=every, chunks=chunks)
+            given = self._given_summary(label, every=every, chunks=chunks)
+            if task.kind == "classification" and given.binary and task.positive is not None and len(given.labels) == 2:
+                return given.with_positive(task.positive)  # a table saved on its own read as the task reads both
+            return given
         key = f"model:{label}:{task!r}:{timestamp if every else None}:{every}:{chunks if not every else 0}"
         return self.derived(key, lambda: self._engine().summarise_model(ds.frame, task, timestamp=timestamp,
                                                                          every=every, chunks=chunks))
@@ -411,6 +414,11 @@ class Check:
     window_bins: Callable[[Any], dict[str, list[float]]] | None = None
     """From its fitted state, the histogram edges per column that the windows' profiles need
     (``profile_windows(..., bins=...)``) for it to count exactly rather than estimate."""
+
+    inputs_lacking: Callable[[ScanContext], str] | None = None
+    """Given tables without rows, why what came in their place cannot feed it ("" when it can):
+    a reason the gate reports among the checks not run (such as saved model summaries of
+    another task than the other table's)."""
 
     def applicable(self, ctx: ScanContext) -> bool:
         return all(ctx.has(r) for r in self.needs)

@@ -61,6 +61,27 @@ def test_binary_metrics_equal_the_rows_and_auc_within_its_bound() -> None:
     np.testing.assert_array_equal(summary.labelled, np.bincount(w[placed & ~np.isnan(y)], minlength=6))
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_read_with_the_other_positive_class_equals_a_summary_made_so(seed: int) -> None:
+    """A table summarised on its own picks its positive class; read with the other one it equals,
+    field for field, the summary made with that class as positive, and survives a merge."""
+    w, y, p, pred = _binary_case(seed)
+    own = summarise_classification(w, y, n_windows=6, y_pred=pred, proba=p, positive=1.0, classes=[0.0, 1.0])
+    other = summarise_classification(w, y, n_windows=6, y_pred=pred, proba=p, positive=0.0, classes=[1.0, 0.0])
+    assert own.labels == (0.0, 1.0) and other.labels == (1.0, 0.0)
+    assert own.with_positive(0.0) == other and other.with_positive(1.0) == own
+    assert own.with_positive(1.0) is own
+    assert_series_close(summary_metrics(own.with_positive(0.0)), summary_metrics(other))
+    halves = own.window(0).merge(own.window(1))
+    assert halves.with_positive(0.0) == other.window(0).merge(other.window(1))
+    back = ModelSummary.from_dict(json.loads(json.dumps(own.to_dict())))
+    assert back.with_positive(0.0) == other
+    with pytest.raises(ProfileError, match="not a class"):
+        own.with_positive("yes")
+    with pytest.raises(ProfileError, match="binary"):
+        summarise_regression(w, np.nan_to_num(y), p, n_windows=6).with_positive(1.0)
+
+
 def test_multiclass_and_regression_equal_the_rows() -> None:
     rng = np.random.default_rng(1)
     n, k = 2_000, 3

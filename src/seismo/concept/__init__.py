@@ -1,6 +1,7 @@
 """Concept drift (failure mode ``concept_drift``): performance over time, estimated performance, attribution."""
 
-from seismo.checks import Check, Tier, part_of
+from seismo.checks import Check, ScanContext, Tier, part_of
+from seismo.concept._task import task_and_reason
 from seismo.concept.attribution import check_attribution
 from seismo.concept.error_stream import check_error_stream
 from seismo.concept.estimated import check_estimated_performance
@@ -8,10 +9,16 @@ from seismo.concept.gap import check_generalisation_gap
 from seismo.concept.labels import join_labels
 from seismo.concept.performance import check_performance
 
+
+def _task_lacking(ctx: ScanContext) -> str:
+    """Why the saved model summaries given cannot be compared (another task in the other table)."""
+    return task_and_reason(ctx)[1]
+
+
 CHECKS: list[Check] = [
     Check("concept.performance", check_performance, ("both", "target"),
           "model metrics per window with bands, against thresholds from the reference's own spread", tier=Tier.PROFILE,
-          reads_model=True),
+          reads_model=True, inputs_lacking=_task_lacking),
     Check("concept.error_stream", check_error_stream, ("current", "target", "timestamp"),
           "ADWIN and DDM over the model's error stream in time order", tier=Tier.ROWS),
     Check("concept.estimated_performance",
@@ -27,5 +34,7 @@ CHECKS: list[Check] = [
           "with validation rows: overfitting (training -> validation) vs skew or drift (validation -> serving)",
           tier=Tier.ROWS),
 ]
+
+
 
 __all__ = ["CHECKS", "join_labels"]

@@ -19,7 +19,7 @@ from seismo.exceptions import InputError
 from seismo.shift.time import MIN_WINDOW_ROWS
 
 __all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "label_array", "label_arrays", "missing_labels", "reference_windows",
-           "task_of", "time_windows"]
+           "task_and_reason", "task_difference", "task_of", "time_windows"]
 
 REFERENCE_CHUNKS = 10
 """Without a timestamp, the reference's natural variation is measured over this many row-order chunks."""
@@ -46,22 +46,77 @@ class Windows:
 def task_of(ctx: ScanContext) -> Task | None:
     """The task when both tables carry the target and a prediction (or a probability). A table
     given as a saved profile brings the task read off its rows when it was saved: a current given
-    so must have been read as the reference is (the same columns, kind, classes and positive
-    class), or its summaries would not compare."""
+    so must have been read as the reference is (the same columns, kind and classes), or its
+    summaries would not compare; its summaries are then read with the reference's positive class."""
+    return task_and_reason(ctx)[0]
+
+
+def task_and_reason(ctx: ScanContext) -> tuple[Task | None, str]:
+    """:func:`task_of`, and when a table given as a saved profile keeps a model task that the
+    other table does not share, why ("" otherwise: both tables' rows, or nothing to compare)."""
     ref_model, cur_model = ctx.saved_model("reference"), ctx.saved_model("current")
     if ctx.reference is not None and ctx.current is not None:
-        return _task_of_rows(ctx, (ctx.reference.frame, ctx.current.frame))
+        return _task_of_rows(ctx, (ctx.reference.frame, ctx.current.frame)), ""
     if ctx.current is not None:
-        return _saved_task(ctx) if ref_model is not None else None
+        return _saved_task(ctx) if ref_model is not None else (None, "")
     if cur_model is None:
-        return None
+        return None, ""
     if ctx.reference is not None:
         task = _task_of_rows(ctx, (ctx.reference.frame,))
     elif ref_model is not None:
         task = Task.from_dict(ref_model.task)
     else:
-        return None
-    return task if task is not None and task == Task.from_dict(cur_model.task) else None
+        return None, ""
+    if task is None:
+        return None, ""
+    current = Task.from_dict(cur_model.task)
+    if current.proba is None and not current.class_proba and task.prediction is not None:
+        task = _without_scores(task)  # the current's scores were not served: judge the predicted labels
+    why = task_difference(task, current)
+    return (None, why) if why else (task, "")
+
+
+def task_difference(reference: Task, current: Task) -> str:
+    """Why the current's model summaries do not compare with the reference's ("" when they do):
+    another label, prediction or probability column, another kind of task, labels read as text
+    in one table only, or other classes. The positive class may differ: each table saved on its
+    own picks it from its own rows, and the current is then read with the reference's."""
+    parts = (("target", "label column"), ("prediction", "prediction column"), ("proba", "probability column"),
+             ("class_proba", "class probability columns"), ("kind", "task"))
+    for attr, what in parts:
+        a, b = getattr(reference, attr), getattr(current, attr)
+        if a != b:
+            return (f"the model's {what} is {_shown(a)} in the reference and {_shown(b)} in the current, "
+                    "so their model summaries do not compare")
+    if reference.text != current.text:
+        return ("the labels read as text in one table and as numbers in the other, so their model summaries "
+                "do not compare")
+    ref_classes = {_typed(reference.positive), _typed(reference.negative)}
+    cur_classes = {_typed(current.positive), _typed(current.negative)}
+    if reference.kind == "classification" and not reference.class_proba and ref_classes != cur_classes:
+        def listed(t: Task) -> str:
+            return "no two classes" if t.positive is None else f"{t.negative!r} and {t.positive!r}"
+
+        return (f"the reference's labels hold {listed(reference)}, the current's {listed(current)}, "
+                "so their model summaries do not compare")
+    return ""
+
+
+def _typed(label: Any) -> tuple[str, Any]:
+    return type(label).__name__, label
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == ():
+        return "absent"
+    if isinstance(value, tuple):
+        return ", ".join(repr(c) for _, c in value)
+    return repr(value)
+
+
+def _without_scores(task: Task) -> Task:
+    """The task judged on its predicted labels alone (its probabilities were not served)."""
+    return replace(task, proba=None, class_proba=(), text=task.text and not task.class_proba)
 
 
 def _task_of_rows(ctx: ScanContext, frames: tuple[pl.DataFrame, ...]) -> Task | None:
@@ -90,25 +145,30 @@ def _task_of_rows(ctx: ScanContext, frames: tuple[pl.DataFrame, ...]) -> Task | 
     return task
 
 
-def _saved_task(ctx: ScanContext) -> Task | None:
+def _saved_task(ctx: ScanContext) -> tuple[Task | None, str]:
     """The saved reference's task, when the current table has its columns and reads its labels
-    the same way (numbers as numbers, text as text)."""
+    the same way (numbers as numbers, text as text); else why not."""
     model = ctx.saved_model("reference")
     assert model is not None and ctx.current is not None
     task = Task.from_dict(model.task)
     frame = ctx.current.frame
-    if task.target not in frame.columns or (task.prediction is not None and task.prediction not in frame.columns):
-        return None
+    for column, what in ((task.target, "label"), (task.prediction, "prediction")):
+        if column is not None and column not in frame.columns:
+            return None, f"the current has no {column!r}, the reference model's {what} column"
     scores = [task.proba, *(c for _, c in task.class_proba)]
-    if any(c is not None and c not in frame.columns for c in scores):
+    absent = [c for c in scores if c is not None and c not in frame.columns]
+    if absent:
         if task.prediction is None:
-            return None
-        # the probabilities are not served: judge the predicted labels, as a scan of rows would
-        task = replace(task, proba=None, class_proba=(), text=task.text and not task.class_proba)
+            return None, (f"the current has no {absent[0]!r}, the reference model's probability column, "
+                          "and the model has no prediction column")
+        task = _without_scores(task)  # the probabilities are not served: judge the predicted labels, as a scan of rows would
     cols = [c for c in (task.target, task.prediction) if c is not None]
     text = bool(task.class_proba) or (task.kind == "classification" and any(
         not (frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean) for c in cols))
-    return task if text == task.text else None
+    if text != task.text:
+        return None, ("the labels read as text in one table and as numbers in the other, so the current's rows "
+                      "do not compare with the reference's model summaries")
+    return task, ""
 
 
 def _positive_class(frame: pl.DataFrame, task: Task) -> tuple[Any, Any] | None:

@@ -128,6 +128,8 @@ class ModelSummary:
         (``[..., 1, :]``), on :func:`score_bins`.
     log_loss : Moments or None
         Of the per-row log loss (probabilities clipped to [1e-15, 1 - 1e-15]).
+    log_loss_swapped, calibration_swapped : Moments, numpy.ndarray or None
+        Binary with scores: the same two with the other class as the positive one.
     calibration : numpy.ndarray or None
         ``(windows, 3, calibration bins)``: per bin the rows, the summed gap (outcome minus the
         probability) and the summed squared gap.
@@ -158,6 +160,12 @@ class ModelSummary:
     """The windows' UTC start times, when they are time windows (empty for row-order chunks)."""
     every: str | None = None
     """The time windows' length (a polars duration such as ``"1h"``)."""
+    log_loss_swapped: Moments | None = None
+    """Binary with scores: :attr:`log_loss` read with the other class as the positive one."""
+    calibration_swapped: F64 | None = None
+    """Binary with scores: :attr:`calibration` read with the other class as the positive one.
+    A table summarised on its own picks its positive class from its own rows (the class its
+    model scores higher); these let :meth:`with_positive` read it as another table did, exactly."""
 
     @property
     def windows(self) -> int:
@@ -202,7 +210,8 @@ class ModelSummary:
                        confusion=add(self.confusion), score_hist=add(self.score_hist), log_loss=moments(self.log_loss),
                        calibration=add(self.calibration), abs_error=moments(self.abs_error),
                        sq_error=moments(self.sq_error), ape=moments(self.ape), residuals=residuals,
-                       starts=tuple(starts), every=every)
+                       starts=tuple(starts), every=every, log_loss_swapped=moments(self.log_loss_swapped),
+                       calibration_swapped=add(self.calibration_swapped))
 
     def total(self) -> ModelSummary:
         """Every window combined into one."""
@@ -234,7 +243,8 @@ class ModelSummary:
                        confusion=take(self.confusion), score_hist=take(self.score_hist), log_loss=take(self.log_loss),
                        calibration=take(self.calibration), abs_error=take(self.abs_error), sq_error=take(self.sq_error),
                        ape=take(self.ape), residuals=(self.residuals[i],) if self.residuals else (),
-                       starts=(self.starts[i],) if self.starts else ())
+                       starts=(self.starts[i],) if self.starts else (), log_loss_swapped=take(self.log_loss_swapped),
+                       calibration_swapped=take(self.calibration_swapped))
 
     @staticmethod
     def concat(parts: Sequence[ModelSummary]) -> ModelSummary:
@@ -255,7 +265,7 @@ class ModelSummary:
             return np.concatenate(values)
 
         names = ("rows", "labelled", "predicted", "confusion", "score_hist", "log_loss", "calibration", "abs_error",
-                 "sq_error", "ape")
+                 "sq_error", "ape", "log_loss_swapped", "calibration_swapped")
         if len({p.every for p in parts}) > 1:
             raise ProfileError(f"cannot concatenate windows of different lengths: {sorted({str(p.every) for p in parts})}")
         return replace(first, **{n: cat(n) for n in names},
@@ -278,6 +288,33 @@ class ModelSummary:
         both = ModelSummary.concat([self, other])
         return both.grouped(np.tile(np.arange(self.windows), 2), self.windows)
 
+    def with_positive(self, positive: Any) -> ModelSummary:
+        """A binary summary read with ``positive`` as the positive class: the confusion counts'
+        classes and the score histograms' row classes swapped, the log loss and calibration taken
+        from their swapped reading. The score stays what it was (the probability column as
+        given), so a table whose model scores the classes the other way round is judged as such,
+        not re-read to look healthy.
+
+        >>> import numpy as np
+        >>> s = summarise_classification(np.zeros(4, dtype=np.int64), np.array(["a", "b", "a", "b"]),
+        ...                              proba=np.array([0.9, 0.2, 0.8, 0.1]), n_windows=1)
+        >>> s.labels, s.with_positive("b").labels
+        (('b', 'a'), ('a', 'b'))
+        """
+        if self.kind != "classification" or not self.binary or len(self.labels) != 2:
+            raise ProfileError(f"only a binary classifier's summary has a positive class; this one has {list(self.labels)}")
+        if _typed(self.labels[1]) == _typed(positive):
+            return self
+        if _typed(self.labels[0]) != _typed(positive):
+            raise ProfileError(f"{positive!r} is not a class of this summary: its classes are {list(self.labels)}")
+        if self.score_hist is not None and (self.log_loss_swapped is None or self.calibration_swapped is None):
+            raise ProfileError("this summary keeps its scores' log loss and calibration for one positive class only")
+        confusion = None if self.confusion is None else np.ascontiguousarray(self.confusion[:, ::-1, ::-1])
+        hist = None if self.score_hist is None else np.ascontiguousarray(self.score_hist[:, :, ::-1, :])
+        return replace(self, labels=(self.labels[1], self.labels[0]), confusion=confusion, score_hist=hist,
+                       log_loss=self.log_loss_swapped, log_loss_swapped=self.log_loss,
+                       calibration=self.calibration_swapped, calibration_swapped=self.calibration)
+
     # -------------------------------------------------------------- serialisation
 
     def to_dict(self) -> dict[str, Any]:
@@ -294,7 +331,9 @@ class ModelSummary:
         if self.calibration is not None:
             out["calibration"] = self.calibration.tolist()
             out["calibration_bins"] = int(self.calibration.shape[2])
-        for name in ("log_loss", "abs_error", "sq_error", "ape"):
+        if self.calibration_swapped is not None:
+            out["calibration_swapped"] = self.calibration_swapped.tolist()
+        for name in ("log_loss", "abs_error", "sq_error", "ape", "log_loss_swapped"):
             m = getattr(self, name)
             if m is not None:
                 out[name] = m.to_dict()
@@ -326,18 +365,23 @@ class ModelSummary:
             k = len(labels)
             confusion = (np.asarray(data["confusion"], dtype=np.int64).reshape(-1, k, k)
                          if "confusion" in data else None)
-            calibration = (np.asarray(data["calibration"], dtype=np.float64).reshape(-1, 3, int(data["calibration_bins"]))
-                           if "calibration" in data else None)
+            def calibration_of(name: str) -> F64 | None:
+                return (np.asarray(data[name], dtype=np.float64).reshape(-1, 3, int(data["calibration_bins"]))
+                        if name in data else None)
+
+            calibration = calibration_of("calibration")
             out = cls(str(data["kind"]), ints("rows"), ints("labelled"), ints("predicted"),
                        bool(data.get("binary", False)), tuple(data.get("labels", ())), confusion, hist,
                        moments("log_loss"), calibration, moments("abs_error"), moments("sq_error"), moments("ape"),
                        tuple(QuantileSketch.from_dict(s) for s in data.get("residuals", ())),
-                       tuple(as_utc(datetime.fromisoformat(t)) for t in data.get("starts", ())), data.get("every"))
+                       tuple(as_utc(datetime.fromisoformat(t)) for t in data.get("starts", ())), data.get("every"),
+                       moments("log_loss_swapped"), calibration_of("calibration_swapped"))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ProfileError(f"not a model summary: {exc}") from exc
         w = out.windows
-        sized = [out.labelled, out.predicted, out.confusion, out.score_hist, out.calibration,
-                 *(m.n for m in (out.log_loss, out.abs_error, out.sq_error, out.ape) if m is not None)]
+        sized = [out.labelled, out.predicted, out.confusion, out.score_hist, out.calibration, out.calibration_swapped,
+                 *(m.n for m in (out.log_loss, out.abs_error, out.sq_error, out.ape, out.log_loss_swapped)
+                   if m is not None)]
         if any(a is not None and a.shape[0] != w for a in sized) or (out.residuals and len(out.residuals) != w) or (
                 out.starts and len(out.starts) != w):
             raise ProfileError(f"not a model summary: its parts disagree on the number of windows ({w})")
@@ -355,14 +399,17 @@ def _json_label(x: Any) -> Any:
     return x.item() if isinstance(x, np.generic) else x
 
 
-def _same_task(a: ModelSummary, b: ModelSummary) -> None:
-    def typed(labels: tuple[Any, ...]) -> list[tuple[str, Any]]:  # False is not 0, 1 is not 1.0
-        return [(type(x).__name__, x) for x in labels]
+def _typed(label: Any) -> tuple[str, Any]:
+    """A label with its type, for comparing labels: False is not 0, 1 is not 1.0."""
+    label = _json_label(label)
+    return type(label).__name__, label
 
-    if (a.kind, a.binary, typed(a.labels)) != (b.kind, b.binary, typed(b.labels)):
+
+def _same_task(a: ModelSummary, b: ModelSummary) -> None:
+    if (a.kind, a.binary, [_typed(x) for x in a.labels]) != (b.kind, b.binary, [_typed(x) for x in b.labels]):
         raise ProfileError(f"cannot combine summaries of different tasks: {a.kind} {list(a.labels)} and "
                            f"{b.kind} {list(b.labels)}")
-    for name in ("score_hist", "calibration"):
+    for name in ("score_hist", "calibration", "calibration_swapped"):
         x, y = getattr(a, name), getattr(b, name)
         if (x is None) != (y is None) or (x is not None and y is not None and x.shape[1:] != y.shape[1:]):
             raise ProfileError(f"cannot combine summaries with different {name.replace('_', ' ')} bins")
@@ -448,8 +495,14 @@ def summarise_classification(
     hist = np.bincount(key.reshape(-1), minlength=n_windows * n_s * 2 * bins).reshape(n_windows, n_s, 2, bins)
     loss = log_loss_terms(ts, score, enc.binary)
     calibration = calibration_sums(ws, ts, score, enc.binary, n_windows, calibration_bins)
-    return replace(out, score_hist=hist.astype(np.int64), log_loss=Moments.of(ws, loss, n_windows),
-                   calibration=np.ascontiguousarray(calibration.transpose(1, 0, 2)))
+    out = replace(out, score_hist=hist.astype(np.int64), log_loss=Moments.of(ws, loss, n_windows),
+                  calibration=np.ascontiguousarray(calibration.transpose(1, 0, 2)))
+    if not enc.binary:
+        return out
+    other = 1 - ts  # the same rows read with the other class positive (the score unchanged)
+    swapped = calibration_sums(ws, other, score, True, n_windows, calibration_bins)
+    return replace(out, log_loss_swapped=Moments.of(ws, log_loss_terms(other, score, True), n_windows),
+                   calibration_swapped=np.ascontiguousarray(swapped.transpose(1, 0, 2)))
 
 
 def summarise_regression(window: npt.ArrayLike, y_true: npt.ArrayLike, y_pred: npt.ArrayLike, *, n_windows: int,

@@ -48,7 +48,9 @@ from seismo.profile._table import TableProfile
 __all__ = ["EXTENSION", "MODEL_CHUNKS", "MODEL_WINDOWS", "SAVED_FORMAT", "SavedModel", "SavedProfile", "is_saved_profile"]
 
 EXTENSION = ".seismo-profile"
-SAVED_FORMAT = 1
+SAVED_FORMAT = 2
+"""2: model summaries keep binary scores' log loss and calibration for either positive class, and
+``shift.time``'s state gives missing values their own bin (format 1's states did not)."""
 _ENTRIES = ("meta.json", "profile.json", "schema.json", "sample.bin")
 _MAX_ENTRY = 2 << 30  # 2 GiB uncompressed per entry: a larger one is not a profile this code wrote
 
