@@ -31,6 +31,7 @@ import polars as pl
 
 from seismo.data.io import Dataset
 from seismo.data.schema import Role, Schema
+from seismo.exceptions import ProfileError
 from seismo.report.model import DatasetInfo, Finding
 
 __all__ = ["Check", "CheckResult", "FitFunction", "Requirement", "ScanContext", "Tier", "fit_key"]
@@ -138,7 +139,16 @@ class ScanContext:
         derived = _Derived()
         derived.models.update({k: v for k, v in (models or {}).items() if k not in rows})
         derived.windowed.update({k: v for k, v in (windowed or {}).items() if k not in rows})
-        profiles = {**{k: v.total() for k, v in derived.windowed.items()}, **profiles}
+        totals = {}
+        for label, windows in derived.windowed.items():
+            if label in profiles:
+                continue
+            try:
+                totals[label] = windows.total()
+            except ProfileError as exc:  # windows of different columns (a schema that changed mid-stream)
+                raise ProfileError(f"the {label}'s windows do not add up to one profile: {exc}; give its profile "
+                                   "with the windows") from exc
+        profiles = {**totals, **profiles}
         partial: dict[str, str] = {}
         for label, prof in profiles.items():
             derived.profiles[label] = prof

@@ -65,7 +65,7 @@ def test_windows_profiled_on_the_fitted_edges_give_the_findings_of_the_rows() ->
     from_rows = _runner.run_checks([CHECK], ctx)
     states = _runner.fit_checks([CHECK], ctx)
     assert {f.columns[0] for f in from_rows.findings} >= {"x", "count", "city", "flag"}
-    for every in ("1h", "1d"):  # hours roll up into the days the span calls for
+    for every in ("15m", "1h", "6h", "1d"):  # windows that nest roll up into the days the span calls for
         from_windows = _runner.run_checks([CHECK], _windowed_context(ctx, cur, states, bins=True, every=every))
         assert _ids(from_windows) == _ids(from_rows)
         assert not from_windows.not_run
@@ -83,6 +83,20 @@ def test_windows_without_the_edges_estimate_and_say_so() -> None:
         if numeric:
             exact = next(g for g in from_rows.findings if g.id == f.id)
             assert f.evidence["max_psi"] == pytest.approx(exact.evidence["max_psi"], rel=0.25)
+
+
+def test_windows_that_do_not_roll_up_are_judged_at_their_own_length_or_say_why() -> None:
+    """Weeks cannot be split into the days a 21-day span calls for, but the reference's variation
+    is known per week: judged per week. Five-hour windows cross midnight: no length the
+    reference's variation is known at can be read off them, and the check says so."""
+    ref, cur, ctx = _pair()
+    states = _runner.fit_checks([CHECK], ctx)
+    weekly = _runner.run_checks([CHECK], _windowed_context(ctx, cur, states, bins=True, every="1w"))
+    assert weekly.findings and {f.evidence["window"] for f in weekly.findings} == {"1w"}
+    assert all(f.evidence["reference_natural_psi"] > 0 for f in weekly.findings)
+    odd = _runner.run_checks([CHECK], _windowed_context(ctx, cur, states, bins=True, every="5h"))
+    assert not odd.findings
+    assert "windows of 5h do not roll up into the 1d windows" in odd.not_run["shift.time"]
 
 
 def test_without_windows_or_a_fitted_state_the_check_says_why_it_did_not_run() -> None:

@@ -108,9 +108,9 @@ def _saved_windows(ctx: ScanContext, task: Task, every: str | None) -> Windows:
 
 def _saved_current_windows(ctx: ScanContext, task: Task) -> Windows:
     """The windows of a current given as its model summaries: the length its span calls for
-    (:func:`~seismo.data.time.choose_window` on the finest windows kept, from the first to the
-    last window's start), else the whole table as one window, as for rows without a time."""
-    from seismo.data.time import choose_window
+    (:func:`~seismo.data.time.choose_window` on the finest windows kept, from the first window's
+    start to the last one's end), else the whole table as one window, as for rows without a time."""
+    from seismo.data.time import choose_window, window_end
     from seismo.profile._saved import MODEL_WINDOWS
 
     model = ctx.saved_model("current")
@@ -118,8 +118,8 @@ def _saved_current_windows(ctx: ScanContext, task: Task) -> Windows:
     kept = [(every, s) for every in MODEL_WINDOWS if (s := model.summary(every)) is not None and s.starts]
     no_rows = np.empty(0, dtype=np.int64)
     if kept:
-        starts = kept[0][1].starts
-        every, cycle = choose_window(starts[-1] - starts[0])
+        finest, starts = kept[0][0], kept[0][1].starts
+        every, cycle = choose_window(window_end(starts[-1], finest) - starts[0])
         summary = ctx.model_summary("current", task, every=every)
         return Windows(no_rows, summary.windows, list(summary.starts), every, cycle)
     return Windows(no_rows, 1, None, None)

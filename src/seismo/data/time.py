@@ -158,18 +158,41 @@ def window_cycle(every: str) -> int:
     return next((cycle for e, _, cycle in _WINDOWS if e == every), 1)
 
 
-def coarser_choice(given: str, chosen: str) -> str:
-    """The window length to read windows of ``given`` length at when ``chosen`` is what the span
-    calls for: ``chosen`` when it is a coarser length of :func:`choose_window` (the windows roll
-    up into it), else ``given`` (windows cannot be split).
+def coarser_choice(given: str, chosen: str, starts: Sequence[datetime]) -> str | None:
+    """The window length to read windows of ``given`` length (starting at ``starts``) at, when
+    ``chosen`` is what the span calls for: ``chosen`` when the windows nest in it (15 minutes or
+    6 hours into hours or days, days into weeks), else ``given`` when it is a length
+    :func:`choose_window` picks (windows cannot be split, and the reference's variation is
+    known at that length), else None: no length a scan judges can be read off them.
 
-    >>> coarser_choice("1h", "1d"), coarser_choice("1d", "1h"), coarser_choice("6h", "1d")
-    ('1d', '1d', '6h')
+    >>> t = [datetime(2024, 1, 1, h, tzinfo=UTC) for h in (0, 6, 12, 22)]
+    >>> coarser_choice("6h", "1d", t[:3]), coarser_choice("1d", "1h", t[:1]), coarser_choice("5h", "1d", t[3:])
+    ('1d', '1d', None)
     """
-    order = [e for e, _, _ in _WINDOWS]
-    if given in order and chosen in order and order.index(chosen) > order.index(given):
+    if given == chosen or (starts and windows_nest(starts, given, chosen)):
         return chosen
-    return given
+    return given if given in [e for e, _, _ in _WINDOWS] else None
+
+
+def windows_nest(starts: Sequence[datetime], every: str, coarser: str) -> bool:
+    """Whether each ``every``-long window starting at ``starts`` lies inside one ``coarser``
+    window on polars' alignment (what merging them into coarser windows needs)."""
+    if not starts:
+        return True
+    try:
+        s = pl.Series(list(starts), dtype=pl.Datetime("us", "UTC"))
+        ends = s.dt.offset_by(every).dt.offset_by("-1us").dt.truncate(coarser)
+        return bool((s.dt.truncate(coarser) == ends).all())
+    except (pl.exceptions.PolarsError, ValueError) as exc:
+        raise InputError(f"window lengths {every!r} and {coarser!r} must be polars durations such as '1h' or '1d': "
+                         f"{exc}") from exc
+
+
+def window_end(start: datetime, every: str) -> datetime:
+    """The last instant of the ``every``-long window starting at ``start`` (one microsecond
+    before the next window)."""
+    s = pl.Series([start], dtype=pl.Datetime("us", "UTC")).dt.offset_by(every).dt.offset_by("-1us")
+    return as_utc(s.to_list()[0])
 
 
 def plausible_times(times: pl.Series) -> pl.Series:

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.data.time import as_utc, to_utc, window_starts
+from seismo.data.time import as_utc, to_utc, window_starts, windows_nest
 from seismo.exceptions import InputError, ProfileError
 from seismo.profile._segments import profile_segments
 from seismo.profile._table import TableProfile
@@ -103,11 +103,9 @@ class WindowedProfile:
         on polars' alignment (hours into days, days into weeks or months)."""
         if not self.starts:
             return WindowedProfile(every, (), (), self.unplaced)
-        starts = pl.Series(self.starts, dtype=pl.Datetime("us", "UTC"))
-        coarse = starts.dt.truncate(every)
-        ends = starts.dt.offset_by(self.every).dt.offset_by("-1us").dt.truncate(every)
-        if not (coarse == ends).all():
+        if not windows_nest(self.starts, self.every, every):
             raise ProfileError(f"windows of {self.every} do not nest in windows of {every}")
+        coarse = pl.Series(self.starts, dtype=pl.Datetime("us", "UTC")).dt.truncate(every)
         merged: dict[datetime, TableProfile] = {}
         for start, prof in zip(coarse.to_list(), self.profiles, strict=True):
             merged[start] = merged[start].merge(prof) if start in merged else prof

@@ -6,14 +6,14 @@ from seismo.shift.columns import check_column_shift, fit_column_shift
 from seismo.shift.multivariate import check_multivariate_shift
 from seismo.shift.periods import check_anomalous_periods, exclude_periods
 from seismo.shift.segments import check_segment_shift
-from seismo.shift.time import check_shift_over_time, fit_shift_over_time, window_bins
+from seismo.shift.time import check_shift_over_time, fit_shift_over_time, window_bins, windows_lacking
 
 CHECKS: list[Check] = [
     Check("shift.column", check_column_shift, ("both",), "per-column shift: KS / chi-square, effect sizes, BH",
           defers=True, tier=Tier.PROFILE, fit=fit_column_shift),
     Check("shift.time", check_shift_over_time, ("both", "timestamp"), "drift per time window: sudden, gradual, recurring",
           defers=True, tier=Tier.PROFILE, fit=fit_shift_over_time, fit_tier=Tier.ROWS, reads_windows=True,
-          window_bins=window_bins),
+          window_bins=window_bins, inputs_lacking=windows_lacking),
     Check("shift.anomalous_period", check_anomalous_periods, ("reference", "timestamp"),
           "outages: windows whose volume, missingness or target rate break from their neighbours", tier=Tier.ROWS),
     Check("shift.segment", check_segment_shift, ("both",),

@@ -30,7 +30,7 @@ import polars as pl
 
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.time import as_utc, choose_window, coarser_choice, plausible_times, window_cycle
+from seismo.data.time import as_utc, choose_window, coarser_choice, plausible_times, window_cycle, window_end
 from seismo.stats.binning import Binning as _Binned
 from seismo.stats.binning import reference_binning as _binner
 from seismo.data.time import window_starts as _windows
@@ -188,11 +188,33 @@ def _profile_windows(ctx: ScanContext, windowed: WindowedProfile) -> _CurrentWin
     placed = sum(p.n_rows for p in windowed.profiles)
     if placed < 2 * MIN_WINDOW_ROWS or not windowed.starts:
         return None
-    lo, hi = _time_extent(windowed, ctx.schema.first(Role.TIMESTAMP))
-    every = coarser_choice(windowed.every, choose_window(hi - lo)[0])
+    every = _profile_window_length(ctx, windowed)
+    if every is None:
+        return None  # the runner says why (windows_lacking)
     if every != windowed.every:
         windowed = windowed.rollup(every)
     return _CurrentWindows(every, window_cycle(every), list(windowed.starts), profiles=windowed.profiles)
+
+
+def _profile_window_length(ctx: ScanContext, windowed: WindowedProfile) -> str | None:
+    """The length to judge windowed profiles at: the one their span calls for when they roll up
+    into it, else their own when the fit knows its natural variation, else None."""
+    lo, hi = _time_extent(windowed, ctx.schema.first(Role.TIMESTAMP))
+    return coarser_choice(windowed.every, choose_window(hi - lo)[0], windowed.starts)
+
+
+def windows_lacking(ctx: ScanContext) -> str:
+    """Why the current's profiles per window cannot be judged ("" when they can): they neither
+    roll up into the length their span calls for nor have a length the reference's natural
+    variation is measured at."""
+    windowed = ctx.windowed_profile("current") if ctx.current is None else None
+    if windowed is None or not windowed.starts or _profile_window_length(ctx, windowed) is not None:
+        return ""
+    lo, hi = _time_extent(windowed, ctx.schema.first(Role.TIMESTAMP))
+    chosen = choose_window(hi - lo)[0]
+    return (f"the current's windows of {windowed.every} do not roll up into the {chosen} windows its span calls "
+            f"for, and the reference's natural variation is measured per {', '.join(NATURAL_WINDOWS)}; profile the "
+            "current per hour, per day or in windows that nest in them")
 
 
 def _time_extent(windowed: WindowedProfile, timestamp: str | None) -> tuple[datetime, datetime]:
@@ -207,7 +229,7 @@ def _time_extent(windowed: WindowedProfile, timestamp: str | None) -> tuple[date
         lo = min(float(c.min) for c in seen if c.min is not None)
         hi = max(float(c.max) for c in seen if c.max is not None)
         return epoch + timedelta(microseconds=lo), epoch + timedelta(microseconds=hi)
-    return windowed.starts[0], windowed.starts[-1]
+    return windowed.starts[0], window_end(windowed.starts[-1], windowed.every)
 
 
 def window_bins(state: dict[str, Any]) -> dict[str, list[float]]:
