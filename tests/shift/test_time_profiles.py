@@ -129,12 +129,20 @@ def test_numeric_counts_from_a_histogram_on_the_edges_equal_the_rows(current: li
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(categories, min_size=1, max_size=200), st.lists(categories, min_size=1, max_size=200),
-       st.sampled_from(["str", "int", "bool"]))
+       st.sampled_from(["str", "int", "bool", "float", "float32", "uint64"]))
 def test_category_counts_from_frequent_items_equal_the_rows(current: list[str | None], reference: list[str | None],
                                                            kind: str) -> None:
-    as_kind = {"str": lambda v: v, "int": lambda v: None if v is None else "abcd".index(v),
-               "bool": lambda v: None if v is None else v in "ab"}[kind]
-    dtype = {"str": pl.String, "int": pl.Int64, "bool": pl.Boolean}[kind]
+    """Exact whatever the dtype: a float column's NaN, infinities and -0.0 (which the frequent
+    items do not keep, or keep as 0.0), and unsigned integers past 2**63."""
+    floats = {"a": 1.5, "b": -0.0, "c": float("nan"), "d": float("inf")}
+    pick = {"str": lambda v: v, "int": "abcd".index, "bool": lambda v: v in "ab", "float": floats.get,
+            "float32": floats.get, "uint64": lambda v: 2**63 + "abcd".index(v)}[kind]
+
+    def as_kind(v: str | None) -> object:
+        return None if v is None else pick(v)
+
+    dtype = {"str": pl.String, "int": pl.Int64, "bool": pl.Boolean, "float": pl.Float64, "float32": pl.Float32,
+             "uint64": pl.UInt64}[kind]
     ref = pl.Series("v", [as_kind(v) for v in reference], dtype=dtype)
     cur = pl.Series("v", [as_kind(v) for v in current], dtype=dtype)
     binned = reference_binning(ref, Kind.CATEGORICAL)
@@ -150,3 +158,16 @@ def test_nulls_of_a_category_column_have_a_bin_of_their_own() -> None:
     assert binned is not None and binned.categories == ["a", "b"]
     assert binned.bins(pl.Series(["b", None, "zzz", "a"])).tolist() == [1, 3, 2, 0]
     assert binned.expected.tolist() == [0.5, 0.25, 0.0, 0.25]
+
+
+def test_category_keys_that_read_back_approximately_are_estimates() -> None:
+    """A decimal's or a date's frequent items are kept as floats: counted, but marked estimated."""
+    from datetime import date
+    from decimal import Decimal
+
+    for values in ([Decimal("1.50"), Decimal("2.25"), None] * 20, [date(2024, 1, 1), date(2024, 1, 2)] * 20):
+        s = pl.Series("v", values)
+        binned = reference_binning(s, Kind.CATEGORICAL)
+        assert binned is not None
+        _, estimated = binned.counts_of_profile(profile_table(s.to_frame())["v"], s.len())
+        assert estimated

@@ -38,7 +38,7 @@ class Binning:
             v = s.cast(pl.Float64).to_numpy()
             idx = np.searchsorted(self.edges, v, side="right")
             return np.where(np.isnan(v), len(self.edges) + 1, idx)  # nulls and NaN: their own bin
-        text = s.cast(pl.String)
+        text = category_text(s)
         lookup = {c: i for i, c in enumerate(self.categories)}
         codes = text.replace_strict(lookup, default=len(self.categories), return_dtype=pl.Int64).to_numpy()
         # replace_strict sends nulls to the default: they have a bin of their own
@@ -58,7 +58,9 @@ class Binning:
 
         Numeric: exact from a histogram on :meth:`histogram_edges`, else from the quantile sketch
         (exact while it keeps every value, else within its rank error). Categorical: from the
-        frequent items, exact while no item was dropped (Misra-Gries' ``error`` is 0)."""
+        frequent items (a float column's NaN and infinities from its counts of them), exact while
+        no item was dropped (Misra-Gries' ``error`` is 0) and the keys read back as the column's
+        text (dates and decimals are estimates)."""
         out = np.zeros(self.n_bins, dtype=np.float64)
         if column is None:
             out[-1] = rows
@@ -78,17 +80,23 @@ class Binning:
             return out, finite > 0 and (sketch is None or sketch.values() is None)
         items = column.frequent_items
         present = column.count - column.null_count
-        if items is None or not len(items.keys):
-            out[-2], out[-1] = present, column.null_count
-            return out, present > 0 and items is None
-        text = _item_texts(items.keys.tolist(), items.key_type, column.dtype)
         lookup = {c: i for i, c in enumerate(self.categories)}
-        for key, count in zip(text, items.counts.tolist(), strict=True):  # the kept items, at most their capacity
-            if key is not None and key in lookup:
-                out[lookup[key]] += count
+        if column.dtype.startswith("Float"):  # frequent items keep finite values; the profile counts the rest
+            for key, count in (("NaN", column.nan_count), ("inf", column.posinf_count), ("-inf", column.neginf_count)):
+                if key in lookup:
+                    out[lookup[key]] += count
+        estimated = False
+        if items is not None and len(items.keys):
+            text, exact = _item_texts(items.keys.tolist(), items.key_type, column.dtype)
+            for key, count in zip(text, items.counts.tolist(), strict=True):  # the kept items, at most their capacity
+                if key is not None and key in lookup:
+                    out[lookup[key]] += count
+            estimated = items.error > 0 or not exact
+        else:  # nothing kept: every non-null value is other (a float column's NaN and infinities aside)
+            estimated = items is None and present > out[:-2].sum()
         out[-2] = present - out[:-2].sum()
         out[-1] = column.null_count
-        return out, items.error > 0
+        return out, bool(estimated)
 
     @property
     def n_bins(self) -> int:
@@ -105,14 +113,37 @@ class Binning:
                    np.asarray(data["expected"], dtype=np.float64))
 
 
-def _item_texts(keys: list[Any], key_type: str, dtype: str) -> list[str | None]:
+def category_text(s: pl.Series) -> pl.Series:
+    """A column's values as the category text the bins match: polars' cast to String, with a
+    float's -0.0 read as 0.0 (equal numbers, and one frequent item in a profile)."""
+    if s.dtype.is_float():
+        s = s.set(s == 0.0, 0.0)  # -0.0 == 0.0; NaN, the infinities and nulls stay
+    return s.cast(pl.String)
+
+
+def _item_texts(keys: list[Any], key_type: str, dtype: str) -> tuple[list[str | None], bool]:
     """Frequent-item keys as the text :meth:`Binning.bins` reads the column's values as (polars'
-    cast to String of the column's own dtype: an Int64 column's float key 2.0 reads "2")."""
-    series = pl.Series(keys, dtype=_ITEM_DTYPES[key_type])
-    own = dtype_from_text(dtype) if "|" not in dtype else None
-    if key_type == "float" and own is not None and own.is_numeric():
-        series = series.cast(own, strict=False)
-    return series.cast(pl.String).to_list()
+    cast to String of the column's own dtype: an Int64 column's float key 2.0 reads "2"), and
+    whether that text is exact (strings, booleans, integers and floats; a date or a decimal kept
+    as a float key reads back only approximately)."""
+    parts = dtype.split("|")
+    owns = [dtype_from_text(part) for part in parts]
+    own = owns[0] if len(owns) == 1 else None
+    if key_type == "int" or (key_type == "float" and own is not None and own.is_integer()):
+        return [None if k is None else str(int(k)) for k in keys], True  # any width: UInt64 past 2**63 too
+    series = pl.Series(keys, dtype=_ITEM_DTYPES[key_type], strict=False)
+    if key_type == "float" and own is not None and own.is_float():
+        return category_text(series.cast(own)).to_list(), True
+    if key_type == "float" and own is not None and own.is_temporal():
+        try:
+            texts = series.cast(pl.Int64).cast(own).cast(pl.String).to_list()
+        except pl.exceptions.PolarsError:
+            texts = category_text(series).to_list()
+        return texts, False
+    names = {part.split("(")[0].strip() for part in parts}
+    exact = (key_type == "str" and names <= {"String", "Categorical", "Enum"}) or (key_type == "bool"
+                                                                                   and names == {"Boolean"})
+    return category_text(series).to_list(), exact  # a decimal's key is a float; mixed dtypes read either way
 
 
 def reference_binning(s: pl.Series, kind: Kind) -> Binning | None:
@@ -127,7 +158,7 @@ def reference_binning(s: pl.Series, kind: Kind) -> Binning | None:
         edges = np.unique(np.quantile(finite.to_numpy(), np.linspace(0.1, 0.9, 9)))
         binned = Binning(edges, [], np.zeros(len(edges) + 2))
     else:
-        vc = values.cast(pl.String).value_counts(sort=True).head(_TOP_CATEGORIES)
+        vc = category_text(values).value_counts(sort=True).head(_TOP_CATEGORIES)
         vc = vc.filter(pl.col("count") >= _MIN_CATEGORY_SHARE * values.len())  # sparse levels pool in "other"
         cats = vc.get_column(vc.columns[0]).to_list()
         binned = Binning(None, cats, np.zeros(len(cats) + 2))
