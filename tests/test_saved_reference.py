@@ -291,6 +291,12 @@ def test_load_names_what_is_wrong(tmp_path: Path) -> None:
             z.writestr(name, "{}")
     with pytest.raises(ProfileError, match="format 99 is not supported"):
         SavedProfile.load(path)
+    with zipfile.ZipFile(path, "w") as z:  # format 1's shift.time state had no bin for missing values
+        z.writestr("meta.json", json.dumps({"kind": "seismo-profile", "format_version": 1}))
+        for name in ("profile.json", "schema.json", "sample.bin"):
+            z.writestr(name, "{}")
+    with pytest.raises(ProfileError, match="format 1 is not supported .* write it again"):
+        SavedProfile.load(path)
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("meta.json", "{}")
     with pytest.raises(ProfileError, match="no profile.json"):
