@@ -82,9 +82,9 @@ class Binning:
         present = column.count - column.null_count
         lookup = {c: i for i, c in enumerate(self.categories)}
         if column.dtype.startswith("Float"):  # frequent items keep finite values; the profile counts the rest
-            for key, count in (("NaN", column.nan_count), ("inf", column.posinf_count), ("-inf", column.neginf_count)):
-                if key in lookup:
-                    out[lookup[key]] += count
+            for special, n in (("NaN", column.nan_count), ("inf", column.posinf_count), ("-inf", column.neginf_count)):
+                if special in lookup:
+                    out[lookup[special]] += n
         estimated = False
         if items is not None and len(items.keys):
             text, exact = _item_texts(items.keys.tolist(), items.key_type, column.dtype)
