@@ -258,7 +258,9 @@ def test_cli_profile_then_scan(tmp_path: Path) -> None:
     assert both.returncode == 1, both.stderr
     gate = json.loads(both.stdout)
     assert {"skew.dtype_change:term_months", "skew.missing_column:state"} <= {f["id"] for f in gate["findings"]}
-    assert gate["datasets"]["current"]["rows"] == d.current.height and "skew.out_of_range" in gate["checks_not_run"]
+    assert gate["datasets"]["current"]["rows"] == d.current.height and "skew.out_of_range" not in gate["checks_not_run"]
+    tails = [f for f in gate["findings"] if f["check"] == "skew.out_of_range"]  # read off the current's quantiles
+    assert tails and all(f["evidence"]["estimated"] and f["evidence"]["rank_error"] > 0 for f in tails)
 
 
 @pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04broken"])

@@ -97,13 +97,14 @@ def window_bins(checks: Sequence[Check], states: Mapping[str, object]) -> dict[s
     """The histogram edges per column that profiles of the current's windows need for ``checks``
     to read them exactly, from their fitted ``states`` (:func:`fit_checks`): what to pass as
     ``profile_windows(current, ..., bins=...)``, for the columns that hold numbers there. A
-    column two checks want on different edges keeps the first check's (the other estimates)."""
+    column two checks want on different edges gets the union of both (each reads its own off
+    the finer histogram)."""
     out: dict[str, list[float]] = {}
     for check in checks:
         if check.window_bins is None or check.fit is None or fit_key(check.fit) not in states:
             continue
         for name, edges in check.window_bins(states[fit_key(check.fit)]).items():
-            out.setdefault(name, edges)
+            out[name] = sorted(set(out.get(name, [])) | set(edges))
     return out
 
 

@@ -64,3 +64,41 @@ def test_exceedance_p_value_is_exact() -> None:
     sims = rng.random((200_000, 50))
     hits = ((sims[:, 30:] > sims[:, :30].max(axis=1, keepdims=True)).sum(axis=1) >= 3).mean()
     assert abs(hits - exceedance_p_value(3, 30, 20)) < 0.003
+
+
+def _range_pair(seed: int, n: int, shifted: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    rng = np.random.default_rng(seed)
+    ref = pl.DataFrame({"x": rng.normal(0, 1, n), "y": rng.gamma(2.0, 1.0, n)})
+    cur = pl.DataFrame({"x": rng.normal(0, 1, n), "y": rng.gamma(2.0, 1.0, n)})
+    if shifted:  # 3% of serving values above the training maximum
+        cur = cur.with_columns(x=pl.when(pl.int_range(n) % 33 == 0).then(pl.col("x") + 10.0).otherwise(pl.col("x")))
+    return ref, cur
+
+
+def test_out_of_range_from_profiles_counts_on_its_edges_and_estimates_safely_otherwise() -> None:
+    """From profiles alone: exact on the edges the check asks for (equal to the rows), estimated
+    and marked so without them; on null pairs of 200,000 rows the estimate raises nothing."""
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.data.io import load
+    from seismo.data.roles import build_schema
+    from seismo.profile import profile_table
+
+    check = next(c for c in all_checks() if c.name == "skew.out_of_range")
+    for shifted in (True, False):
+        ref, cur = _range_pair(3, 200_000, shifted)
+        schema = build_schema([load(ref), load(cur)], None, {})
+        rows = _runner.run_checks([check], ScanContext(schema=schema, reference=load(ref), current=load(cur)))
+        states = _runner.fit_checks([check], ScanContext(schema=schema, reference=load(ref)))
+        bins = _runner.window_bins([check], states)
+        exact = ScanContext.of_profiles(schema, profile_table(ref), profile_table(cur, bins=bins))
+        on_edges = _runner.run_checks([check], exact)
+        assert [f.to_dict() for f in on_edges.findings] == [f.to_dict() for f in rows.findings]
+        halves = profile_table(cur[:100_000]).merge(profile_table(cur[100_000:]))  # a merged KLL sketch
+        estimated = _runner.run_checks([check], ScanContext.of_profiles(schema, profile_table(ref), halves))
+        assert [f.id for f in estimated.findings] == [f.id for f in rows.findings] == (["skew.out_of_range:x"]
+                                                                                      if shifted else [])
+        for f, g in zip(estimated.findings, rows.findings, strict=True):
+            assert f.evidence["estimated"] and f.evidence["above_at_least"] <= g.evidence["above"]
+            assert abs(f.evidence["above"] - g.evidence["above"]) <= f.evidence["rank_error"] * 200_000 + 1

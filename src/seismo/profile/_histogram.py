@@ -94,6 +94,24 @@ class Histogram:
             over -= posinf
         return cls(e, counts, underflow=under, overflow=over, nan_count=nan_count, null_count=null_count)
 
+    def count_below(self, edge: float) -> int | None:
+        """The values (infinities included, NaN not) strictly below ``edge`` when it is one of the
+        edges, else None (the histogram cannot tell).
+
+        >>> h = Histogram.from_sorted(np.array([0.5, 1.0, 2.0, 7.0]), np.array([0.0, 1.0, 2.0]))
+        >>> h.count_below(1.0), h.count_below(2.0), h.count_below(1.5)
+        (1, 3, None)
+        """
+        at = np.flatnonzero(self.edges == edge)
+        if not at.size:
+            return None
+        return int(self.underflow + self.counts[: int(at[0])].sum())
+
+    @property
+    def placed(self) -> int:
+        """The values counted (NaN and nulls not): underflow, bins and overflow."""
+        return int(self.underflow + self.counts.sum() + self.overflow)
+
     def merge(self, other: Histogram) -> Histogram:
         """Bin-wise sum; raises :class:`~seismo.exceptions.ProfileError` unless edges are identical."""
         if not np.array_equal(self.edges, other.edges):

@@ -297,7 +297,8 @@ class ModelSummary:
 
         >>> import numpy as np
         >>> s = summarise_classification(np.zeros(4, dtype=np.int64), np.array(["a", "b", "a", "b"]),
-        ...                              proba=np.array([0.9, 0.2, 0.8, 0.1]), n_windows=1)
+        ...                              proba=np.array([0.9, 0.2, 0.8, 0.1]), n_windows=1, positive="a",
+        ...                              classes=["b", "a"])
         >>> s.labels, s.with_positive("b").labels
         (('b', 'a'), ('a', 'b'))
         """

@@ -2,7 +2,7 @@
 model something other than what training saw, column by column."""
 
 from seismo.checks import Check, Tier, part_of
-from seismo.skew.schema import check_categories, check_columns, check_range, check_scale, fit_scale
+from seismo.skew.schema import check_categories, check_columns, check_range, check_scale, fit_range, fit_scale, range_bins
 from seismo.skew.values import check_feature_values
 
 CHECKS: list[Check] = [
@@ -20,7 +20,7 @@ CHECKS: list[Check] = [
     Check("skew.scale", check_scale, ("both",), "a consistent unit or aggregation-window factor (a root cause)",
           tier=Tier.PROFILE, fit=fit_scale),
     Check("skew.out_of_range", check_range, ("both",), "values outside the training range beyond chance",
-          aliases=("skew.range",), defers=True, reads_rows=("current",), tier=Tier.ROWS),
+          aliases=("skew.range",), defers=True, tier=Tier.PROFILE, fit=fit_range, window_bins=range_bins),
     Check("skew.feature_values", check_feature_values, ("both",), "the same ids, different feature values",
           tier=Tier.ROWS),
 ]

@@ -7,6 +7,7 @@ served where training used 10 days, a consistent x3)."""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,6 +16,7 @@ import polars as pl
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.text import normal_form
+from seismo.profile._quantiles import EXACT_GRID
 from seismo.report.model import FailureMode, Finding, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -222,12 +224,16 @@ RANGE_ALPHA = 0.01
 
 def check_range(ctx: ScanContext) -> list[Finding]:
     """Serving values outside the training range, more than chance allows: an exact exchangeability
-    test per tail, Benjamini-Hochberg across columns, and at least 0.1% of serving rows."""
+    test per tail, Benjamini-Hochberg across columns, and at least 0.1% of serving rows.
+
+    With the current's rows the tails are counted. With its profile only, they are read off its
+    quantile summary: exact while it keeps every value, else estimated within its rank error,
+    and the test and the 0.1% floor take the fewest values the summary allows (so an estimate
+    never raises a finding the counts might not)."""
     from seismo.stats import benjamini_hochberg
 
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
-    assert ctx.current is not None
-    tested: list[tuple[str, int, int, float, Any, Any]] = []
+    tested: list[tuple[str, _Tails, float, Any, Any]] = []
     for name, col in ctx.schema.items():
         if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC:
             continue
@@ -236,31 +242,102 @@ def check_range(ctx: ScanContext) -> list[Finding]:
             continue
         if r.min is None or r.max is None or c.min is None or c.max is None or (c.min >= r.min and c.max <= r.max):
             continue
-        s = ctx.current.frame.get_column(name).cast(pl.Float64)
-        s = s.filter(s.is_finite())  # infinities are quality.nonfinite's to report
-        below, above = int((s < r.min).sum()), int((s > r.max).sum())
+        if ctx.current is not None and name in ctx.current.frame.columns:
+            cur = ctx.current.frame.get_column(name).cast(pl.Float64)
+            cur = cur.filter(cur.is_finite())  # infinities are quality.nonfinite's to report
+            below, above = int((cur < r.min).sum()), int((cur > r.max).sum())
+            tails = _Tails(below, above, below, above, 0.0)
+        else:
+            tails = _tails_of_profile(c, float(r.min), float(r.max))
         n, m = r.finite_count, c.finite_count
-        p = min(1.0, 2 * min(exceedance_p_value(below, n, m), exceedance_p_value(above, n, m)))
-        tested.append((name, below, above, p, r, c))
-    q_values = benjamini_hochberg([t[3] for t in tested]).tolist() if tested else []
+        p = min(1.0, 2 * min(exceedance_p_value(tails.below_least, n, m), exceedance_p_value(tails.above_least, n, m)))
+        tested.append((name, tails, p, r, c))
+    q_values = benjamini_hochberg([t[2] for t in tested]).tolist() if tested else []
     out = []
-    for (name, below, above, p, r, c), q in zip(tested, q_values, strict=True):
+    for (name, t, p, r, c), q in zip(tested, q_values, strict=True):
         m = c.finite_count
-        share = (below + above) / m
-        if q > RANGE_ALPHA or share < 0.001:
+        share, least = (t.below + t.above) / m, (t.below_least + t.above_least) / m
+        if q > RANGE_ALPHA or least < 0.001:
             continue
-        sev = Severity.HIGH if share >= 0.05 else Severity.MEDIUM if share >= 0.01 else Severity.LOW
+        sev = Severity.HIGH if least >= 0.05 else Severity.MEDIUM if least >= 0.01 else Severity.LOW
+        about = "about " if t.rank_error else ""
         out.append(_finding(
             "skew.out_of_range", sev, name,
-            f"{name}: {below + above:,} serving values ({share:.1%}) fall outside the training range "
-            f"[{r.min:g}, {r.max:g}] ({below:,} below, {above:,} above)",
-            {"below": below, "above": above, "share": share, "p_value": p, "q_value": float(q), "alpha": RANGE_ALPHA,
+            f"{name}: {about}{t.below + t.above:,} serving values ({share:.1%}) fall outside the training range "
+            f"[{r.min:g}, {r.max:g}] ({t.below:,} below, {t.above:,} above)",
+            {"below": t.below, "above": t.above, "share": share, "p_value": p, "q_value": float(q), "alpha": RANGE_ALPHA,
              "test": "exchangeability exceedance test per tail, Benjamini-Hochberg across columns",
              "reference_min": r.min, "reference_max": r.max, "current_min": c.min, "current_max": c.max,
-             "reference_rows": r.finite_count, "current_rows": m, "threshold": "q <= 0.01 and >= 0.1% of rows"},
+             "reference_rows": r.finite_count, "current_rows": m, "threshold": "q <= 0.01 and >= 0.1% of rows",
+             **({"estimated": True, "rank_error": t.rank_error, "below_at_least": t.below_least,
+                 "above_at_least": t.above_least} if t.rank_error else {})},
             "The model extrapolates outside the range it was trained on; check the producer for a unit or "
             "encoding change, and clip or retrain with the new range."))
     return out
+
+
+def fit_range(ctx: ScanContext) -> dict[str, Any]:
+    """The reference's range of each numeric input, ``{"columns": {name: [min, max]}}``: what
+    :func:`range_bins` turns into the edges the current's profiles need to count the tails."""
+    ref_p = ctx.profile("reference")
+    columns: dict[str, list[float]] = {}
+    for name, col in ctx.schema.items():
+        r = ref_p.columns.get(name)
+        if col.role in _INPUT_ROLES and col.kind == Kind.NUMERIC and r is not None and r.kind == "numeric" \
+                and r.finite_count and r.min is not None and r.max is not None:
+            columns[name] = [float(r.min), float(r.max)]
+    return {"columns": columns}
+
+
+def range_bins(state: dict[str, Any]) -> dict[str, list[float]]:
+    """Histogram edges per column on which a profile counts the values below the reference's
+    minimum and above its maximum exactly: ``[min, next float above max, inf]``."""
+    return {name: [lo, math.nextafter(hi, math.inf), math.inf] for name, (lo, hi) in state["columns"].items()
+            if lo < math.nextafter(hi, math.inf)}
+
+
+@dataclass(frozen=True)
+class _Tails:
+    """A column's values below and above a range: the count (or estimate), the fewest the
+    summary allows, and the summary's rank error (0: counted)."""
+
+    below: int
+    above: int
+    below_least: int
+    above_least: int
+    rank_error: float
+
+
+def _tails_of_profile(c: ColumnProfile, lo: float, hi: float) -> _Tails:
+    """The finite values of a profiled column below ``lo`` and above ``hi``, from its exact
+    minimum and maximum and its quantile summary (exact when it keeps every value; a single
+    chunk's grid of 1,001 quantiles places a rank within 0.001; a merged KLL sketch within its
+    normalised rank error)."""
+    m = c.finite_count
+    sketch = c.quantile_sketch
+    below_any = c.min is not None and c.min < lo
+    above_any = c.max is not None and c.max > hi
+    above_edge = math.nextafter(hi, math.inf)
+    hist = c.histogram
+    if hist is not None:  # profiled on the edges range_bins asks for: counted
+        under, upto = hist.count_below(lo), hist.count_below(above_edge)
+        if under is not None and upto is not None:
+            below, above = under - c.neginf_count, hist.placed - upto - c.posinf_count
+            return _Tails(below, above, below, above, 0.0)
+    if sketch is None:
+        return _Tails(int(below_any), int(above_any), int(below_any), int(above_any), 1.0)
+    ranks = sketch.ranks([lo, above_edge])  # fractions < lo and <= hi
+    error = 0.0 if sketch.values() is not None else 1.0 / EXACT_GRID if sketch.is_exact else sketch.rank_error
+
+    def tail(share: float, any_: bool) -> tuple[int, int]:
+        if not any_:
+            return 0, 0
+        estimate = min(m, max(1, int(round(share * m))))
+        return estimate, min(estimate, max(1, math.ceil(share * m - error * m)))
+
+    below, below_least = tail(float(ranks[0]), below_any)
+    above, above_least = tail(float(1.0 - ranks[1]), above_any)
+    return _Tails(below, above, below_least, above_least, error)
 
 
 SCALE_ALPHA = 1e-6

@@ -68,8 +68,14 @@ class Binning:
         missing = column.null_count + column.nan_count
         if self.edges is not None:
             hist = column.histogram
-            if hist is not None and np.array_equal(hist.edges, self.histogram_edges()):
-                out[0], out[1:-1], out[-1] = hist.underflow, hist.counts, hist.nan_count + hist.null_count
+            below_edges = [hist.count_below(e) for e in self.edges] if hist is not None else []
+            if hist is not None and all(b is not None for b in below_edges):
+                # on these edges or finer ones (another check's edges added): exact
+                below_hist = np.asarray(below_edges, dtype=np.float64)
+                out[0] = below_hist[0]
+                out[1:-2] = np.diff(below_hist)
+                out[-2] = hist.placed - below_hist[-1]
+                out[-1] = hist.nan_count + hist.null_count
                 return out, False
             finite, sketch = column.finite_count, column.quantile_sketch
             below = np.zeros(len(self.edges)) if sketch is None or finite == 0 else sketch.ranks(self.edges) * finite
