@@ -154,10 +154,17 @@ def test_kswin_without_seed_behaves() -> None:
     alarms = KSWIN(alpha=0.0001).update_many(calm)
     assert len(alarms) <= 10
     jump = np.concatenate([rng.normal(0.0, 1.0, 1000), rng.normal(3.0, 1.0, 200)])
-    hits = KSWIN(alpha=0.0001).update_many(jump)
-    # unseeded, so a rare false alarm before the change may happen (the calm run bounds how many)
-    assert sum(h < 1000 for h in hits) <= 1
-    assert any(1000 <= h < 1040 for h in hits)
+    # Unseeded, so each detector draws its own samples. Over 3,000 seeds 0.8% raised a
+    # false alarm shortly before the change, which empties the window, so the change lands
+    # inside the fresh window and is (rightly) not found; every other seed found it within
+    # 17 values. Judge 20 detectors: 4 or more such misses has probability about 2e-5.
+    early, found = 0, 0
+    for _ in range(20):
+        hits = KSWIN(alpha=0.0001).update_many(jump)
+        early += sum(h < 1000 for h in hits)
+        found += any(1000 <= h < 1040 for h in hits)
+    assert early <= 4
+    assert found >= 17
 
 
 def test_kswin_initial_window() -> None:
