@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -9,6 +12,7 @@ import pytest
 
 import seismo
 from seismo.data.schema import Column, Schema
+from seismo.profile import profile_table
 from seismo.quality.duplicates import expected_duplicate_rows
 
 
@@ -190,6 +194,50 @@ def test_disguised_missing_text_and_sentinels() -> None:
     assert set(f) == {"quality.disguised_missing:reference:workclass", "quality.disguised_missing:reference:days_since"}
     assert f["quality.disguised_missing:reference:workclass"].evidence["values"] == {"?": 80}
     assert f["quality.disguised_missing:reference:days_since"].evidence["values"] == {"999.0": 50}
+    # a profile alone holds every value of these columns (the frequent items are complete): the same findings
+    alone = seismo.scan(profile_table(df), only=["quality.disguised_missing"]).to_dict()["findings"]
+    assert alone == seismo.scan(df, only=["quality.disguised_missing"]).to_dict()["findings"]
+
+
+def _sentinels(x: object) -> dict[str, dict[str, Any]]:
+    return {f.columns[0]: f.evidence for f in seismo.scan(x, only=["quality.disguised_missing"]).findings}
+
+
+def test_disguised_numbers_from_profiles_hold_their_bounds() -> None:
+    """From a profile whose quantile summary does not keep every value, a sentinel's gap to the
+    other values is estimated: marked so, and the most other values it says may lie near the
+    sentinel is at least how many do. Where every value is known, the rows' answer."""
+    rng = np.random.default_rng(5)
+    n = 60_000
+    days = rng.gamma(2.0, 30.0, n)
+    days[:3000] = 999.0  # above every other value
+    ages = rng.integers(18, 90, n).astype(float)
+    ages[:600] = -1.0  # 1%: rarer than each real age, still a sentinel
+    near = rng.uniform(-0.5, 100.0, n)
+    near[:2000] = -1.0  # inside the margin of the other values: not one
+    one = rng.normal(50.0, 10.0, n)
+    one[:1000] = -999.0
+    one[1000] = -990.0  # one other value near it: the rows say no
+    both = rng.uniform(10.0, 90.0, n)
+    both[:600], both[600:1200] = -1.0, 999.0  # one at each end: each is judged against the values that are not
+    df = pl.DataFrame({"days": days, "age": ages, "near": near, "one": one, "both": both})
+    rows = _sentinels(df)
+    assert set(rows) == {"days", "age", "both"}
+    assert rows["both"]["values"] == {"-1.0": 600, "999.0": 600}
+    assert rows["days"]["values"] == {"999.0": 3000} and rows["age"]["values"] == {"-1.0": 600}
+    merged = profile_table(df.slice(0, 6000))
+    for i in range(1, 10):
+        merged = merged.merge(profile_table(df.slice(6000 * i, 6000)))
+    for profile in (profile_table(df), merged):
+        got = _sentinels(profile)
+        assert set(got) == {"days", "age", "one", "both"}
+        assert got["age"] == rows["age"]  # 73 distinct values: known exactly
+        assert set(got["both"]["values"]) == {"-1.0", "999.0"}
+        for column, truth in (("days", 0), ("one", 1), ("both", 0)):
+            ev = got[column]
+            assert ev["estimated"] and ev["rank_error"] > 0
+            assert truth <= ev["others_near_at_most"] <= 2 * math.ceil(ev["rank_error"] * n) + 1
+        assert 2900 <= got["days"]["values"]["999.0"] <= 3000  # frequent items' counts are lower bounds
 
 
 def test_inconsistent_categories() -> None:

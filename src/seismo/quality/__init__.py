@@ -33,7 +33,7 @@ CHECKS: list[Check] = [
           tier=Tier.ROWS),
     Check("quality.mixed_types", check_mixed_types, ("any",), "several types in one column", tier=Tier.ROWS),
     Check("quality.disguised_missing", check_disguised_missing, ("any",), "placeholders such as '?' or -999 for missing",
-          tier=Tier.ROWS),
+          tier=Tier.PROFILE),
     Check("quality.inconsistent_categories", check_inconsistent_categories, ("any",), "one category spelled several ways",
           tier=Tier.PROFILE),
     Check("quality.schema_mismatch", check_schema_mismatch, ("any",), "declared columns absent or of the wrong type",
