@@ -210,6 +210,7 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     cur["age"][sentinel[20:]] = 999
     inject("quality.schema_values", "age", "current", "sentinel ages -1 and 999")
     inject("skew.out_of_range", "age", "current", "sentinel ages -1 and 999")
+    inject("quality.disguised_missing", "age", "current", "sentinel ages -1 and 999")
     for label, table, n in (("reference", ref, n_reference), ("current", cur, n_current)):
         days = rng.integers(0, 400, n).astype("timedelta64[D]") + np.datetime64("2023-01-01")
         dates = days.astype(str).astype(object)
