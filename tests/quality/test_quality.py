@@ -127,6 +127,52 @@ def test_schema_values() -> None:
     assert f["quality.schema_values:reference:email:nullable:"].evidence["count"] == 10
 
 
+def test_schema_values_from_profiles_alone() -> None:
+    """From a profile and no rows: the same findings as on the rows where the profile keeps every
+    value; where it does not, estimates marked so, whose bounds hold the counts."""
+    schema = Schema.declare(age=Column.numeric(min=18, max=100), plan=Column.categorical(["free", "pro"]),
+                            email=Column(kind="text", nullable=False))
+    small = pl.DataFrame({"age": [20, 30, -1, 999] * 10, "plan": ["free", "pro", "PRO", "free"] * 10,
+                          "email": ["a@x.io", None, "b@x.io", "c@x.io"] * 10})
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.profile import TableProfile, merge
+
+    check = [c for c in all_checks() if c.name == "quality.schema_values"]
+
+    def both(frame: pl.DataFrame, profile: TableProfile) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows = [f.to_dict() for f in seismo.scan(None, frame, schema=schema, only=["quality.schema_values"]).findings]
+        alone = [f.to_dict() for f in _runner.run_checks(check, ScanContext.of_profiles(
+            schema, current=profile, sources={"current": "polars.DataFrame"})).findings]
+        return sorted(rows, key=lambda f: f["id"]), sorted(alone, key=lambda f: f["id"])
+
+    rows, alone = both(small, profile_table(small))
+    assert len(rows) == 3 and alone == rows
+    assert {f["id"]: f["evidence"]["examples"] for f in rows}["quality.schema_values:current:age:range"] == ["-1", "999"]
+    # 60,000 rows in 6 merged chunks: a KLL sketch and frequent items that dropped values
+    rng = np.random.default_rng(5)
+    n = 60_000
+    age = rng.integers(18, 101, n).astype(float)
+    age[rng.choice(n, 300, replace=False)] = -1
+    big = pl.DataFrame({"age": age, "plan": [f"p{i}" for i in rng.integers(0, 3000, n)],
+                        "email": ["a@x.io"] * n})
+    big = big.with_columns(pl.when(pl.int_range(n) % 1000 == 0).then(pl.lit("free")).otherwise(pl.col("plan"))
+                           .alias("plan"))
+    merged = merge(*(profile_table(big.slice(i, n // 6)) for i in range(0, n, n // 6)))
+    rows, alone = both(big, merged)
+    counted = {f["id"]: f for f in rows}
+    estimated = {f["id"]: f for f in alone}
+    assert set(estimated) == set(counted) == {"quality.schema_values:current:age:range",
+                                              "quality.schema_values:current:plan:categories"}
+    for key, f in estimated.items():
+        ev, true = f["evidence"], counted[key]["evidence"]["count"]
+        assert ev["estimated"] is True and ev["count_at_least"] <= true <= ev.get("count_at_most", true)
+        assert "estimated" in f["message"] or "at least" in f["message"]
+    age_ev = estimated["quality.schema_values:current:age:range"]["evidence"]
+    assert abs(age_ev["count"] - 300) <= age_ev["rank_error"] * n + 1
+
+
 def test_timestamps() -> None:
     df = pl.DataFrame({"ts": ["2024-01-01T00:00:00Z", "2024-13-45", "1970-01-01", "2999-01-01"] * 10, "x": range(40)})
     f = {x.id: x for x in seismo.scan(df, timestamp="ts", only=["quality.timestamps"]).findings}

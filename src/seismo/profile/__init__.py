@@ -47,6 +47,7 @@ from seismo.profile._model import (
 from seismo.profile._quantiles import QuantileSketch
 from seismo.profile._sample import RowSample, row_hashes, sample_rows
 from seismo.profile._saved import SavedProfile, is_saved_profile
+from seismo.profile._tails import Tails, tails
 from seismo.profile._table import FORMAT_VERSION, TableProfile, merge, profile_table
 from seismo.profile._window import WindowedProfile, profile_windows, window_index
 
@@ -67,6 +68,7 @@ __all__ = [
     "RowSample",
     "SavedProfile",
     "TableProfile",
+    "Tails",
     "WindowedProfile",
     "hash_numbers",
     "hash_strings",
@@ -81,6 +83,7 @@ __all__ = [
     "segment_counts",
     "summarise_classification",
     "summarise_regression",
+    "tails",
     "sample_rows",
     "window_index",
 ]

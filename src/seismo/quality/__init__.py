@@ -39,7 +39,7 @@ CHECKS: list[Check] = [
     Check("quality.schema_mismatch", check_schema_mismatch, ("any",), "declared columns absent or of the wrong type",
           tier=Tier.PROFILE),
     Check("quality.schema_values", check_schema_values, ("any",), "values the declared schema forbids",
-          tier=Tier.ROWS),
+          tier=Tier.PROFILE),
     Check("quality.timestamps", check_timestamps, ("any",), "unparsable, future or epoch-zero timestamps",
           tier=Tier.ROWS),
     Check("quality.identifier_feature", check_identifier_features, ("any",), "identifier-like features",

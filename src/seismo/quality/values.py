@@ -3,13 +3,19 @@ ranges and categories, identifier-like features and very high cardinality."""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
+import numpy as np
 import polars as pl
 
 from seismo.checks import ScanContext
+from seismo.data.io import Dataset
 from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import infer_column
 from seismo.data.text import NUMERIC_MISSING_TOKENS
 from seismo.data.validate import category_mask
+from seismo.profile import ColumnProfile, Tails, tails
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = [
@@ -164,49 +170,175 @@ def _mixed(label: str, c: str, what: str, evidence: dict[str, object], sev: Seve
     )
 
 
+@dataclass(frozen=True)
+class _Violation:
+    """Values that break one schema rule: how many (an estimate, when read off a summary), the
+    fewest and the most the summary allows, some of them, and the quantile summary's rank error."""
+
+    rule: str
+    count: int
+    least: int
+    examples: list[str]
+    rank_error: float = 0.0
+    most: int | None = None
+
+    @property
+    def estimated(self) -> bool:
+        return self.rank_error > 0 or (self.most is not None and self.most != self.least)
+
+
 def check_schema_values(ctx: ScanContext) -> list[Finding]:
-    """Values outside a declared range or category list, and nulls where the schema forbids them."""
+    """Values outside a declared range or category list, and nulls where the schema forbids them.
+
+    Counted on a table's rows when they are given. From its profile alone: nulls are counted;
+    range breaks are counted where the quantile summary keeps every value, else estimated from it
+    (:func:`seismo.profile.tails`); category breaks are counted from the frequent items while they
+    kept every value, else the values kept that break the rule give the fewest there are."""
     out = []
-    for label, ds in ctx.datasets():
+    for label, info, profile in ctx.tables():
+        ds = _rows_of(ctx, label)
         for c, col in ctx.schema.items():
-            if c not in ds.frame.columns or not col.declared:
+            if c not in profile.columns or not col.declared:
                 continue
-            s = ds.frame.get_column(c)
-            for bad, rule in _violations(s, col):
-                if bad.len() == 0:
+            found = _violations(ds.frame.get_column(c), col) if ds is not None and c in ds.frame.columns \
+                else _profile_violations(profile.columns[c], col)
+            for v in found:
+                if v.least == 0:
                     continue
-                share = bad.len() / ds.rows
-                out.append(
-                    Finding(
-                        check="quality.schema_values",
-                        failure_mode=DQ,
-                        severity=Severity.HIGH if share >= 0.01 else Severity.MEDIUM,
-                        columns=(c,),
-                        message=f"{c} ({label}): {bad.len():,} values ({share:.2%}) break the schema rule {rule}",
-                        evidence={"dataset": label, "rule": rule, "count": bad.len(), "share": share,
-                                  "rows": ds.rows, "examples": _examples(bad), "threshold": 0},
-                        recommendation="Values the schema forbids reach the model as garbage; find the producer "
-                        "that writes them, or update the schema if the rule is out of date.",
-                        id=f"quality.schema_values:{label}:{c}:{rule.split(' ')[0]}",
-                    )
-                )
+                out.append(_schema_finding(label, c, v, info.rows))
     return out
 
 
-def _violations(s: pl.Series, col: Column) -> list[tuple[pl.Series, str]]:
-    found: list[tuple[pl.Series, str]] = []
+def _rows_of(ctx: ScanContext, label: str) -> Dataset | None:
+    """The table's rows when all of them were given (a sample would undercount)."""
+    ds = ctx.reference if label == "reference" else ctx.current
+    return ds if ds is not None and label not in ctx.partial else None
+
+
+def _schema_finding(label: str, c: str, v: _Violation, rows: int) -> Finding:
+    share, least_share = v.count / rows, v.least / rows
+    if not v.estimated:
+        counted = f"{v.count:,} values ({share:.2%})"
+    elif v.rank_error:
+        counted = f"about {v.count:,} values ({share:.2%}; at least {v.least:,}, estimated from a profile)"
+    else:
+        counted = f"at least {v.least:,} values ({least_share:.2%}; up to {v.most:,}, from a profile's frequent items)"
+    bounds: dict[str, object] = {}
+    if v.estimated:
+        bounds = {"estimated": True, "count_at_least": v.least}
+        if v.rank_error:
+            bounds["rank_error"] = v.rank_error
+        if v.most is not None:
+            bounds["count_at_most"] = v.most
+    return Finding(
+        check="quality.schema_values",
+        failure_mode=DQ,
+        severity=Severity.HIGH if least_share >= 0.01 else Severity.MEDIUM,
+        columns=(c,),
+        message=f"{c} ({label}): {counted} break the schema rule {v.rule}",
+        evidence={"dataset": label, "rule": v.rule, "count": v.count, "share": share,
+                  "rows": rows, "examples": v.examples, "threshold": 0, **bounds},
+        recommendation="Values the schema forbids reach the model as garbage; find the producer "
+        "that writes them, or update the schema if the rule is out of date.",
+        id=f"quality.schema_values:{label}:{c}:{v.rule.split(' ')[0]}",
+    )
+
+
+def _range_rule(col: Column) -> str:
+    return f"range [{col.min if col.min is not None else '-inf'}, {col.max if col.max is not None else 'inf'}]"
+
+
+def _categories_rule(col: Column) -> str:
+    return f"categories ({len(col.categories or ())} allowed)"
+
+
+def _violations(s: pl.Series, col: Column) -> list[_Violation]:
+    """The values of ``s`` that break each rule of ``col``, counted. The examples are what a
+    profile keeps too: for a range, the extremes beyond it; for categories, the commonest breaks."""
+    found: list[_Violation] = []
     if col.nullable is False:
-        found.append((s.filter(s.is_null()).cast(pl.String), "nullable: false"))
+        nulls = s.null_count()
+        found.append(_Violation("nullable: false", nulls, nulls, ["None"] if nulls else []))
     v = s.drop_nulls()
     if (col.min is not None or col.max is not None) and v.dtype.is_numeric():
         num = v.cast(pl.Float64)
-        lo = num < col.min if col.min is not None else pl.Series([False] * num.len())
-        hi = num > col.max if col.max is not None else pl.Series([False] * num.len())
-        rule = f"range [{col.min if col.min is not None else '-inf'}, {col.max if col.max is not None else 'inf'}]"
-        found.append((v.filter(lo | hi), rule))
+        below = num.filter(num < col.min) if col.min is not None else num.clear()
+        above = num.filter(num > col.max) if col.max is not None else num.clear()
+        found.append(_Violation(_range_rule(col), below.len() + above.len(), below.len() + above.len(),
+                                _extremes(below, above)))
     if col.categories is not None:
-        found.append((v.filter(~category_mask(v, col.categories)).cast(pl.String), f"categories ({len(col.categories)} allowed)"))
+        bad = v.filter(~category_mask(v, col.categories))
+        common = bad.value_counts(name="n").sort(["n", bad.name], descending=[True, False], nulls_last=True) \
+            if bad.len() else None
+        examples = [] if common is None else [_key(x, v.dtype) for x in common.get_column(bad.name).head(5).to_list()]
+        found.append(_Violation(_categories_rule(col), bad.len(), bad.len(), examples))
     return found
+
+
+def _extremes(below: pl.Series, above: pl.Series) -> list[str]:
+    """The lowest value below a range and the highest above it, infinities apart."""
+    out: list[str] = []
+    for side, pick in ((below, "min"), (above, "max")):
+        finite = side.filter(side.is_finite())
+        if side.len() > finite.len() and pick == "min":
+            out.append("-inf")
+        if finite.len():
+            x = finite.min() if pick == "min" else finite.max()
+            assert isinstance(x, float)
+            out.append(_number(x))
+        if side.len() > finite.len() and pick == "max":
+            out.append("inf")
+    return out
+
+
+def _key(x: object, dtype: pl.DataType | None) -> str:
+    """A value as the examples write it: integers without a decimal point, the rest as text."""
+    if isinstance(x, float) and (dtype is None or dtype.is_integer()):
+        return _number(x)
+    return str(x)
+
+
+_KEY_DTYPES: dict[str, pl.DataType] = {"str": pl.String(), "float": pl.Float64(), "int": pl.Int64(),
+                                       "bool": pl.Boolean()}
+
+
+def _profile_violations(cp: ColumnProfile, col: Column) -> list[_Violation]:
+    """:func:`_violations` read off a column's profile: the same rules, the same counts where the
+    profile keeps them, else estimates with their bounds."""
+    found: list[_Violation] = []
+    if col.nullable is False:
+        found.append(_Violation("nullable: false", cp.null_count, cp.null_count, ["None"] if cp.null_count else []))
+    if (col.min is not None or col.max is not None) and cp.kind == "numeric":
+        # as the rows compare: -inf is below any minimum, +inf above any maximum, NaN neither
+        low_inf = cp.neginf_count if col.min is not None else 0
+        high_inf = cp.posinf_count if col.max is not None else 0
+        t = tails(cp, -math.inf if col.min is None else float(col.min), math.inf if col.max is None else float(col.max)) \
+            if cp.finite_count else Tails(0, 0, 0, 0, 0.0)
+        examples = (["-inf"] if low_inf else []) + [_number(x) for x, n in ((cp.min, t.below), (cp.max, t.above))
+                                                     if n and x is not None] + (["inf"] if high_inf else [])
+        found.append(_Violation(_range_rule(col), t.below + t.above + low_inf + high_inf,
+                                t.below_least + t.above_least + low_inf + high_inf, examples, t.rank_error))
+    fi = cp.frequent_items
+    if col.categories is not None and fi is not None:
+        top = fi.top()
+        keys = pl.Series("v", [k for k, _ in top], dtype=_KEY_DTYPES.get(fi.key_type, pl.String()))
+        counts = np.array([n for _, n in top], dtype=np.int64)
+        bad = ~category_mask(keys, col.categories).to_numpy() if top else np.zeros(0, dtype=bool)
+        nonfinite = cp.nan_count + cp.posinf_count + cp.neginf_count  # never a declared category
+        least = int(counts[bad].sum()) + nonfinite
+        dtype = pl.Int64() if cp.dtype.startswith(("Int", "UInt")) else pl.Float64() if cp.kind == "numeric" else None
+        examples = [_key(k, dtype) if dtype is not None else str(k)
+                    for k, b in zip(keys.to_list(), bad, strict=True) if b][:5]
+        if fi.error == 0 and fi.other_count == 0:  # every value kept: counted
+            found.append(_Violation(_categories_rule(col), least, least, examples))
+        else:  # kept counts are lower bounds by at most ``error``; values not kept may break it or not
+            most = least + int(bad.sum()) * int(fi.error) + fi.other_count
+            found.append(_Violation(_categories_rule(col), least, least, examples, most=most))
+    return found
+
+
+def _number(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
 def check_identifier_features(ctx: ScanContext) -> list[Finding]:

@@ -7,7 +7,6 @@ served where training used 10 days, a consistent x3)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,7 +15,8 @@ import polars as pl
 from seismo.checks import ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.text import normal_form
-from seismo.profile._quantiles import EXACT_GRID
+from seismo.profile import Tails
+from seismo.profile import tails as count_tails
 from seismo.report.model import FailureMode, Finding, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,7 +233,7 @@ def check_range(ctx: ScanContext) -> list[Finding]:
     from seismo.stats import benjamini_hochberg
 
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
-    tested: list[tuple[str, _Tails, float, Any, Any]] = []
+    tested: list[tuple[str, Tails, float, Any, Any]] = []
     for name, col in ctx.schema.items():
         if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC:
             continue
@@ -246,9 +246,9 @@ def check_range(ctx: ScanContext) -> list[Finding]:
             cur = ctx.current.frame.get_column(name).cast(pl.Float64)
             cur = cur.filter(cur.is_finite())  # infinities are quality.nonfinite's to report
             below, above = int((cur < r.min).sum()), int((cur > r.max).sum())
-            tails = _Tails(below, above, below, above, 0.0)
+            tails = Tails(below, above, below, above, 0.0)
         else:
-            tails = _tails_of_profile(c, float(r.min), float(r.max))
+            tails = count_tails(c, float(r.min), float(r.max))
         n, m = r.finite_count, c.finite_count
         p = min(1.0, 2 * min(exceedance_p_value(tails.below_least, n, m), exceedance_p_value(tails.above_least, n, m)))
         tested.append((name, tails, p, r, c))
@@ -294,50 +294,6 @@ def range_bins(state: dict[str, Any]) -> dict[str, list[float]]:
     minimum and above its maximum exactly: ``[min, next float above max, inf]``."""
     return {name: [lo, math.nextafter(hi, math.inf), math.inf] for name, (lo, hi) in state["columns"].items()
             if lo < math.nextafter(hi, math.inf)}
-
-
-@dataclass(frozen=True)
-class _Tails:
-    """A column's values below and above a range: the count (or estimate), the fewest the
-    summary allows, and the summary's rank error (0: counted)."""
-
-    below: int
-    above: int
-    below_least: int
-    above_least: int
-    rank_error: float
-
-
-def _tails_of_profile(c: ColumnProfile, lo: float, hi: float) -> _Tails:
-    """The finite values of a profiled column below ``lo`` and above ``hi``, from its exact
-    minimum and maximum and its quantile summary (exact when it keeps every value; a single
-    chunk's grid of 1,001 quantiles places a rank within 0.001; a merged KLL sketch within its
-    normalised rank error)."""
-    m = c.finite_count
-    sketch = c.quantile_sketch
-    below_any = c.min is not None and c.min < lo
-    above_any = c.max is not None and c.max > hi
-    above_edge = math.nextafter(hi, math.inf)
-    hist = c.histogram
-    if hist is not None:  # profiled on the edges range_bins asks for: counted
-        under, upto = hist.count_below(lo), hist.count_below(above_edge)
-        if under is not None and upto is not None:
-            below, above = under - c.neginf_count, hist.placed - upto - c.posinf_count
-            return _Tails(below, above, below, above, 0.0)
-    if sketch is None:
-        return _Tails(int(below_any), int(above_any), int(below_any), int(above_any), 1.0)
-    ranks = sketch.ranks([lo, above_edge])  # fractions < lo and <= hi
-    error = 0.0 if sketch.values() is not None else 1.0 / EXACT_GRID if sketch.is_exact else sketch.rank_error
-
-    def tail(share: float, any_: bool) -> tuple[int, int]:
-        if not any_:
-            return 0, 0
-        estimate = min(m, max(1, int(round(share * m))))
-        return estimate, min(estimate, max(1, math.ceil(share * m - error * m)))
-
-    below, below_least = tail(float(ranks[0]), below_any)
-    above, above_least = tail(float(1.0 - ranks[1]), above_any)
-    return _Tails(below, above, below_least, above_least, error)
 
 
 SCALE_ALPHA = 1e-6
