@@ -18,7 +18,7 @@ from seismo.profile._segments import profile_segments
 rows = st.tuples(
     st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
     st.one_of(st.none(), st.integers(-(2**62), 2**62)),
-    st.one_of(st.none(), st.sampled_from(["a", "b", "", "ünï", "Z"])),
+    st.one_of(st.none(), st.sampled_from(["a", "b", "", "ünï", "Z", " a", "1", " 2.5 ", "n/a", "nan"])),
     st.one_of(st.none(), st.booleans()),
     st.one_of(st.none(), st.datetimes(dt.datetime(1970, 1, 1), dt.datetime(2100, 1, 1))),
     st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, 2**60])),
@@ -54,6 +54,8 @@ def test_large_ranges_with_many_distinct_values_and_cut_frequent_items() -> None
     frame = pl.DataFrame({
         "x": x, "rounded": np.round(rng.normal(size=n), 1), "i": rng.integers(0, 50, n),
         "ids": [f"id{v}" for v in rng.integers(0, 4_000, n)],  # more distinct than the 1,024 counters
+        "prices": [f"{v}" if v % 97 else (" n/a" if v % 2 else "?") for v in rng.integers(0, 4_000, n)],
+        "words": [f"{v}" if v % 3 else f" w{v % 300}" for v in rng.integers(0, 4_000, n)],
         "cat": pl.Series(rng.choice(["p", "q"], n)).cast(pl.Categorical),
         "big": pl.Series(rng.integers(0, 2**63, n, dtype=np.uint64) + np.uint64(2**63)),  # exact uint64 keys
         "huge": rng.integers(2**53, 2**53 + 40, n),  # integers whose float keys collide

@@ -116,6 +116,38 @@ def test_mixed_types_pandas_and_strings() -> None:
     assert "quality.mixed_types:reference:txt" not in f  # mostly text: a categorical, not a number column
 
 
+def test_mixed_types_from_profiles_alone() -> None:
+    """From profiles and no rows, merged or not: the numbers read in text, and the text that is
+    not a number, as on the rows; text after the first 50,000 rows is found too."""
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.profile import merge
+
+    rng = np.random.default_rng(2)
+    n = 120_000
+    price = [f"{v:.2f}" for v in rng.gamma(2.0, 30.0, n)]
+    for i in rng.choice(n, 900, replace=False):
+        price[i] = "n/a" if i % 3 else " ? "
+    late = [str(v) for v in rng.integers(0, 10_000, n)]
+    for i in range(100_000, n, 7):
+        late[i] = f"code {i % 40}"
+    frame = pl.DataFrame({"price": price, "late": late, "word": rng.choice(["a", "b", "7"], n)})
+    check = [c for c in all_checks() if c.name == "quality.mixed_types"]
+    rows = {f.id: f.to_dict() for f in seismo.scan(frame, only=["quality.mixed_types"]).findings}
+    assert set(rows) == {"quality.mixed_types:reference:price", "quality.mixed_types:reference:late"}
+    price_ev = rows["quality.mixed_types:reference:price"]["evidence"]
+    assert price_ev["non_numeric_count"] == 900 and sorted(price_ev["examples"]) == ["?", "n/a"]
+    assert "missing values written as text ('?', 'n/a')" in rows["quality.mixed_types:reference:price"]["message"]
+    late_ev = rows["quality.mixed_types:reference:late"]["evidence"]
+    assert late_ev["non_numeric_count"] == len(range(100_000, n, 7))
+    assert "numbers and text" in rows["quality.mixed_types:reference:late"]["message"]
+    for profile in (profile_table(frame), merge(*(profile_table(frame.slice(i, 30_000)) for i in range(0, n, 30_000)))):
+        alone = _runner.run_checks(check, ScanContext.of_profiles(Schema(), reference=profile,
+                                                                  sources={"reference": "polars.DataFrame"}))
+        assert {f.id: f.to_dict() for f in alone.findings} == rows
+
+
 def test_schema_values() -> None:
     schema = Schema.declare(age=Column.numeric(min=18, max=100), plan=Column.categorical(["free", "pro"]),
                             email=Column(kind="text", nullable=False))

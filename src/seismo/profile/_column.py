@@ -16,7 +16,11 @@ Profiled kinds, from the polars dtype:
 * ``datetime``: the integer physical value in ``unit``: ``"us"`` since the epoch for
   ``Datetime`` (time unit normalised to microseconds, ``tz`` kept), ``"us"`` for ``Duration``,
   ``"days"`` since the epoch for ``Date`` and ``"ns"`` since midnight for ``Time``;
-* ``string``: ``String``, ``Categorical`` and ``Enum``;
+* ``string``: ``String``, ``Categorical`` and ``Enum``; besides the frequent items, a string
+  profile counts the values that read as numbers once stripped of surrounding white space
+  (``numeric_text_count``) and keeps the frequent items of the others, stripped
+  (``text_items``, 64 counters): what tells a column of numbers written as text, with missing
+  values spelled out among them, from a column of words;
 * ``other`` (lists, structs, binary, objects, the ``Null`` dtype): counts and nulls only. An
   ``other`` profile of dtype ``Null`` (a chunk where the column is entirely null) merges into a
   profile of any kind.
@@ -81,6 +85,9 @@ class ColumnProfile:
         Quantiles (exact summary and KLL sketch), HyperLogLog distinct count, Misra-Gries
         frequent items and the histogram on reference bins (None when not applicable or not
         requested).
+    numeric_text_count, text_items
+        Of a ``string`` column (None otherwise, and in profiles saved before they existed): the
+        values that read as numbers, and the frequent items of the rest, stripped.
 
     Examples
     --------
@@ -115,6 +122,8 @@ class ColumnProfile:
     distinct_sketch: HyperLogLog | None = None
     frequent_items: FrequentItems | None = None
     histogram: Histogram | None = None
+    numeric_text_count: int | None = None
+    text_items: FrequentItems | None = None
 
     @property
     def variance(self) -> float:
@@ -209,6 +218,10 @@ class ColumnProfile:
         out["unit"], out["tz"] = self.unit, self.tz
         for key, value in _sketches(self).items():
             out[key] = None if value is None else value.to_dict()
+        if self.numeric_text_count is not None:
+            out["numeric_text_count"] = self.numeric_text_count
+        if self.text_items is not None:
+            out["text_items"] = self.text_items.to_dict()
         return out
 
     @classmethod
@@ -251,7 +264,16 @@ def _column_from_dict(data: dict[str, Any]) -> ColumnProfile:
         distinct_sketch=opt("distinct", HyperLogLog.from_dict),
         frequent_items=opt("frequent", FrequentItems.from_dict),
         histogram=opt("histogram", Histogram.from_dict),
+        numeric_text_count=opt("numeric_text_count", _count),
+        text_items=opt("text_items", FrequentItems.from_dict),
     )
+
+
+def _count(value: Any) -> int:
+    n = int(value)
+    if n < 0:
+        raise ProfileError("negative count in column profile")
+    return n
 
 
 def _merged_kind(a: ColumnProfile, b: ColumnProfile) -> tuple[Kind, str]:
@@ -333,4 +355,19 @@ def merge_columns(a: ColumnProfile, b: ColumnProfile) -> ColumnProfile:
         db if da is None else da if db is None else da.merge(db),
         fb if fa is None else fa if fb is None else fa.merge(fb),
         None if a.histogram is None and b.histogram is None else _merged_histogram(a, b),
+        *(_merged_text(a, b) if kind == "string" else (None, None)),
     )
+
+
+def _merged_text(a: ColumnProfile, b: ColumnProfile) -> tuple[int | None, FrequentItems | None]:
+    """The numeric-text count and text items of a merged string column. A side without values (an
+    all-null chunk) adds nothing; a side saved without them (an older profile) leaves them unknown."""
+    sides = [p for p in (a, b) if p.count > p.null_count]
+    if any(p.numeric_text_count is None or p.text_items is None for p in sides):
+        return None, None
+    if not sides:
+        return a.numeric_text_count if a.numeric_text_count is not None else b.numeric_text_count, \
+            a.text_items if a.text_items is not None else b.text_items
+    count = sum(p.numeric_text_count or 0 for p in sides)
+    items = [p.text_items for p in sides if p.text_items is not None]
+    return count, items[0] if len(items) == 1 else items[0].merge(items[1])

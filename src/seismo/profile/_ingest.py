@@ -210,15 +210,69 @@ def _profile_strings(base: dict[str, Any], series: pl.Series, hll_p: int, capaci
         values, counts = values.filter(present), counts[present.to_numpy()]
     if values.dtype != pl.String:
         values = values.cast(pl.String)
-    hll = HyperLogLog.from_strings(values.to_arrow(), hll_p)
+    arrow = values.to_arrow()
+    hll = HyperLogLog.from_strings(arrow, hll_p)
     total = int(counts.sum())
     cut = threshold(counts, capacity)
+    numeric_text, text = None, None
     if cut:
+        # every distinct value, laid out in order (the hash table's order makes string kernels slow)
+        laid_out = pl.Series(arrow)
+        numeric = _reads_as_number(laid_out)
+        numeric_text = int(counts[numeric].sum())
+        if len(numeric) - int(numeric.sum()) <= TEXT_ITEMS:  # few text values: kept exactly
+            text = _stripped_items(laid_out.filter(pl.Series(~numeric)), counts[~numeric], total - numeric_text)
         keep = counts > cut
         values, counts = values.filter(pl.Series(keep)), counts[keep] - cut
     keys = np.array(values.to_list(), dtype=object)
     fi = FrequentItems.from_counts("str", keys, counts, capacity, total=total, error=cut)
-    return ColumnProfile(**base, distinct_sketch=hll, frequent_items=fi)
+    if text is None:
+        numeric_text, text = _text_items(fi, numeric_text)
+    assert numeric_text is not None
+    return ColumnProfile(**base, distinct_sketch=hll, frequent_items=fi, numeric_text_count=numeric_text,
+                         text_items=text)
+
+
+TEXT_ITEMS = 64
+"""Counters kept for the values of a string column that do not read as numbers."""
+
+
+def _reads_as_number(values: pl.Series) -> npt.NDArray[np.bool_]:
+    """Which strings read as numbers once stripped of surrounding white space (polars' parsing,
+    ``cast(pl.Float64, strict=False)``: ``"1e3"``, ``" -2.5 "``, ``"nan"`` and ``"inf"`` do)."""
+    return values.str.strip_chars().cast(pl.Float64, strict=False).is_not_null().to_numpy()
+
+
+def _stripped_items(keys: pl.Series, counts: npt.NDArray[np.int64], total: int, error: int = 0) -> FrequentItems:
+    """Frequent items of string ``keys`` seen ``counts`` times (lower bounds within ``error``),
+    stripped of surrounding white space: keys that only it told apart are added up, and the
+    error grows by the most that were."""
+    stripped = keys.str.strip_chars()
+    widest = 1
+    if len(keys) and bool((stripped.str.len_bytes() != keys.str.len_bytes()).any()):
+        grouped = pl.DataFrame({"k": stripped, "n": counts}).group_by("k").agg(pl.col("n").sum(), pl.len().alias("v"))
+        stripped, counts = grouped["k"], grouped["n"].to_numpy().astype(np.int64)
+        widest = int(grouped["v"].max())  # type: ignore[arg-type]
+    return FrequentItems.from_counts("str", np.array(stripped.to_list(), dtype=object), counts, TEXT_ITEMS,
+                                     total=total, error=error * widest)
+
+
+def _text_items(fi: FrequentItems, numeric_text: int | None) -> tuple[int, FrequentItems]:
+    """A string column's count of values that read as numbers (``numeric_text``, or counted on the
+    frequent items when they kept every value) and the frequent items of the others, stripped: a
+    Misra-Gries summary of those values with at most ``TEXT_ITEMS`` counters, made from ``fi``.
+
+    A text key's kept count stays a lower bound within ``fi.error`` (a key not kept was seen at
+    most ``error`` times); keys that only surrounding white space told apart are added up, so the
+    error is multiplied by the most that were; a reduction to ``TEXT_ITEMS`` counters adds its cut."""
+    keys = pl.Series("k", fi.keys.tolist(), dtype=pl.String)
+    counts = np.asarray(fi.counts, dtype=np.int64)
+    numeric = _reads_as_number(keys) if len(keys) else np.zeros(0, dtype=bool)
+    if numeric_text is None:
+        numeric_text = int(counts[numeric].sum())
+    text = ~numeric
+    items = _stripped_items(keys.filter(pl.Series(text)), counts[text], fi.total - numeric_text, int(fi.error))
+    return numeric_text, items
 
 
 def profile_column(

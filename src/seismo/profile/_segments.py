@@ -39,6 +39,8 @@ from seismo.profile._ingest import (
     _classify,
     _frequent_numbers,
     _numbers,
+    TEXT_ITEMS,
+    _reads_as_number,
     _sum_mean_kernel,
     profile_column,
 )
@@ -210,6 +212,15 @@ def _strings(base: list[dict[str, Any]], series: pl.Series, seg: npt.NDArray[Any
     cuts = np.zeros(n_seg, dtype=np.int64)
     for s in np.flatnonzero(np.diff(bounds) > capacity).tolist():
         cuts[s] = threshold(counts[bounds[s]:bounds[s + 1]], capacity)
+    numeric = _reads_as_number(values)
+    numeric_text = np.bincount(owner, weights=counts * numeric, minlength=n_seg).astype(np.int64)
+    text_distinct = np.bincount(owner, weights=~numeric, minlength=n_seg)
+    # as ``_ingest._profile_strings``: a segment's text items from all its text values while it
+    # kept every value or has few of them, else from its kept frequent items (within their cut)
+    exact = (cuts == 0) | (text_distinct <= TEXT_ITEMS)
+    source = ~numeric & (exact[owner] | (counts > cuts[owner]))
+    text = _text_items_per_segment(values.filter(pl.Series(source)), np.where(exact[owner], counts, counts - cuts[owner])[source],
+                                   owner[source], np.where(exact, 0, cuts), np.asarray(totals) - numeric_text)
     if cuts.any():
         keep = counts > cuts[owner]
         values, counts, owner = values.filter(pl.Series(keep)), (counts - cuts[owner])[keep], owner[keep]
@@ -223,8 +234,39 @@ def _strings(base: list[dict[str, Any]], series: pl.Series, seg: npt.NDArray[Any
         # what ``FrequentItems.from_counts`` builds from these keys, which are already distinct,
         # sorted, interned and at most ``capacity``
         fi = FrequentItems._of("str", capacity, keys_all[r0:r1], counts[r0:r1], totals[s], cuts_l[s])
-        out.append(ColumnProfile(**b, distinct_sketch=sketches[s], frequent_items=fi))
+        out.append(ColumnProfile(**b, distinct_sketch=sketches[s], frequent_items=fi,
+                                 numeric_text_count=int(numeric_text[s]), text_items=text[s]))
     return out
+
+
+def _text_items_per_segment(keys: pl.Series, counts: I64, owner: npt.NDArray[Any], errors: I64,
+                            totals: I64) -> list[FrequentItems]:
+    """``_ingest._stripped_items`` of each segment at once: the text keys stripped and added up
+    within a segment, each segment's error times the most keys that stripping joined, then
+    reduced to ``TEXT_ITEMS`` counters."""
+    n_seg = len(errors)
+    stripped = keys.str.strip_chars()
+    widest = np.ones(n_seg, dtype=np.int64)
+    if bool((stripped.str.len_bytes() != keys.str.len_bytes()).any()):
+        grouped = (pl.DataFrame({"s": owner, "k": stripped, "n": counts})
+                   .group_by("s", "k").agg(pl.col("n").sum(), pl.len().alias("v")).sort("s", "k"))
+        seg, words, n = grouped["s"].to_numpy(), grouped["k"], grouped["n"].to_numpy().astype(np.int64)
+        np.maximum.at(widest, seg, grouped["v"].to_numpy().astype(np.int64))
+    else:  # nothing to strip: the keys are distinct and sorted within each segment already
+        seg, words, n = owner, keys, counts
+    bounds = np.searchsorted(seg, np.arange(n_seg + 1))
+    cuts = np.zeros(n_seg, dtype=np.int64)
+    for s in np.flatnonzero(np.diff(bounds) > TEXT_ITEMS).tolist():
+        cuts[s] = threshold(n[bounds[s]:bounds[s + 1]], TEXT_ITEMS)
+    keep = n > cuts[seg]
+    words = words.filter(pl.Series(keep))
+    n, seg = (n - cuts[seg])[keep], seg[keep]
+    bounds_l = np.searchsorted(seg, np.arange(n_seg + 1)).tolist()
+    keys_all = np.empty(len(words), dtype=object)
+    keys_all[:] = [sys.intern(k) for k in words.to_list()]
+    error = (errors * widest + cuts).tolist()
+    return [FrequentItems._of("str", TEXT_ITEMS, keys_all[bounds_l[s]:bounds_l[s + 1]], n[bounds_l[s]:bounds_l[s + 1]],
+                              int(totals[s]), error[s]) for s in range(n_seg)]
 
 
 def profile_segments(frame: pl.DataFrame, bounds: I64, *, bins: Mapping[str, npt.ArrayLike] | None = None,

@@ -36,10 +36,6 @@ MIN_ROWS = 30
 HIGH_CARDINALITY = 1000
 
 
-def _examples(series: pl.Series, k: int = 5) -> list[str]:
-    return [str(v) for v in series.unique(maintain_order=True).head(k).to_list()]
-
-
 def check_nonfinite(ctx: ScanContext) -> list[Finding]:
     """+/-inf in floating-point columns, and NaN where a column also holds nulls (two encodings
     of "missing" in one column usually mean two code paths wrote it)."""
@@ -116,43 +112,36 @@ def _constant_finding(label: str, c: str, what: str, severity: Severity, top_val
     )
 
 
-def _numeric_share(s: pl.Series) -> tuple[float, pl.Series]:
-    """Share of non-NA string values that parse as numbers, and the ones that do not."""
-    t = s.drop_nulls().str.strip_chars()
-    parsed = t.cast(pl.Float64, strict=False)
-    bad = t.filter(parsed.is_null())
-    return (1 - bad.len() / t.len()) if t.len() else 0.0, bad
-
-
 def check_mixed_types(ctx: ScanContext) -> list[Finding]:
     """Columns that mix types: numbers and strings in one column, or missing values spelled out
-    as text (``"n/a"``, ``"?"``) inside an otherwise numeric column."""
+    as text (``"n/a"``, ``"?"``) inside an otherwise numeric column.
+
+    Read off each text column's profile: the values that read as numbers once stripped, and the
+    frequent items of the others; exact while those keep every text value (at most 64 of them).
+    Values of several Python types (a pandas object column) are what loading the table saw."""
     out = []
-    for label, ds in ctx.datasets():
-        for c, kinds in ds.mixed_types.items():
+    for label, _, profile in ctx.tables():
+        ds = ctx.reference if label == "reference" else ctx.current
+        mixed = ds.mixed_types if ds is not None else {}
+        for c, kinds in mixed.items():
             out.append(_mixed(label, c, f"values of several Python types ({', '.join(kinds)})", {"types": kinds}, Severity.MEDIUM))
-        for c, dtype in ds.frame.schema.items():
-            if c in ds.mixed_types or dtype != pl.String:
+        for c, cp in profile.columns.items():
+            items, numeric = cp.text_items, cp.numeric_text_count
+            if c in mixed or cp.dtype != "String" or items is None or numeric is None:
+                continue  # a profile saved before seismo counted numbers in text cannot tell
+            present = cp.count - cp.null_count
+            text = present - numeric
+            share = numeric / present if present else 0.0
+            if share < 0.5 or text == 0:
                 continue
-            s = ds.frame.get_column(c)
-            sample = s.drop_nulls().head(50_000)
-            if sample.len() == 0:
-                continue
-            share, bad = _numeric_share(sample)
-            if share < 0.5 or share == 1.0:
-                continue
-            share, bad = _numeric_share(s)  # confirm on the whole column
-            if share < 0.5 or bad.len() == 0:
-                continue
-            tokens = {v.lower() for v in bad.unique().head(1000).to_list()}
-            if tokens <= NUMERIC_MISSING_TOKENS:
+            complete = items.error == 0 and items.other_count == 0
+            tokens = {str(k).lower() for k, _ in items.top()}
+            if complete and tokens <= NUMERIC_MISSING_TOKENS:
                 what = f"numbers with missing values written as text ({', '.join(repr(t) for t in sorted(tokens)[:5])})"
-                sev = Severity.MEDIUM
             else:
-                what = f"numbers and text: {share:.1%} of values are numeric, {bad.len():,} are not"
-                sev = Severity.MEDIUM
-            out.append(_mixed(label, c, what, {"numeric_share": share, "non_numeric_count": bad.len(),
-                                              "examples": _examples(bad)}, sev))
+                what = f"numbers and text: {share:.1%} of values are numeric, {text:,} are not"
+            out.append(_mixed(label, c, what, {"numeric_share": share, "non_numeric_count": text,
+                                              "examples": [str(k) for k, _ in items.top(5)]}, Severity.MEDIUM))
     return out
 
 
