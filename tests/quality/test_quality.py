@@ -215,6 +215,53 @@ def test_timestamps() -> None:
     assert f2[0].severity == "high" and "cannot be read as times" in f2[0].message
 
 
+def test_timestamps_from_profiles_alone() -> None:
+    """From profiles and no rows: what the rows say where the frequent items keep every value
+    (text, epoch numbers, datetimes); where they do not, bounds or estimates that hold the counts."""
+    from datetime import datetime
+
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.profile import TableProfile, merge
+
+    check = [c for c in all_checks() if c.name == "quality.timestamps"]
+
+    def both(frame: pl.DataFrame, profile: TableProfile) -> tuple[dict[str, Any], dict[str, Any]]:
+        report = seismo.scan(None, frame, timestamp="ts", only=["quality.timestamps"])
+        rows = {f.id: f.to_dict() for f in report.findings}
+        schema = Schema.declare(ts=Column.timestamp())
+        alone = _runner.run_checks(check, ScanContext.of_profiles(schema, current=profile,
+                                                                  sources={"current": "polars.DataFrame"}))
+        return rows, {f.id: f.to_dict() for f in alone.findings}
+
+    text = pl.DataFrame({"ts": ["2024-01-01T00:00:00Z", "2024-13-45", "1970-01-01", "2999-01-01", "bad"] * 10})
+    epoch = pl.DataFrame({"ts": [1_700_000_000, 0, 1_700_086_400, 2_400_000_000] * 10})
+    unreadable = pl.DataFrame({"ts": [1_700_000_000, 40_000_000_000] * 10})
+    typed = pl.DataFrame({"ts": [datetime(2024, 1, 1), datetime(1970, 1, 1), datetime(2999, 5, 1)] * 10})
+    floats = pl.DataFrame({"ts": [1.7e9, float("nan"), 1.7e9 + 60, float("inf")] * 10})
+    for frame in (text, epoch, typed, floats, unreadable):
+        rows, alone = both(frame, profile_table(frame))
+        assert rows and alone == rows, frame
+    # 60,000 epoch seconds over 6 chunks: the frequent items dropped values, so the zeros are bounded
+    # and the future read off the quantile sketch
+    rng = np.random.default_rng(8)
+    n = 60_000
+    ts = rng.integers(1_600_000_000, 1_700_000_000, n)
+    ts[rng.choice(n, 120, replace=False)] = 0
+    ts[rng.choice(n, 900, replace=False)] = 2_400_000_000  # 2046
+    frame = pl.DataFrame({"ts": ts})
+    merged = merge(*(profile_table(frame.slice(i, 10_000)) for i in range(0, n, 10_000)))
+    rows, alone = both(frame, merged)
+    assert set(rows) == set(alone) == {"quality.timestamps:current:ts:epoch_zero", "quality.timestamps:current:ts:future"}
+    for key, f in alone.items():
+        ev, true = f["evidence"], rows[key]["evidence"]["count"]
+        assert ev["estimated"] is True and ev["count_at_least"] <= true <= ev.get("count_at_most", true)
+        if "rank_error" in ev:
+            assert abs(ev["count"] - true) <= ev["rank_error"] * n + 1
+    assert rows["quality.timestamps:current:ts:future"]["evidence"]["count"] == 900
+
+
 def test_identifier_features_and_high_cardinality() -> None:
     n = 3000
     rng = np.random.default_rng(2)

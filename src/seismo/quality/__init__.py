@@ -42,7 +42,7 @@ CHECKS: list[Check] = [
     Check("quality.schema_values", check_schema_values, ("any",), "values the declared schema forbids",
           tier=Tier.PROFILE),
     Check("quality.timestamps", check_timestamps, ("any",), "unparsable, future or epoch-zero timestamps",
-          tier=Tier.ROWS),
+          tier=Tier.PROFILE),
     Check("quality.identifier_feature", check_identifier_features, ("any",), "identifier-like features",
           tier=Tier.ROWS),
     Check("quality.high_cardinality", check_high_cardinality, ("any",), "very high cardinality categoricals",

@@ -1,19 +1,61 @@
-"""Timestamps that cannot be read, lie in the future, or hold the epoch-zero placeholder."""
+"""Timestamps that cannot be read, lie in the future, or hold the epoch-zero placeholder.
+
+Counted on a table's rows when they are given. From its profile alone: exactly while the
+column's frequent items keep every distinct value (they are read as times the way the rows are);
+else the non-finite numbers are counted, future values are read off the quantile summary
+(:func:`seismo.profile.tails`, estimated within its rank error) and epoch zeros and unreadable
+text off the frequent items, whose kept counts bound them (``count_at_least`` / ``count_at_most``).
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import polars as pl
+
 from seismo.checks import ScanContext
-from seismo.data.schema import Kind, Role
+from seismo.data.schema import Column, Kind, Role
+from seismo.data.semantic import EPOCH_UNITS, _epoch_unit
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
+from seismo.profile import ColumnProfile, tails
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_timestamps"]
 
 DQ = FailureMode.DATA_QUALITY
 _EPOCH_ZERO = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROS = {"us": 1.0, "days": 86_400_000_000.0}
+"""Microseconds per unit of a profiled ``datetime`` column's physical values (``Datetime`` in
+microseconds since the epoch, ``Date`` in days)."""
+
+
+@dataclass(frozen=True)
+class _Count:
+    """Values of one kind: their number (the fewest a summary allows, when it bounds them), the
+    most it allows, some of them, and the quantile summary's rank error (0.0: counted)."""
+
+    count: int
+    least: int
+    examples: list[str]
+    most: int | None = None
+    rank_error: float = 0.0
+
+    @property
+    def estimated(self) -> bool:
+        return self.rank_error > 0 or (self.most is not None and self.most != self.least)
+
+
+@dataclass(frozen=True)
+class _Times:
+    """What one time column holds: values that cannot be read, and future and epoch-zero times."""
+
+    unparsable: _Count
+    future: _Count
+    epoch_zero: _Count
 
 
 def _finding(label: str, c: str, sev: Severity, what: str, evidence: dict[str, object], key: str, rec: str) -> Finding:
@@ -33,46 +75,200 @@ def check_timestamps(ctx: ScanContext) -> list[Finding]:
     """Unparsable values in time columns; future-dated and epoch-zero values in the event time."""
     now = datetime.now(UTC) + timedelta(days=1)
     out = []
-    for label, ds in ctx.datasets():
-        for c in ds.frame.columns:
+    for label, info, profile in ctx.tables():
+        ds = ctx.reference if label == "reference" else ctx.current
+        rows = ds.frame if ds is not None and label not in ctx.partial else None
+        for c, cp in profile.columns.items():
             col = ctx.schema.get(c)
             if col is None or not (col.role == Role.TIMESTAMP or col.kind == Kind.DATETIME):
                 continue
-            s = ds.frame.get_column(c)
             try:
-                t = to_utc(s)
+                times = _of_rows(rows.get_column(c), now) if rows is not None and c in rows.columns \
+                    else _of_profile(cp, now)
             except InputError as exc:
                 if col.role != Role.TIMESTAMP and not col.declared:
                     continue
-                out.append(_finding(label, c, Severity.HIGH, f"cannot be read as times ({exc})", {"dtype": str(s.dtype)},
+                out.append(_finding(label, c, Severity.HIGH, f"cannot be read as times ({exc})", {"dtype": cp.dtype},
                                     "unreadable", "Store times as ISO-8601 text or a datetime type, or declare the epoch unit."))
                 continue
-            n = ds.rows
-            if t.unparsable and (col.role == Role.TIMESTAMP or col.declared or col.confidence >= 0.6):
-                share = t.unparsable / n
-                out.append(_finding(
-                    label, c, Severity.HIGH if share >= 0.1 else Severity.MEDIUM,
-                    f"{t.unparsable:,} values ({share:.2%}) cannot be parsed as times",
-                    {"count": t.unparsable, "share": share, "rows": n, "examples": list(t.examples), "threshold": 0},
-                    "unparsable", "Fix the writer or parse with an explicit format; rows without a time fall out of "
-                    "every time window and chronological split."))
-            if col.role != Role.TIMESTAMP:
-                continue  # birth dates before 1970 and due dates in the future are ordinary values
-            valid = t.values.drop_nulls()
-            future = int((valid > now).sum())
-            zero = int((valid == _EPOCH_ZERO).sum())
-            for count, key, what, rec in (
-                (future, "future", "in the future", "Future times come from clock skew or a wrong time zone or unit; "
-                 "they also break chronological splits."),
-                (zero, "epoch_zero", "exactly 1970-01-01T00:00:00Z (an epoch-zero placeholder)",
-                 "Epoch zero is a default written when the real time was missing; treat it as null."),
-            ):
-                if count:
-                    share = count / n
-                    out.append(_finding(label, c, Severity.MEDIUM if share >= 0.001 else Severity.LOW,
-                                        f"{count:,} values ({share:.2%}) are {what}",
-                                        {"count": count, "share": share, "rows": n, "threshold": 0,
-                                         "examples": [str(v) for v in (valid.filter(valid > now) if key == 'future'
-                                                                       else valid.filter(valid == _EPOCH_ZERO)).head(3).to_list()]},
-                                        key, rec))
+            if times is not None:
+                out.extend(_findings(label, c, col, times, info.rows))
     return out
+
+
+def _findings(label: str, c: str, col: Column, t: _Times, n: int) -> list[Finding]:
+    out = []
+    if t.unparsable.least and (col.role == Role.TIMESTAMP or col.declared or col.confidence >= 0.6):
+        u = t.unparsable
+        share = u.least / n
+        out.append(_finding(
+            label, c, Severity.HIGH if share >= 0.1 else Severity.MEDIUM, f"{_counted(u, n)} cannot be parsed as times",
+            {"count": u.count, "share": u.count / n, "rows": n, "examples": u.examples, "threshold": 0, **_bounds(u)},
+            "unparsable", "Fix the writer or parse with an explicit format; rows without a time fall out of "
+            "every time window and chronological split."))
+    if col.role != Role.TIMESTAMP:
+        return out  # birth dates before 1970 and due dates in the future are ordinary values
+    for count, key, what, rec in (
+        (t.future, "future", "in the future", "Future times come from clock skew or a wrong time zone or unit; "
+         "they also break chronological splits."),
+        (t.epoch_zero, "epoch_zero", "exactly 1970-01-01T00:00:00Z (an epoch-zero placeholder)",
+         "Epoch zero is a default written when the real time was missing; treat it as null."),
+    ):
+        if count.least:
+            out.append(_finding(label, c, Severity.MEDIUM if count.least / n >= 0.001 else Severity.LOW,
+                                f"{_counted(count, n)} are {what}",
+                                {"count": count.count, "share": count.count / n, "rows": n, "threshold": 0,
+                                 "examples": count.examples, **_bounds(count)}, key, rec))
+    return out
+
+
+def _counted(v: _Count, n: int) -> str:
+    if not v.estimated:
+        return f"{v.count:,} values ({v.count / n:.2%})"
+    if v.rank_error:
+        return f"about {v.count:,} values ({v.count / n:.2%}; at least {v.least:,}, estimated from a profile)"
+    return f"at least {v.least:,} values ({v.least / n:.2%}; up to {v.most:,}, from a profile's frequent items)"
+
+
+def _bounds(v: _Count) -> dict[str, object]:
+    if not v.estimated:
+        return {}
+    out: dict[str, object] = {"estimated": True, "count_at_least": v.least}
+    if v.rank_error:
+        out["rank_error"] = v.rank_error
+    if v.most is not None:
+        out["count_at_most"] = v.most
+    return out
+
+
+def _of_rows(s: pl.Series, now: datetime, weights: np.ndarray | None = None) -> _Times:
+    """The counts on a column's values, each seen ``weights`` times (once, by default). The
+    examples are what a profile keeps too: the commonest unreadable values, the latest future time."""
+    t = to_utc(s)
+    w = np.ones(s.len(), dtype=np.int64) if weights is None else weights
+    bad = (s.is_not_null() & t.values.is_null()).to_numpy()
+    if s.dtype == pl.String or isinstance(s.dtype, (pl.Categorical, pl.Enum)):  # blank text is missing, not unreadable
+        bad &= (s.cast(pl.String).str.strip_chars() != "").fill_null(False).to_numpy()
+    future = (t.values > now).fill_null(False).to_numpy()
+    zero = (t.values == _EPOCH_ZERO).fill_null(False).to_numpy()
+    n_bad, n_future, n_zero = int(w[bad].sum()), int(w[future].sum()), int(w[zero].sum())
+    latest = t.values.filter(pl.Series(future)).max() if n_future else None
+    return _Times(_Count(n_bad, n_bad, _commonest(_spelled(s.filter(pl.Series(bad))), w[bad])),
+                  _Count(n_future, n_future, [str(latest)] if latest is not None else []),
+                  _Count(n_zero, n_zero, [str(_EPOCH_ZERO)] if n_zero else []))
+
+
+def _spelled(s: pl.Series) -> pl.Series:
+    """Values as the examples write them: text as given, numbers as text (NaN, inf, -inf)."""
+    if s.dtype == pl.String:
+        return s
+    return s.cast(pl.Float64).map_elements(_number, return_dtype=pl.String) if s.dtype.is_numeric() else s.cast(pl.String)
+
+
+def _number(x: float) -> str:
+    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf") if math.isinf(x) else \
+        str(int(x)) if x.is_integer() else repr(x)
+
+
+def _commonest(values: pl.Series, weights: np.ndarray, k: int = 5) -> list[str]:
+    if values.len() == 0:
+        return []
+    counts = pl.DataFrame({"v": values.cast(pl.String), "n": weights}).group_by("v").agg(pl.col("n").sum())
+    return [str(v) for v in counts.sort(["n", "v"], descending=[True, False])["v"].head(k).to_list()]
+
+
+def _keys(cp: ColumnProfile) -> pl.Series | None:
+    """The frequent items' keys in the column's own type, for a profile whose frequent items keep
+    every distinct value (None otherwise): the rows, less their repeats."""
+    fi = cp.frequent_items
+    if fi is None or fi.error or fi.other_count:
+        return None
+    keys = [k for k, _ in fi.top()]
+    if cp.kind == "string":
+        return pl.Series(cp.name, keys, dtype=pl.String)
+    if cp.kind == "numeric":
+        numbers = pl.Series(cp.name, keys, dtype=pl.Float64)
+        return numbers.cast(pl.Int64) if cp.dtype.startswith(("Int", "UInt")) else numbers
+    if cp.kind == "datetime" and cp.unit in _MICROS:
+        physical = pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64)
+        return physical.cast(pl.Date) if cp.unit == "days" else physical.cast(pl.Datetime("us", cp.tz))
+    return None
+
+
+def _of_profile(cp: ColumnProfile, now: datetime) -> _Times | None:
+    """:func:`_of_rows` read off a profile (None for what a profile cannot read as times)."""
+    fi = cp.frequent_items
+    keys = _keys(cp)
+    nonfinite = cp.nan_count + cp.posinf_count + cp.neginf_count if cp.kind == "numeric" else 0
+    spelled = [s for s, n in (("nan", cp.nan_count), ("inf", cp.posinf_count), ("-inf", cp.neginf_count)) if n] \
+        if cp.kind == "numeric" else []
+    if keys is not None and fi is not None:
+        weights = np.array([n for _, n in fi.top()], dtype=np.int64)
+        if not nonfinite:
+            return _of_rows(keys, now, weights)
+        values = pl.concat([keys.cast(pl.Float64), pl.Series([math.nan, math.inf, -math.inf])])
+        extra = np.array([cp.nan_count, cp.posinf_count, cp.neginf_count], dtype=np.int64)
+        return _of_rows(values.filter(pl.Series(np.r_[weights > 0, extra > 0])), now,
+                        np.r_[weights, extra][np.r_[weights > 0, extra > 0]])
+    if cp.kind == "string":
+        return _text_of_profile(cp, now) if fi is not None else None
+    if cp.kind not in ("numeric", "datetime") or cp.min is None or cp.max is None or fi is None:
+        return None
+    found = _unit_of(cp)
+    if found is None:
+        return None
+    unit, scale = found
+    now_units = (now - _EPOCH_ZERO).total_seconds() * scale
+    t = tails(cp, -math.inf, now_units)
+    zero_kept, error = fi.count(0.0), int(fi.error)
+    latest = _as_time(float(cp.max), unit) if t.above else None
+    return _Times(_Count(nonfinite, nonfinite, spelled),
+                  _Count(t.above, t.above_least, [latest] if latest else [], rank_error=t.rank_error),
+                  _Count(zero_kept, zero_kept, [str(_EPOCH_ZERO)] if zero_kept else [], most=zero_kept + error))
+
+
+def _unit_of(cp: ColumnProfile) -> tuple[str, float] | None:
+    """The column's unit and its values per second: a datetime's physical unit, else the epoch unit
+    its range implies, zeros left out as :func:`seismo.data.time.to_utc` leaves them out (None
+    where only every value could tell)."""
+    if cp.kind == "datetime":
+        return str(cp.unit), 1_000_000.0 / _MICROS[str(cp.unit)]
+    lo, hi = float(cp.min or 0.0), float(cp.max or 0.0)
+    if lo == 0.0 and hi > 0.0:  # about the smallest value after the zeros: only the scale matters
+        grid = cp.quantiles_array(np.linspace(0.0, 1.0, 1001))
+        lo = float(grid[grid > 0.0].min()) if bool((grid > 0.0).any()) else hi
+    unit = _epoch_unit(lo, hi)
+    if unit is None and cp.dtype.startswith(("Int", "UInt")) and 19_000_101 <= lo and hi <= 21_001_231:
+        return None  # perhaps YYYYMMDD integers: whether every one is a date needs all of them
+    if unit is None:
+        raise InputError(f"column {cp.name!r}: numbers from {lo:g} to {hi:g} are not epoch times in 1990-2050; "
+                         "pass the unit explicitly or give a datetime column")
+    return unit, float(EPOCH_UNITS[unit])
+
+
+def _as_time(value: float, unit: str) -> str:
+    micros = value * (_MICROS[unit] if unit in _MICROS else 1_000_000 / EPOCH_UNITS[unit])
+    return str(pl.Series([round(micros)]).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")[0])
+
+
+def _text_of_profile(cp: ColumnProfile, now: datetime) -> _Times:
+    """Times written as text, from frequent items that dropped values: the kept keys are read as
+    times; what they count is a lower bound within the summary's error, and what was not kept
+    (``other_count``) may be anything."""
+    fi = cp.frequent_items
+    assert fi is not None
+    top = fi.top()
+    keys = pl.Series(cp.name, [k for k, _ in top], dtype=pl.String)
+    weights = np.array([n for _, n in top], dtype=np.int64)
+    kept = _of_rows(keys, now, weights)
+    t = to_utc(keys)
+    stripped = keys.str.strip_chars()
+    bad = ((t.values.is_null()) & (stripped != "")).to_numpy()
+    future = (t.values > now).fill_null(False).to_numpy()
+    zero = (t.values == _EPOCH_ZERO).fill_null(False).to_numpy()
+    error, unknown = int(fi.error), fi.other_count
+
+    def bound(c: _Count, mask: np.ndarray) -> _Count:
+        return _Count(c.count, c.least, c.examples, most=c.count + int(mask.sum()) * error + unknown)
+
+    return _Times(bound(kept.unparsable, bad), bound(kept.future, future), bound(kept.epoch_zero, zero))
