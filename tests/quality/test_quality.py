@@ -148,6 +148,20 @@ def test_mixed_types_from_profiles_alone() -> None:
         assert {f.id: f.to_dict() for f in alone.findings} == rows
 
 
+def test_mixed_types_on_text_merged_from_string_and_categorical_chunks() -> None:
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.profile import merge
+
+    chunk = pl.DataFrame({"p": ["1.5", "2", "n/a", "3"] * 10})
+    merged = merge(profile_table(chunk), profile_table(chunk.with_columns(pl.col("p").cast(pl.Categorical))))
+    assert merged["p"].dtype == "Categorical|String"
+    check = [c for c in all_checks() if c.name == "quality.mixed_types"]
+    run = _runner.run_checks(check, ScanContext.of_profiles(Schema(), current=merged))
+    assert [f.evidence["non_numeric_count"] for f in run.findings] == [20]
+
+
 def test_schema_values() -> None:
     schema = Schema.declare(age=Column.numeric(min=18, max=100), plan=Column.categorical(["free", "pro"]),
                             email=Column(kind="text", nullable=False))
@@ -260,6 +274,47 @@ def test_timestamps_from_profiles_alone() -> None:
         if "rank_error" in ev:
             assert abs(ev["count"] - true) <= ev["rank_error"] * n + 1
     assert rows["quality.timestamps:current:ts:future"]["evidence"]["count"] == 900
+
+
+def test_profile_paths_agree_with_rows_on_odd_types() -> None:
+    """Types the rows cannot read as times are unreadable from a profile too; NaN, infinities and
+    dates are judged against declared categories as the rows judge them."""
+    from datetime import date, time, timedelta
+
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+
+    def both(name: str, frame: pl.DataFrame, schema: Schema) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows = [f.to_dict() for f in seismo.scan(None, frame, schema=schema, only=[name]).findings]
+        check = [c for c in all_checks() if c.name == name]
+        ctx = ScanContext.of_profiles(schema, current=profile_table(frame), sources={"current": "polars.DataFrame"})
+        alone = [f.to_dict() for f in _runner.run_checks(check, ctx).findings]
+        return sorted(rows, key=lambda f: f["id"]), sorted(alone, key=lambda f: f["id"])
+
+    when = Schema.declare(ts=Column.timestamp())
+    for values in ([time(1, 2), time(3, 4)], [timedelta(days=1), timedelta(days=400_000)], [True, False],
+                   [[1], [2]]):
+        rows, alone = both("quality.timestamps", pl.DataFrame({"ts": values * 10}), when)
+        assert [f["id"] for f in rows] == ["quality.timestamps:current:ts:unreadable"] and alone == rows
+    numbers = pl.DataFrame({"x": [1.0, 2.0, float("inf"), float("nan")] * 10})
+    for allowed in (["1", "2", "inf"], ["1", "2", "nan"], ["1", "2"]):
+        rows, alone = both("quality.schema_values", numbers, Schema.declare(x=Column.categorical(allowed)))
+        assert rows and alone == rows, allowed
+    days = pl.DataFrame({"d": [date(2024, 1, 1), date(2024, 1, 2), date(2024, 1, 3)] * 10})
+    rows, alone = both("quality.schema_values", days, Schema.declare(d=Column.categorical(["2024-01-01", "2024-01-02"])))
+    assert rows[0]["evidence"]["count"] == 10 and alone == rows
+
+
+def test_text_items_bound_every_stripped_spelling() -> None:
+    """A text value written with many paddings, among more distinct values than the column's
+    counters keep: its stripped count stays within the text items' bounds."""
+    values = (["x"] * 50 + [" " * i + "x" for i in range(1, 40) for _ in range(2)] + [f"w{i}" for i in range(70)]
+              + [str(i) for i in range(1100) for _ in range(2)])
+    cp = profile_table(pl.DataFrame({"v": values}))["v"]
+    assert cp.numeric_text_count == 2200 and cp.text_items is not None
+    kept = cp.text_items.count("x")
+    assert kept <= 128 <= kept + cp.text_items.error
 
 
 def test_identifier_features_and_high_cardinality() -> None:

@@ -35,6 +35,7 @@ from seismo.profile._frequent import FrequentItems
 from seismo.profile._histogram import Histogram
 from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
 from seismo.profile._ingest import profile_column
+from seismo.profile._keys import frequent_values
 from seismo.profile._model import (
     CALIBRATION_BINS,
     SCORE_BINS,
@@ -70,6 +71,7 @@ __all__ = [
     "TableProfile",
     "Tails",
     "WindowedProfile",
+    "frequent_values",
     "hash_numbers",
     "hash_strings",
     "is_saved_profile",

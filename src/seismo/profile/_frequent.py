@@ -206,6 +206,9 @@ def threshold(counts: I64, capacity: int) -> int:
     lo, hi = int(counts.min()), int(counts.max())
     if lo == hi:
         return hi
+    if hi <= 4 * n:  # small counts (the usual case): a histogram of them, linear and ~10x a partition's speed
+        at_least = np.cumsum(np.bincount(counts - lo)[::-1])[::-1]  # counts >= lo + i
+        return lo + int(np.flatnonzero(at_least > capacity)[-1])
     return int(np.partition(counts, n - capacity - 1)[n - capacity - 1])
 
 

@@ -218,17 +218,18 @@ def _profile_strings(base: dict[str, Any], series: pl.Series, hll_p: int, capaci
     if cut:
         # every distinct value, laid out in order (the hash table's order makes string kernels slow)
         laid_out = pl.Series(arrow)
-        numeric = _reads_as_number(laid_out)
+        stripped = laid_out.str.strip_chars()
+        numeric = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()
         numeric_text = int(counts[numeric].sum())
-        if len(numeric) - int(numeric.sum()) <= TEXT_ITEMS:  # few text values: kept exactly
-            text = _stripped_items(laid_out.filter(pl.Series(~numeric)), counts[~numeric], total - numeric_text)
+        words = pl.Series(~numeric)
+        text = _stripped_items(stripped.filter(words), counts[~numeric], total - numeric_text,
+                               joined=bool((stripped.str.len_bytes() != laid_out.str.len_bytes()).any()))
         keep = counts > cut
         values, counts = values.filter(pl.Series(keep)), counts[keep] - cut
     keys = np.array(values.to_list(), dtype=object)
     fi = FrequentItems.from_counts("str", keys, counts, capacity, total=total, error=cut)
-    if text is None:
-        numeric_text, text = _text_items(fi, numeric_text)
-    assert numeric_text is not None
+    if text is None:  # every distinct value kept: the frequent items are the whole column
+        numeric_text, text = _text_items(fi)
     return ColumnProfile(**base, distinct_sketch=hll, frequent_items=fi, numeric_text_count=numeric_text,
                          text_items=text)
 
@@ -243,36 +244,33 @@ def _reads_as_number(values: pl.Series) -> npt.NDArray[np.bool_]:
     return values.str.strip_chars().cast(pl.Float64, strict=False).is_not_null().to_numpy()
 
 
-def _stripped_items(keys: pl.Series, counts: npt.NDArray[np.int64], total: int, error: int = 0) -> FrequentItems:
-    """Frequent items of string ``keys`` seen ``counts`` times (lower bounds within ``error``),
-    stripped of surrounding white space: keys that only it told apart are added up, and the
-    error grows by the most that were."""
-    stripped = keys.str.strip_chars()
-    widest = 1
-    if len(keys) and bool((stripped.str.len_bytes() != keys.str.len_bytes()).any()):
-        grouped = pl.DataFrame({"k": stripped, "n": counts}).group_by("k").agg(pl.col("n").sum(), pl.len().alias("v"))
+def _stripped_items(keys: pl.Series, counts: npt.NDArray[np.int64], total: int, *,
+                    joined: bool | None = None) -> FrequentItems:
+    """Frequent items (``TEXT_ITEMS`` counters) of distinct strings ``keys`` seen ``counts``
+    times, stripped of surrounding white space (keys that only it told apart are added up).
+    ``joined`` given: the keys are stripped already, and whether stripping changed any."""
+    stripped = keys.str.strip_chars() if joined is None else keys
+    if joined is None:
+        joined = len(keys) > 0 and bool((stripped.str.len_bytes() != keys.str.len_bytes()).any())
+    if joined:
+        grouped = pl.DataFrame({"k": stripped, "n": counts}).group_by("k").agg(pl.col("n").sum())
         stripped, counts = grouped["k"], grouped["n"].to_numpy().astype(np.int64)
-        widest = int(grouped["v"].max())  # type: ignore[arg-type]
+    cut = threshold(counts, TEXT_ITEMS)
+    if cut:  # only the kept keys become Python strings
+        keep = counts > cut
+        stripped, counts = stripped.filter(pl.Series(keep)), counts[keep] - cut
     return FrequentItems.from_counts("str", np.array(stripped.to_list(), dtype=object), counts, TEXT_ITEMS,
-                                     total=total, error=error * widest)
+                                     total=total, error=cut)
 
 
-def _text_items(fi: FrequentItems, numeric_text: int | None) -> tuple[int, FrequentItems]:
-    """A string column's count of values that read as numbers (``numeric_text``, or counted on the
-    frequent items when they kept every value) and the frequent items of the others, stripped: a
-    Misra-Gries summary of those values with at most ``TEXT_ITEMS`` counters, made from ``fi``.
-
-    A text key's kept count stays a lower bound within ``fi.error`` (a key not kept was seen at
-    most ``error`` times); keys that only surrounding white space told apart are added up, so the
-    error is multiplied by the most that were; a reduction to ``TEXT_ITEMS`` counters adds its cut."""
+def _text_items(fi: FrequentItems) -> tuple[int, FrequentItems]:
+    """The count of values that read as numbers and the frequent items of the others, stripped,
+    from frequent items that kept every distinct value of a string column."""
     keys = pl.Series("k", fi.keys.tolist(), dtype=pl.String)
     counts = np.asarray(fi.counts, dtype=np.int64)
     numeric = _reads_as_number(keys) if len(keys) else np.zeros(0, dtype=bool)
-    if numeric_text is None:
-        numeric_text = int(counts[numeric].sum())
-    text = ~numeric
-    items = _stripped_items(keys.filter(pl.Series(text)), counts[text], fi.total - numeric_text, int(fi.error))
-    return numeric_text, items
+    numeric_text = int(counts[numeric].sum())
+    return numeric_text, _stripped_items(keys.filter(pl.Series(~numeric)), counts[~numeric], fi.total - numeric_text)
 
 
 def profile_column(

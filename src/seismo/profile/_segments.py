@@ -40,7 +40,6 @@ from seismo.profile._ingest import (
     _frequent_numbers,
     _numbers,
     TEXT_ITEMS,
-    _reads_as_number,
     _sum_mean_kernel,
     profile_column,
 )
@@ -206,21 +205,21 @@ def _strings(base: list[dict[str, Any]], series: pl.Series, seg: npt.NDArray[Any
     owner = vc["s"].to_numpy()
     n_seg = len(base)
     bounds = np.searchsorted(owner, np.arange(n_seg + 1))
-    sketches = HyperLogLog.from_segments(hash_strings(values.to_arrow()), bounds, hll_p)
+    arrow = values.to_arrow()
+    sketches = HyperLogLog.from_segments(hash_strings(arrow), bounds, hll_p)
     totals = np.bincount(owner, weights=counts, minlength=n_seg).astype(np.int64).tolist()
     # the Misra-Gries cut of each segment, then Python strings for the kept keys only
     cuts = np.zeros(n_seg, dtype=np.int64)
     for s in np.flatnonzero(np.diff(bounds) > capacity).tolist():
         cuts[s] = threshold(counts[bounds[s]:bounds[s + 1]], capacity)
-    numeric = _reads_as_number(values)
+    laid_out = pl.Series(arrow)  # in order: string kernels are slow on a group-by's scattered values
+    stripped = laid_out.str.strip_chars()
+    numeric = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()  # as ``_ingest._reads_as_number``
     numeric_text = np.bincount(owner, weights=counts * numeric, minlength=n_seg).astype(np.int64)
-    text_distinct = np.bincount(owner, weights=~numeric, minlength=n_seg)
-    # as ``_ingest._profile_strings``: a segment's text items from all its text values while it
-    # kept every value or has few of them, else from its kept frequent items (within their cut)
-    exact = (cuts == 0) | (text_distinct <= TEXT_ITEMS)
-    source = ~numeric & (exact[owner] | (counts > cuts[owner]))
-    text = _text_items_per_segment(values.filter(pl.Series(source)), np.where(exact[owner], counts, counts - cuts[owner])[source],
-                                   owner[source], np.where(exact, 0, cuts), np.asarray(totals) - numeric_text)
+    words = pl.Series(~numeric)
+    joined = bool((stripped.str.len_bytes() != laid_out.str.len_bytes()).filter(words).any())
+    text = _text_items_per_segment(stripped.filter(words), counts[~numeric], owner[~numeric],
+                                   np.asarray(totals) - numeric_text, joined)
     if cuts.any():
         keep = counts > cuts[owner]
         values, counts, owner = values.filter(pl.Series(keep)), (counts - cuts[owner])[keep], owner[keep]
@@ -239,21 +238,18 @@ def _strings(base: list[dict[str, Any]], series: pl.Series, seg: npt.NDArray[Any
     return out
 
 
-def _text_items_per_segment(keys: pl.Series, counts: I64, owner: npt.NDArray[Any], errors: I64,
-                            totals: I64) -> list[FrequentItems]:
-    """``_ingest._stripped_items`` of each segment at once: the text keys stripped and added up
-    within a segment, each segment's error times the most keys that stripping joined, then
+def _text_items_per_segment(stripped: pl.Series, counts: I64, owner: npt.NDArray[Any], totals: I64,
+                            joined: bool) -> list[FrequentItems]:
+    """``_ingest._stripped_items`` of each segment at once: every distinct text value of a segment
+    (sorted within it), stripped (``joined``: stripping made some equal) and added up, then
     reduced to ``TEXT_ITEMS`` counters."""
-    n_seg = len(errors)
-    stripped = keys.str.strip_chars()
-    widest = np.ones(n_seg, dtype=np.int64)
-    if bool((stripped.str.len_bytes() != keys.str.len_bytes()).any()):
+    n_seg = len(totals)
+    if joined:
         grouped = (pl.DataFrame({"s": owner, "k": stripped, "n": counts})
-                   .group_by("s", "k").agg(pl.col("n").sum(), pl.len().alias("v")).sort("s", "k"))
+                   .group_by("s", "k").agg(pl.col("n").sum()).sort("s", "k"))
         seg, words, n = grouped["s"].to_numpy(), grouped["k"], grouped["n"].to_numpy().astype(np.int64)
-        np.maximum.at(widest, seg, grouped["v"].to_numpy().astype(np.int64))
-    else:  # nothing to strip: the keys are distinct and sorted within each segment already
-        seg, words, n = owner, keys, counts
+    else:  # nothing was stripped: the keys are distinct and sorted within each segment already
+        seg, words, n = owner, stripped, counts
     bounds = np.searchsorted(seg, np.arange(n_seg + 1))
     cuts = np.zeros(n_seg, dtype=np.int64)
     for s in np.flatnonzero(np.diff(bounds) > TEXT_ITEMS).tolist():
@@ -264,7 +260,7 @@ def _text_items_per_segment(keys: pl.Series, counts: I64, owner: npt.NDArray[Any
     bounds_l = np.searchsorted(seg, np.arange(n_seg + 1)).tolist()
     keys_all = np.empty(len(words), dtype=object)
     keys_all[:] = [sys.intern(k) for k in words.to_list()]
-    error = (errors * widest + cuts).tolist()
+    error = cuts.tolist()
     return [FrequentItems._of("str", TEXT_ITEMS, keys_all[bounds_l[s]:bounds_l[s + 1]], n[bounds_l[s]:bounds_l[s + 1]],
                               int(totals[s]), error[s]) for s in range(n_seg)]
 

@@ -5,6 +5,9 @@ column's frequent items keep every distinct value (they are read as times the wa
 else the non-finite numbers are counted, future values are read off the quantile summary
 (:func:`seismo.profile.tails`, estimated within its rank error) and epoch zeros and unreadable
 text off the frequent items, whose kept counts bound them (``count_at_least`` / ``count_at_most``).
+The epoch unit of numbers is read off the exact minimum and maximum; when zeros (placeholders,
+left out as the rows leave them out) hold the minimum, off the quantile summary, which may not
+see a few small values that would make the rows call the column unreadable.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import EPOCH_UNITS, _epoch_unit
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
-from seismo.profile import ColumnProfile, tails
+from seismo.profile import ColumnProfile, frequent_values, tails
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_timestamps"]
@@ -177,33 +180,35 @@ def _commonest(values: pl.Series, weights: np.ndarray, k: int = 5) -> list[str]:
     return [str(v) for v in counts.sort(["n", "v"], descending=[True, False])["v"].head(k).to_list()]
 
 
-def _keys(cp: ColumnProfile) -> pl.Series | None:
-    """The frequent items' keys in the column's own type, for a profile whose frequent items keep
-    every distinct value (None otherwise): the rows, less their repeats."""
+def _keys(cp: ColumnProfile) -> tuple[pl.Series, np.ndarray] | None:
+    """The frequent items' keys in the column's own type and their counts, for a profile whose
+    frequent items keep every distinct value (None otherwise): the rows, less their repeats."""
     fi = cp.frequent_items
     if fi is None or fi.error or fi.other_count:
         return None
-    keys = [k for k, _ in fi.top()]
-    if cp.kind == "string":
-        return pl.Series(cp.name, keys, dtype=pl.String)
-    if cp.kind == "numeric":
-        numbers = pl.Series(cp.name, keys, dtype=pl.Float64)
-        return numbers.cast(pl.Int64) if cp.dtype.startswith(("Int", "UInt")) else numbers
-    if cp.kind == "datetime" and cp.unit in _MICROS:
-        physical = pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64)
-        return physical.cast(pl.Date) if cp.unit == "days" else physical.cast(pl.Datetime("us", cp.tz))
-    return None
+    return frequent_values(cp)
+
+
+def _readable(cp: ColumnProfile) -> None:
+    """Raise as :func:`seismo.data.time.to_utc` raises on the rows for a type it cannot read as
+    times: anything but text, numbers, datetimes and dates (an all-null column has no type)."""
+    dtypes = cp.dtype.split("|")
+    ok = cp.kind in ("string", "numeric") or (
+        cp.kind == "datetime" and (all(d.startswith("Datetime") for d in dtypes) or dtypes == ["Date"]))
+    if not ok:
+        raise InputError(f"column {cp.name!r}: cannot read {cp.dtype} values as times")
 
 
 def _of_profile(cp: ColumnProfile, now: datetime) -> _Times | None:
     """:func:`_of_rows` read off a profile (None for what a profile cannot read as times)."""
+    _readable(cp)
     fi = cp.frequent_items
-    keys = _keys(cp)
+    kept = _keys(cp)
     nonfinite = cp.nan_count + cp.posinf_count + cp.neginf_count if cp.kind == "numeric" else 0
     spelled = [s for s, n in (("nan", cp.nan_count), ("inf", cp.posinf_count), ("-inf", cp.neginf_count)) if n] \
         if cp.kind == "numeric" else []
-    if keys is not None and fi is not None:
-        weights = np.array([n for _, n in fi.top()], dtype=np.int64)
+    if kept is not None:
+        keys, weights = kept
         if not nonfinite:
             return _of_rows(keys, now, weights)
         values = pl.concat([keys.cast(pl.Float64), pl.Series([math.nan, math.inf, -math.inf])])

@@ -15,7 +15,7 @@ from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import infer_column
 from seismo.data.text import NUMERIC_MISSING_TOKENS
 from seismo.data.validate import category_mask
-from seismo.profile import ColumnProfile, Tails, tails
+from seismo.profile import ColumnProfile, Tails, frequent_values, tails
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = [
@@ -127,7 +127,7 @@ def check_mixed_types(ctx: ScanContext) -> list[Finding]:
             out.append(_mixed(label, c, f"values of several Python types ({', '.join(kinds)})", {"types": kinds}, Severity.MEDIUM))
         for c, cp in profile.columns.items():
             items, numeric = cp.text_items, cp.numeric_text_count
-            if c in mixed or cp.dtype != "String" or items is None or numeric is None:
+            if c in mixed or "String" not in cp.dtype.split("|") or items is None or numeric is None:
                 continue  # a profile saved before seismo counted numbers in text cannot tell
             present = cp.count - cp.null_count
             text = present - numeric
@@ -256,12 +256,20 @@ def _violations(s: pl.Series, col: Column) -> list[_Violation]:
         found.append(_Violation(_range_rule(col), below.len() + above.len(), below.len() + above.len(),
                                 _extremes(below, above)))
     if col.categories is not None:
-        bad = v.filter(~category_mask(v, col.categories))
-        common = bad.value_counts(name="n").sort(["n", bad.name], descending=[True, False], nulls_last=True) \
-            if bad.len() else None
-        examples = [] if common is None else [_key(x, v.dtype) for x in common.get_column(bad.name).head(5).to_list()]
-        found.append(_Violation(_categories_rule(col), bad.len(), bad.len(), examples))
+        counted = v.value_counts(name="n")
+        n_bad, examples, _ = _category_breaks(counted.get_column(v.name), counted.get_column("n").to_numpy(), col)
+        found.append(_Violation(_categories_rule(col), n_bad, n_bad, examples))
     return found
+
+
+def _category_breaks(values: pl.Series, counts: np.ndarray, col: Column) -> tuple[int, list[str], np.ndarray]:
+    """Of distinct ``values`` seen ``counts`` times: how many rows break the category rule, the
+    commonest breaks (ties by value) and which values break it."""
+    assert col.categories is not None
+    bad = ~category_mask(values, col.categories).to_numpy() if values.len() else np.zeros(0, dtype=bool)
+    frame = pl.DataFrame({"v": values, "n": np.asarray(counts, dtype=np.int64)}).filter(pl.Series(bad))
+    common = frame.sort(["n", "v"], descending=[True, False], nulls_last=True)["v"].head(5).to_list()
+    return int(frame["n"].sum()), [_key(x, values.dtype) for x in common], bad
 
 
 def _extremes(below: pl.Series, above: pl.Series) -> list[str]:
@@ -287,10 +295,6 @@ def _key(x: object, dtype: pl.DataType | None) -> str:
     return str(x)
 
 
-_KEY_DTYPES: dict[str, pl.DataType] = {"str": pl.String(), "float": pl.Float64(), "int": pl.Int64(),
-                                       "bool": pl.Boolean()}
-
-
 def _profile_violations(cp: ColumnProfile, col: Column) -> list[_Violation]:
     """:func:`_violations` read off a column's profile: the same rules, the same counts where the
     profile keeps them, else estimates with their bounds."""
@@ -305,19 +309,18 @@ def _profile_violations(cp: ColumnProfile, col: Column) -> list[_Violation]:
             if cp.finite_count else Tails(0, 0, 0, 0, 0.0)
         examples = (["-inf"] if low_inf else []) + [_number(x) for x, n in ((cp.min, t.below), (cp.max, t.above))
                                                      if n and x is not None] + (["inf"] if high_inf else [])
+        # each tail is within the rank error: their sum within twice it when both hold values
+        error = t.rank_error * (2 if t.below and t.above else 1)
         found.append(_Violation(_range_rule(col), t.below + t.above + low_inf + high_inf,
-                                t.below_least + t.above_least + low_inf + high_inf, examples, t.rank_error))
-    fi = cp.frequent_items
-    if col.categories is not None and fi is not None:
-        top = fi.top()
-        keys = pl.Series("v", [k for k, _ in top], dtype=_KEY_DTYPES.get(fi.key_type, pl.String()))
-        counts = np.array([n for _, n in top], dtype=np.int64)
-        bad = ~category_mask(keys, col.categories).to_numpy() if top else np.zeros(0, dtype=bool)
-        nonfinite = cp.nan_count + cp.posinf_count + cp.neginf_count  # never a declared category
-        least = int(counts[bad].sum()) + nonfinite
-        dtype = pl.Int64() if cp.dtype.startswith(("Int", "UInt")) else pl.Float64() if cp.kind == "numeric" else None
-        examples = [_key(k, dtype) if dtype is not None else str(k)
-                    for k, b in zip(keys.to_list(), bad, strict=True) if b][:5]
+                                t.below_least + t.above_least + low_inf + high_inf, examples, error))
+    fi, kept = cp.frequent_items, frequent_values(cp)
+    if col.categories is not None and fi is not None and kept is not None:
+        values, counts = kept
+        if cp.kind == "numeric" and cp.nan_count + cp.posinf_count + cp.neginf_count:
+            extra = np.array([cp.nan_count, cp.posinf_count, cp.neginf_count], dtype=np.int64)
+            values = pl.concat([values.cast(pl.Float64), pl.Series(values.name, [math.nan, math.inf, -math.inf])])
+            values, counts = values.filter(pl.Series(np.r_[counts > 0, extra > 0])), np.r_[counts, extra][np.r_[counts > 0, extra > 0]]
+        least, examples, bad = _category_breaks(values, counts, col)
         if fi.error == 0 and fi.other_count == 0:  # every value kept: counted
             found.append(_Violation(_categories_rule(col), least, least, examples))
         else:  # kept counts are lower bounds by at most ``error``; values not kept may break it or not

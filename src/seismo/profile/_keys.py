@@ -1,0 +1,62 @@
+"""A profiled column's kept frequent items as values of the column's own type, so that a check can
+judge them with the same code it runs on the rows (each key standing for ``count`` rows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from seismo.profile._column import ColumnProfile
+
+__all__ = ["frequent_values"]
+
+
+def _dtype(cp: ColumnProfile, key_type: str) -> pl.DataType | None:
+    dtype = cp.dtype.split("|")
+    if cp.kind == "string":
+        return pl.String()
+    if cp.kind == "boolean":
+        return pl.Boolean()
+    if cp.kind == "numeric":
+        if key_type == "int":
+            return pl.UInt64()  # exact keys above 2**63 - 1
+        return pl.Int64() if all(d.startswith(("Int", "UInt")) for d in dtype) else pl.Float64()
+    if cp.kind == "datetime":
+        if all(d.startswith("Datetime") for d in dtype) and cp.unit == "us":
+            return pl.Datetime("us", cp.tz)
+        if dtype == ["Date"] and cp.unit == "days":
+            return pl.Date()
+        if all(d.startswith("Duration") for d in dtype) and cp.unit == "us":
+            return pl.Duration("us")
+        if dtype == ["Time"] and cp.unit == "ns":
+            return pl.Time()
+    return None
+
+
+def frequent_values(cp: ColumnProfile) -> tuple[pl.Series, npt.NDArray[np.int64]] | None:
+    """The kept keys (finite values only, for numbers) as a Series of the column's type, by count
+    then key, and their kept counts; None for a column without frequent items or of a type they
+    cannot stand for (lists, structs ...).
+
+    >>> import polars as pl
+    >>> from datetime import date
+    >>> from seismo.profile import profile_column
+    >>> values, counts = frequent_values(profile_column(pl.Series("d", [date(2024, 1, 2)] * 3 + [date(2024, 1, 1)])))
+    >>> values.to_list(), counts.tolist()
+    ([datetime.date(2024, 1, 2), datetime.date(2024, 1, 1)], [3, 1])
+    """
+    fi = cp.frequent_items
+    if fi is None:
+        return None
+    dtype = _dtype(cp, fi.key_type)
+    if dtype is None:
+        return None
+    top = fi.top()
+    counts = np.array([n for _, n in top], dtype=np.int64)
+    keys = [k for k, _ in top]
+    if isinstance(dtype, (pl.Datetime, pl.Date, pl.Duration, pl.Time)):
+        return pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64).cast(dtype), counts
+    if dtype == pl.Int64:
+        return pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64), counts
+    return pl.Series(cp.name, keys, dtype=dtype), counts
