@@ -41,7 +41,9 @@ PER_WINDOW_TARGET_SECONDS = 2.0
 def _year_frame(seed: int = 0) -> pl.DataFrame:
     frame = make_frame(seed=seed)
     rng = np.random.default_rng(seed)
-    ts = pl.Series("ts", np.sort(rng.integers(0, 365 * 86_400, frame.height)) * 1_000_000).cast(pl.Datetime("us", "UTC"))
+    start = 1_704_067_200  # 2024-01-01T00:00:00Z: windows leave out times before 1990
+    ts = pl.Series("ts", (start + np.sort(rng.integers(0, 365 * 86_400, frame.height))) * 1_000_000) \
+        .cast(pl.Datetime("us", "UTC"))
     return frame.with_columns(ts)
 
 
@@ -146,13 +148,14 @@ def windows() -> list[dict[str, Any]]:
     whole = best_of(lambda: profile_table(frame))
     daily = best_of(lambda: profile_windows(frame, timestamp="ts", every="1d"))
     per_day = profile_windows(frame, timestamp="ts", every="1d")
+    if len(per_day.starts) != 365 or per_day.unplaced.n_rows:  # never time an empty run
+        raise RuntimeError(f"expected 365 daily windows of every row, got {len(per_day.starts)}")
     reference = profile_table(_year_frame(seed=1))
     schema = build_schema([load(frame.head(5_000))], None, {"timestamp": "ts"})
     checks = [c for c in all_checks() if c.tier == Tier.PROFILE]
     _runner.run_windows(checks, schema, reference, per_day.profiles[:2])  # imports, JIT
-    t0 = time.perf_counter()
     runs = _runner.run_windows(checks, schema, reference, per_day.profiles)  # fitted once, 365 evaluations
-    per_window = time.perf_counter() - t0
+    per_window = best_of(lambda: _runner.run_windows(checks, schema, reference, per_day.profiles))
     found = sum(len(run.findings) for run in runs)
     t0 = time.perf_counter()
     rolled = per_day.rollup("1w")
@@ -165,8 +168,8 @@ def windows() -> list[dict[str, Any]]:
          "notes": f"best of 3; {daily / whole:.2f}x the whole-table profile (target {WINDOW_RATIO_TARGET}x)"},
         {"name": f"{len(checks)} profile-tier checks x 365 daily windows", "seconds": per_window,
          "target_seconds": PER_WINDOW_TARGET_SECONDS,
-         "notes": f"fitted on the reference once, evaluated on each day; {found} findings (the reference is "
-                  "another seed)"},
+         "notes": f"best of 3; fitted on the reference once, evaluated on each day; {found} findings (the "
+                  "reference is another seed)"},
         {"name": "roll 365 daily profiles up into weekly ones", "seconds": rollup, "target_seconds": None,
          "notes": f"{len(rolled.starts)} weeks, merged from the daily summaries"},
     ]

@@ -3,6 +3,7 @@ inference, the data-quality checks and the skew checks, so that they agree."""
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 __all__ = ["MISSING_TOKENS", "NUMERIC_MISSING_TOKENS", "normal_form"]
@@ -18,6 +19,7 @@ NUMERIC_MISSING_TOKENS: frozenset[str] = MISSING_TOKENS | {"none"}
 """Among numbers written as text, "none" too means no value."""
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normal_form(value: str) -> str:
     """A category as a person reads it: Unicode NFKC, case-folded, whitespace trimmed and collapsed.
 

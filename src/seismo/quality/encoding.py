@@ -4,6 +4,8 @@ items), so they cost almost nothing."""
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass
 
@@ -28,7 +30,9 @@ MIN_SHARE = 0.005
 MIN_OTHER_DISTINCT = 10
 
 
+@functools.lru_cache(maxsize=1 << 16, typed=True)  # typed: 1, 1.0 and True are written apart
 def _token(value: object) -> str:
+    """A value as a missing-value token is compared: trimmed, lower-cased (cached: windows repeat keys)."""
     return str(value).strip().lower()
 
 

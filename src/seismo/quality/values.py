@@ -313,7 +313,8 @@ def _profile_violations(cp: ColumnProfile, col: Column) -> list[_Violation]:
         error = t.rank_error * (2 if t.below and t.above else 1)
         found.append(_Violation(_range_rule(col), t.below + t.above + low_inf + high_inf,
                                 t.below_least + t.above_least + low_inf + high_inf, examples, error))
-    fi, kept = cp.frequent_items, frequent_values(cp)
+    fi = cp.frequent_items
+    kept = frequent_values(cp) if col.categories is not None else None
     if col.categories is not None and fi is not None and kept is not None:
         values, counts = kept
         if cp.kind == "numeric" and cp.nan_count + cp.posinf_count + cp.neginf_count:
