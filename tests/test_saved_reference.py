@@ -162,13 +162,16 @@ def test_profile_tier_on_merged_windows_equals_the_scan() -> None:
 
 def test_two_saved_profiles_give_the_findings_their_summaries_feed(tmp_path: Path) -> None:
     """A CI gate that keeps no rows: both tables saved, the profile-tier checks (the model's
-    performance from both tables' model summaries) say what they say on the rows; shift.time,
-    which needs the current per window, says why it did not run."""
+    performance from both tables' model summaries, shift.time from the current's profiles per
+    window) say what they say on the rows."""
     d = _demo()
     roles = _roles()
     ref_path, cur_path = tmp_path / "ref.seismo-profile", tmp_path / "cur.seismo-profile"
     seismo.profile_reference(d.reference, **roles).save(ref_path)
     seismo.profile_reference(d.current, **roles).save(cur_path)
+    without = seismo.scan(ref_path, cur_path, **roles)  # one profile of the current: shift.time says why not
+    assert "seismo profile --windows" in without.checks_not_run["shift.time"]
+    seismo.profile_reference(d.current, windows=True, **roles).save(cur_path)
     report = seismo.scan(ref_path, cur_path, **roles)
     full = _full()
     fed = sorted(f.id for f in full.findings
@@ -176,7 +179,13 @@ def test_two_saved_profiles_give_the_findings_their_summaries_feed(tmp_path: Pat
     assert _ids(report, Tier.PROFILE) == fed
     perf = [f.to_dict() for f in report.findings if f.check == "concept.performance"]
     assert perf and perf == [f.to_dict() for f in full.findings if f.check == "concept.performance"]
-    assert "profiles per time window" in report.checks_not_run["shift.time"]
+    # shift.time reads the saved current's profiles per window (kept for the span's window length)
+    assert "shift.time" not in report.checks_not_run
+    saved_current = seismo.profile.SavedProfile.load(cur_path)
+    assert saved_current.windows is not None and saved_current.windows.n_rows == d.current.height
+    explained = sorted(x for f in full.findings for x in f.evidence.get("explains", []) if str(x).startswith("shift.time"))
+    assert explained and explained == sorted(x for f in report.findings for x in f.evidence.get("explains", [])
+                                             if str(x).startswith("shift.time"))
     assert report.datasets["current"].rows == d.current.height
     assert "cur.seismo-profile" in report.datasets["current"].source
     with pytest.raises(seismo.InputError, match="labels are joined"):
@@ -261,6 +270,17 @@ def test_cli_profile_then_scan(tmp_path: Path) -> None:
     assert gate["datasets"]["current"]["rows"] == d.current.height and "skew.out_of_range" not in gate["checks_not_run"]
     tails = [f for f in gate["findings"] if f["check"] == "skew.out_of_range"]  # read off the current's quantiles
     assert tails and all(f["evidence"]["estimated"] and f["evidence"]["rank_error"] > 0 for f in tails)
+    assert "shift.time" in gate["checks_not_run"]
+    windowed = _cli("profile", str(cur), "--out", str(cur_out), "--schema", str(tmp_path / "schema.yaml"), "--windows")
+    assert windowed.returncode == 0 and " windows of 1d" in windowed.stdout, windowed.stdout + windowed.stderr
+    over_time = json.loads(_cli("scan", str(out), str(cur_out), "--schema", str(tmp_path / "schema.yaml"),
+                                "--json", "-", "-q").stdout)
+    assert "shift.time" not in over_time["checks_not_run"] and "shift.time" in over_time["checks_run"]
+    flat = pl.DataFrame({"x": [1.0, 2.0, 3.0] * 20})
+    flat.write_parquet(tmp_path / "flat.parquet")
+    refused = _cli("profile", str(tmp_path / "flat.parquet"), "--out", str(tmp_path / "flat.seismo-profile"), "--windows")
+    assert refused.returncode == 2 and refused.stderr.startswith("error: --windows needs an event time")
+    assert len(refused.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04broken"])
@@ -303,3 +323,27 @@ def test_load_names_what_is_wrong(tmp_path: Path) -> None:
         z.writestr("meta.json", "{}")
     with pytest.raises(ProfileError, match="no profile.json"):
         SavedProfile.load(path)
+
+
+def test_saved_windows_round_trip_and_bad_ones_are_named(tmp_path: Path) -> None:
+    d = _demo()
+    saved = seismo.profile_reference(d.current, windows=True, **_roles())
+    assert saved.windows is not None and saved.windows.every == "1d"
+    path = tmp_path / "cur.seismo-profile"
+    saved.save(path)
+    back = SavedProfile.load(path)
+    assert back.windows is not None and back.windows.to_dict() == saved.windows.to_dict()
+    total = back.windows.total()  # counts exactly; quantiles within the merged sketch's error
+    assert total.n_rows == saved.rows
+    assert all(total[c].null_count == saved.profile[c].null_count for c in saved.profile.columns)
+    with zipfile.ZipFile(path) as z:
+        entries = {n: z.read(n) for n in z.namelist()}
+    for bad, message in ((b"[1, 2]", "windows.json"), (b"{not json", "malformed windows.json"),
+                         (json.dumps(seismo.profile_reference(d.current.head(100), windows=True,
+                                                              **_roles()).windows.to_dict()).encode(),  # type: ignore[union-attr]
+                          "the windows hold 100 rows")):
+        with zipfile.ZipFile(path, "w") as z:
+            for name, content in entries.items():
+                z.writestr(name, bad if name == "windows.json" else content)
+        with pytest.raises(ProfileError, match=message):
+            SavedProfile.load(path)

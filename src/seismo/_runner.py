@@ -206,7 +206,7 @@ def _profile_inputs_lacking(check: Check, ctx: ScanContext) -> str:
     cur_held = ctx.partial.get("current")
     if check.reads_windows and cur_held is not None and ctx.windowed_profile("current") is None:
         return (f"needs the rows of the current or its profiles per time window; "
-                f"{_held(ctx, 'current', cur_held)}, and without windows")
+                f"{_held(ctx, 'current', cur_held)}, and without windows (save it with `seismo profile --windows`)")
     if check.inputs_lacking is None:
         return ""
     return check.inputs_lacking(ctx.without(set(ctx.partial)))  # the view the check would run on

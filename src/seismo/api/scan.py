@@ -120,10 +120,12 @@ def scan(
         samples = {k: d for k, d in (("reference", sample), ("current", cur_sample)) if d is not None}
         rows = {k: d for k, (r, d) in parts.items() if r is None and d is not None}
         models = {k: r.saved.model for k, (r, _) in parts.items() if r is not None and r.saved and r.saved.model}
+        windowed = {"current": cur_saved.saved.windows} if cur_saved is not None and cur_saved.saved is not None \
+            and cur_saved.saved.windows is not None else {}
         ctx = ScanContext.of_parts(full_schema, profiles=profiles, samples=samples, rows=rows, options=options,
                                    sources={k: r.source if r.saved is not None else f"{k} profile"
                                             for k, (r, _) in parts.items() if r is not None},
-                                   models=models)
+                                   models=models, windowed=windowed)
         if saved is not None and saved.saved is not None and saved.saved.states:
             ctx = ctx.with_states(saved.saved.states)
     if raise_errors is None:

@@ -139,20 +139,30 @@ def scan(reference: str, current: str | None, target: str | None, prediction: st
 @click.option("--sample-rows", default=20_000, show_default=True, type=click.IntRange(1, 10_000_000),
               help="Rows kept in the seeded sample (for the checks that read a sample).")
 @click.option("--seed", default=0, show_default=True, type=int, help="The sample's hash seed.")
+@click.option("--windows", is_flag=True,
+              help="Also keep a profile per time window of the event time (for scanning this table as the current "
+                   "from its profile: shift.time reads them). Larger files: about 0.3 MB per window for 25 columns.")
 def profile_command(data: str, out_path: str, target: str | None, prediction: str | None, proba: str | None,
-                    timestamp: str | None, id_: str | None, schema: str | None, sample_rows: int, seed: int) -> int:
+                    timestamp: str | None, id_: str | None, schema: str | None, sample_rows: int, seed: int,
+                    windows: bool) -> int:
     """Save DATA's profile, a seeded sample of its rows and its schema as a reference for later scans.
 
     `seismo scan OUT CURRENT` then runs every check the profile can feed, without DATA.
     """
     from seismo.api import profile_reference
+    from seismo.exceptions import InputError
 
     saved = profile_reference(data, target=target, prediction=prediction, proba=_csv_list(proba),
-                              timestamp=timestamp, id=id_, schema=schema, sample_rows=sample_rows, seed=seed)
+                              timestamp=timestamp, id=id_, schema=schema, sample_rows=sample_rows, seed=seed,
+                              windows=windows)
+    if windows and saved.windows is None:
+        raise InputError("--windows needs an event time (--timestamp, or a column inferred as one) whose values "
+                         "span more than one instant")
     saved.save(out_path)
     size = Path(out_path).stat().st_size
+    kept = f", {len(saved.windows.starts)} windows of {saved.windows.every}" if saved.windows is not None else ""
     click.echo(f"profile of {saved.rows:,} rows x {len(saved.profile.columns)} columns, sample of "
-               f"{saved.sample.rows.height:,} rows: {out_path} ({size / 1024:,.0f} KiB)")
+               f"{saved.sample.rows.height:,} rows{kept}: {out_path} ({size / 1024:,.0f} KiB)")
     click.echo(f"try: seismo scan {out_path} CURRENT")
     return 0
 

@@ -14,7 +14,9 @@ when the reference has a label and a prediction, ``model.json``: the model's tas
 summaries per time window (hourly, daily, weekly), per row-order chunk and whole, so that the
 performance checks compare the serving windows with the reference's own without its rows; and
 ``states.json``, the fitted states of the checks that fit on the reference's rows (the bins and
-natural variation of ``shift.time``).
+natural variation of ``shift.time``); and, when the table has an event time, ``windows.json``: its
+profiles per time window of the length its span calls for, so that a saved table scanned as the
+current feeds the checks that read it per window.
 
 Examples
 --------
@@ -44,6 +46,7 @@ from seismo.exceptions import DataLoadError, ProfileError
 from seismo.profile._model import ModelSummary
 from seismo.profile._sample import RowSample
 from seismo.profile._table import TableProfile
+from seismo.profile._window import WindowedProfile
 
 __all__ = ["EXTENSION", "MODEL_CHUNKS", "MODEL_WINDOWS", "SAVED_FORMAT", "SavedModel", "SavedProfile", "is_saved_profile"]
 
@@ -125,6 +128,10 @@ class SavedProfile:
     states: Mapping[str, Any] = field(default_factory=dict)
     """The fitted states of the checks that fit on the reference's rows (``fit_key`` -> state,
     JSON): what those checks read in place of the rows."""
+    windows: WindowedProfile | None = None
+    """The table's profiles per time window (of the length its span calls for), when it has an
+    event time: what the checks that read a table per window (``shift.time``) read in place of
+    its rows when it is scanned as the current."""
 
     @property
     def rows(self) -> int:
@@ -148,6 +155,8 @@ class SavedProfile:
                     z.writestr("model.json", json.dumps(self.model.to_dict()))
                 if self.states:
                     z.writestr("states.json", json.dumps(dict(self.states), allow_nan=False))
+                if self.windows is not None:
+                    z.writestr("windows.json", json.dumps(self.windows.to_dict(), allow_nan=False))
         except OSError as exc:
             raise DataLoadError(f"cannot write the profile to {path}: {exc.strerror or exc}") from exc
 
@@ -165,7 +174,7 @@ class SavedProfile:
                 if too_big:
                     raise ProfileError(f"{where}: entry {too_big[0]} is larger than {_MAX_ENTRY >> 30} GiB")
                 raw = {e: z.read(e) for e in _ENTRIES}
-                for optional in ("model.json", "states.json"):
+                for optional in ("model.json", "states.json", "windows.json"):
                     if optional in entries:
                         if entries[optional].file_size > _MAX_ENTRY:
                             raise ProfileError(f"{where}: entry {optional} is larger than {_MAX_ENTRY >> 30} GiB")
@@ -210,6 +219,16 @@ class SavedProfile:
                 raise ProfileError(f"{where}: malformed states.json: {exc}") from exc
             if not isinstance(states, dict):
                 raise ProfileError(f"{where}: states.json must map each fitted check to its state")
+        windows = None
+        if "windows.json" in raw:
+            try:
+                windows = WindowedProfile.from_dict(json.loads(raw["windows.json"]))
+            except ValueError as exc:
+                raise ProfileError(f"{where}: malformed windows.json: {exc}") from exc
+            except ProfileError as exc:
+                raise ProfileError(f"{where}: windows.json: {exc}") from exc
+            if windows.n_rows != profile.n_rows:
+                raise ProfileError(f"{where}: the windows hold {windows.n_rows} rows, the profile {profile.n_rows}")
         return cls(profile, sample, schema, source=str(meta.get("source", where)),
                    created_at=str(meta.get("created_at", "")), seismo_version=str(meta.get("seismo_version", "")),
-                   model=model, states=states)
+                   model=model, states=states, windows=windows)
