@@ -279,7 +279,7 @@ def test_cli_profile_then_scan(tmp_path: Path) -> None:
     flat = pl.DataFrame({"x": [1.0, 2.0, 3.0] * 20})
     flat.write_parquet(tmp_path / "flat.parquet")
     refused = _cli("profile", str(tmp_path / "flat.parquet"), "--out", str(tmp_path / "flat.seismo-profile"), "--windows")
-    assert refused.returncode == 2 and refused.stderr.startswith("error: --windows needs an event time")
+    assert refused.returncode == 2 and refused.stderr.startswith("error: windows need an event time")
     assert len(refused.stderr.strip().splitlines()) == 1
 
 
@@ -347,3 +347,22 @@ def test_saved_windows_round_trip_and_bad_ones_are_named(tmp_path: Path) -> None
                 z.writestr(name, bad if name == "windows.json" else content)
         with pytest.raises(ProfileError, match=message):
             SavedProfile.load(path)
+
+
+def test_saved_windows_choose_the_window_length_the_rows_do() -> None:
+    """Dates over 73 days: the saved windows keep the exact span, so shift.time judges the same
+    daily windows as the rows (a span read off the windows' starts would be a day longer)."""
+    import datetime as dt
+
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    n = 7_300
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=int(k)) for k in np.sort(rng.integers(0, 73, n))]
+    frame = pl.DataFrame({"x": rng.normal(0, 1, n), "d": days})
+    shifted = frame.with_columns(pl.when(pl.col("d") > dt.date(2024, 2, 6)).then(pl.col("x") + 1.5)
+                                 .otherwise(pl.col("x")).alias("x"))
+    rows = seismo.scan(frame, shifted, timestamp="d", only=["shift.time"])
+    saved = seismo.scan(seismo.profile_reference(frame, timestamp="d"),
+                        seismo.profile_reference(shifted, timestamp="d", windows=True), timestamp="d", only=["shift.time"])
+    assert [f.message for f in rows.findings] and [f.message for f in saved.findings] == [f.message for f in rows.findings]

@@ -183,3 +183,22 @@ def test_merge_int_keys(a: list[int], b: list[int], c: list[int], capacity: int)
     check_guarantees(left, a + b + c)
     if capacity >= 41:
         assert left == fa.merge(fb.merge(fc)) == summary(a + b + c, key_type="int", capacity=capacity)
+
+
+def test_frequent_values_keep_the_column_type() -> None:
+    """Kept keys as the column's values: dates as dates, unsigned integers above 2**63 exactly,
+    and a merge of signed and such unsigned integers as floats (never an error)."""
+    import datetime as dt
+
+    import polars as pl
+
+    from seismo.profile import frequent_values, merge, profile_column
+
+    days = frequent_values(profile_column(pl.Series("d", [dt.date(2024, 1, 2)] * 3 + [dt.date(2024, 1, 1)])))
+    assert days is not None and days[0].dtype == pl.Date and days[1].tolist() == [3, 1]
+    big = pl.Series("v", [2**63 + 5, 1], dtype=pl.UInt64)
+    kept = frequent_values(profile_column(big))
+    assert kept is not None and kept[0].dtype == pl.UInt64 and sorted(kept[0].to_list()) == [1, 2**63 + 5]
+    mixed = merge(profile_column(big), profile_column(pl.Series("v", [-3, 2], dtype=pl.Int64)))
+    values = frequent_values(mixed)
+    assert values is not None and values[0].dtype == pl.Float64 and -3.0 in values[0].to_list()

@@ -51,6 +51,7 @@ def test_hourly_windows_roll_up_into_daily_ones(frame: pl.DataFrame) -> None:
     daily = profile_windows(frame, timestamp="ts", every="1d")
     rolled = profile_windows(frame, timestamp="ts", every="1h").rollup("1d")
     assert rolled.every == "1d" and rolled.starts == daily.starts
+    assert (rolled.first, rolled.last, rolled.timestamp) == (daily.first, daily.last, "ts")
     for a, b in zip(rolled.profiles, daily.profiles, strict=True):
         assert_tables_close(a, b, skip=_skip(frame))
 
@@ -61,6 +62,7 @@ def test_merging_windowed_profiles_is_profiling_the_union(a: pl.DataFrame, b: pl
     merged = profile_windows(a, timestamp="ts", every="6h").merge(profile_windows(b, timestamp="ts", every="6h"))
     union = profile_windows(pl.concat([a, b]), timestamp="ts", every="6h")
     assert merged.starts == union.starts
+    assert (merged.first, merged.last) == (union.first, union.last)  # the exact span of the placed times
     for x, y in zip(merged.profiles, union.profiles, strict=True):
         assert_tables_close(x, y, skip=_skip(a))
 
@@ -111,3 +113,21 @@ def test_bad_input_is_named() -> None:
         w.merge(profile_windows(frame, timestamp="ts", every="1h"))
     with pytest.raises(ProfileError, match="do not nest"):
         profile_windows(frame, timestamp="ts", every="1w").rollup("1d")
+
+
+def test_loaded_windows_are_checked() -> None:
+    """A window length that is not a positive duration, starts off its grid, windows of other
+    columns and an extent outside the windows are named, never loaded."""
+    frame = pl.DataFrame({"ts": [T0, T0 + dt.timedelta(days=2, hours=5)], "x": [1.0, 2.0]})
+    good = profile_windows(frame, timestamp="ts", every="1d").to_dict()
+    assert good["first"] == T0.isoformat() and good["timestamp"] == "ts"
+    other = profile_table(pl.DataFrame({"y": [1.0]})).to_dict()
+    for change, message in (({"every": "0d"}, "not a positive polars duration"),
+                            ({"every": "daily"}, "not a positive polars duration"),
+                            ({"starts": [(T0 + dt.timedelta(hours=1)).isoformat(), good["starts"][1]]}, "grid"),
+                            ({"profiles": [good["profiles"][0], other]}, "same columns"),
+                            ({"first": (T0 - dt.timedelta(days=1)).isoformat()}, "lie in the windows"),
+                            ({"last": None}, "both be given"),
+                            ({"timestamp": 3}, "must be a name")):
+        with pytest.raises(ProfileError, match=message):
+            WindowedProfile.from_dict({**good, **change})

@@ -59,29 +59,40 @@ def profile_reference(data: TableLike | Dataset, *, target: str | None = None, p
     roles = {"target": target, "prediction": prediction, "timestamp": timestamp, "id": id, "proba": proba}
     full = build_schema([ds], as_schema(schema), roles)
     engine = LocalEngine()
+    cut = _saved_windows(ds, full, engine) if windows else None  # first: a table it cannot cut fails fast
     prof = engine.profile({"reference": ds.frame})["reference"]
     sample = engine.sample(ds.frame, k=sample_rows, seed=seed)
     return SavedProfile(prof, sample, schema_to_saved(full), source=ds.source, model=_saved_model(ds, full, engine),
                         states=_saved_states(ds, full, prof),
-                        windows=_saved_windows(ds, full, engine) if windows else None)
+                        windows=cut)
 
 
-def _saved_windows(ds: Dataset, schema: Schema, engine: Engine) -> WindowedProfile | None:
-    """The table's profiles per window of the length a scan of its span chooses (at most 72
-    windows of it, :func:`seismo.data.time.choose_window`), when it has a readable event time."""
+MAX_SAVED_WINDOWS = 1_000
+"""The most windows a saved profile keeps (weekly windows of about 19 years; each costs about
+0.3 MB for 25 columns)."""
+
+
+def _saved_windows(ds: Dataset, schema: Schema, engine: Engine) -> WindowedProfile:
+    """The table's profiles per window of the length a scan of its span chooses
+    (:func:`seismo.data.time.choose_window`: at most 72 windows, weekly ones beyond 72 weeks).
+    Raises :class:`~seismo.exceptions.InputError` when there is no such time to cut them by."""
     from seismo.data.time import choose_window, plausible_times, to_utc
 
     ts = schema.first(Role.TIMESTAMP)
     if ts is None or ts not in ds.frame.columns:
-        return None
+        raise InputError("windows need an event time: pass --timestamp COL (timestamp=...)")
     try:
         times = plausible_times(to_utc(ds.frame.get_column(ts)).values).drop_nulls()
-    except InputError:
-        return None
+    except InputError as exc:
+        raise InputError(f"windows need an event time that can be read: {exc}") from exc
     lo, hi = times.min(), times.max()
     if not isinstance(lo, datetime) or not isinstance(hi, datetime) or lo == hi:
-        return None
-    return engine.profile_windows(ds.frame, timestamp=ts, every=choose_window(hi - lo)[0])
+        raise InputError(f"windows need times of {ts!r} in 1990-2100 that span more than one instant")
+    every = choose_window(hi - lo)[0]
+    if times.dt.truncate(every).n_unique() > MAX_SAVED_WINDOWS:
+        raise InputError(f"{ts!r} spans more than {MAX_SAVED_WINDOWS:,} windows of {every}: too many to keep in "
+                         "a saved profile; save a shorter period")
+    return engine.profile_windows(ds.frame, timestamp=ts, every=every)
 
 
 def _saved_states(ds: Dataset, schema: Schema, prof: TableProfile) -> dict[str, object]:

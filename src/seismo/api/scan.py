@@ -120,8 +120,9 @@ def scan(
         samples = {k: d for k, d in (("reference", sample), ("current", cur_sample)) if d is not None}
         rows = {k: d for k, (r, d) in parts.items() if r is None and d is not None}
         models = {k: r.saved.model for k, (r, _) in parts.items() if r is not None and r.saved and r.saved.model}
-        windowed = {"current": cur_saved.saved.windows} if cur_saved is not None and cur_saved.saved is not None \
-            and cur_saved.saved.windows is not None else {}
+        kept = cur_saved.saved.windows if cur_saved is not None and cur_saved.saved is not None else None
+        # windows cut by another column than this scan's event time do not stand in for its windows
+        windowed = {"current": kept} if kept is not None and kept.timestamp == full_schema.first(Role.TIMESTAMP) else {}
         ctx = ScanContext.of_parts(full_schema, profiles=profiles, samples=samples, rows=rows, options=options,
                                    sources={k: r.source if r.saved is not None else f"{k} profile"
                                             for k, (r, _) in parts.items() if r is not None},

@@ -150,14 +150,10 @@ def profile_command(data: str, out_path: str, target: str | None, prediction: st
     `seismo scan OUT CURRENT` then runs every check the profile can feed, without DATA.
     """
     from seismo.api import profile_reference
-    from seismo.exceptions import InputError
 
     saved = profile_reference(data, target=target, prediction=prediction, proba=_csv_list(proba),
                               timestamp=timestamp, id=id_, schema=schema, sample_rows=sample_rows, seed=seed,
                               windows=windows)
-    if windows and saved.windows is None:
-        raise InputError("--windows needs an event time (--timestamp, or a column inferred as one) whose values "
-                         "span more than one instant")
     saved.save(out_path)
     size = Path(out_path).stat().st_size
     kept = f", {len(saved.windows.starts)} windows of {saved.windows.every}" if saved.windows is not None else ""

@@ -19,8 +19,12 @@ def _dtype(cp: ColumnProfile, key_type: str) -> pl.DataType | None:
     if cp.kind == "boolean":
         return pl.Boolean()
     if cp.kind == "numeric":
-        if key_type == "int":
-            return pl.UInt64()  # exact keys above 2**63 - 1
+        if key_type == "int":  # exact keys, some above 2**63 - 1: unsigned while none is negative
+            keys: list[object] = cp.frequent_items.keys.tolist() if cp.frequent_items is not None else []
+            ints = [k for k in keys if isinstance(k, int)]
+            if len(ints) == len(keys) and all(0 <= k < 2**64 for k in ints):
+                return pl.UInt64()
+            return pl.Float64()
         return pl.Int64() if all(d.startswith(("Int", "UInt")) for d in dtype) else pl.Float64()
     if cp.kind == "datetime":
         if all(d.startswith("Datetime") for d in dtype) and cp.unit == "us":
@@ -59,4 +63,6 @@ def frequent_values(cp: ColumnProfile) -> tuple[pl.Series, npt.NDArray[np.int64]
         return pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64).cast(dtype), counts
     if dtype == pl.Int64:
         return pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64), counts
+    if dtype == pl.Float64 and fi.key_type == "int":  # signed and above 2**63 - 1: as floats, to the nearest
+        return pl.Series(cp.name, [float(k) for k in keys], dtype=pl.Float64), counts
     return pl.Series(cp.name, keys, dtype=dtype), counts

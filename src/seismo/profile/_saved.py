@@ -186,7 +186,7 @@ class SavedProfile:
         try:
             meta = json.loads(raw["meta.json"])
             schema = json.loads(raw["schema.json"])
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise ProfileError(f"{where}: malformed meta.json or schema.json: {exc}") from exc
         if not isinstance(meta, dict) or meta.get("kind") != "seismo-profile":
             raise ProfileError(f"{where}: meta.json does not describe a seismo profile")
@@ -195,8 +195,14 @@ class SavedProfile:
                                f"(this seismo reads format {SAVED_FORMAT}); write it again with this version")
         if not isinstance(schema, dict) or not all(isinstance(v, dict) for v in schema.values()):
             raise ProfileError(f"{where}: schema.json must map each column to its role and kind")
-        profile = TableProfile.from_json(raw["profile.json"])
-        sample = RowSample.from_bytes(raw["sample.bin"])
+        try:
+            profile = TableProfile.from_json(raw["profile.json"])
+        except ProfileError as exc:
+            raise ProfileError(f"{where}: profile.json: {exc}") from exc
+        try:
+            sample = RowSample.from_bytes(raw["sample.bin"])
+        except ProfileError as exc:
+            raise ProfileError(f"{where}: sample.bin: {exc}") from exc
         if set(sample.rows.columns) != set(profile.columns):
             raise ProfileError(f"{where}: the sample's columns differ from the profile's")
         if sample.n_seen != profile.n_rows:
@@ -207,7 +213,7 @@ class SavedProfile:
                 model = SavedModel.from_dict(json.loads(raw["model.json"]))
                 for key in model.summaries:  # decoded now, so that a malformed file fails here, not mid-scan
                     model.summary(key)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ProfileError(f"{where}: malformed model.json: {exc}") from exc
             except ProfileError as exc:
                 raise ProfileError(f"{where}: {exc}") from exc
@@ -215,7 +221,7 @@ class SavedProfile:
         if "states.json" in raw:
             try:
                 states = json.loads(raw["states.json"])
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ProfileError(f"{where}: malformed states.json: {exc}") from exc
             if not isinstance(states, dict):
                 raise ProfileError(f"{where}: states.json must map each fitted check to its state")
@@ -223,12 +229,14 @@ class SavedProfile:
         if "windows.json" in raw:
             try:
                 windows = WindowedProfile.from_dict(json.loads(raw["windows.json"]))
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:
                 raise ProfileError(f"{where}: malformed windows.json: {exc}") from exc
             except ProfileError as exc:
                 raise ProfileError(f"{where}: windows.json: {exc}") from exc
             if windows.n_rows != profile.n_rows:
                 raise ProfileError(f"{where}: the windows hold {windows.n_rows} rows, the profile {profile.n_rows}")
+            if set(windows.unplaced.columns) != set(profile.columns):
+                raise ProfileError(f"{where}: the windows profile other columns than the table's profile")
         return cls(profile, sample, schema, source=str(meta.get("source", where)),
                    created_at=str(meta.get("created_at", "")), seismo_version=str(meta.get("seismo_version", "")),
                    model=model, states=states, windows=windows)

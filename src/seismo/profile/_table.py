@@ -127,7 +127,7 @@ class TableProfile:
         """Inverse of :meth:`to_json`."""
         try:
             data = json.loads(text)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ProfileError(f"profile is not valid JSON: {exc}") from exc
         return cls.from_dict(data)
 

@@ -29,6 +29,7 @@ True
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -59,18 +60,47 @@ class WindowedProfile:
         The profile of each window's rows, in the order of ``starts``.
     unplaced : TableProfile
         The rows whose time was missing or unreadable (zero rows when there were none).
+    timestamp : str or None
+        The column whose times cut the windows (None when not recorded).
+    first, last : datetime or None
+        The earliest and the latest time placed in a window (None when not recorded): the exact
+        span, which the windows' starts give only to within a window.
     """
 
     every: str
     starts: tuple[datetime, ...]
     profiles: tuple[TableProfile, ...]
     unplaced: TableProfile
+    timestamp: str | None = None
+    first: datetime | None = None
+    last: datetime | None = None
 
     def __post_init__(self) -> None:
         if len(self.starts) != len(self.profiles):
             raise ProfileError(f"{len(self.starts)} window starts for {len(self.profiles)} profiles")
         if any(b <= a for a, b in zip(self.starts, self.starts[1:], strict=False)):
             raise ProfileError("window starts must increase")
+        if (self.first is None) != (self.last is None) or (self.first is not None and self.last is not None and (
+                self.last < self.first or not self.starts or self.first < self.starts[0]
+                or self.last < self.starts[-1])):
+            raise ProfileError("the windows' first and last times must both be given and lie in the windows")
+
+    def _with_extent(self, other: WindowedProfile | None, every: str, starts: tuple[datetime, ...],
+                     profiles: tuple[TableProfile, ...], unplaced: TableProfile) -> WindowedProfile:
+        """Windows like these, keeping the time column and the extent (of both, for a merge)."""
+        first, last, timestamp = self.first, self.last, self.timestamp
+        if other is not None:
+            timestamp = timestamp if timestamp == other.timestamp else None
+            if not other.starts:
+                pass
+            elif not self.starts:
+                first, last = other.first, other.last
+            elif first is None or last is None or other.first is None or other.last is None:
+                first = last = None
+            else:
+                first, last = min(first, other.first), max(last, other.last)
+        return WindowedProfile(every, starts, profiles, unplaced, timestamp, first if starts else None,
+                               last if starts else None)
 
     @property
     def n_rows(self) -> int:
@@ -95,14 +125,15 @@ class WindowedProfile:
         for start, prof in zip(other.starts, other.profiles, strict=True):
             by_start[start] = by_start[start].merge(prof) if start in by_start else prof
         starts = tuple(sorted(by_start))
-        return WindowedProfile(self.every, starts, tuple(by_start[s] for s in starts), self.unplaced.merge(other.unplaced))
+        return self._with_extent(other, self.every, starts, tuple(by_start[s] for s in starts),
+                                 self.unplaced.merge(other.unplaced))
 
     def rollup(self, every: str) -> WindowedProfile:
         """Coarser windows (``"1h"`` -> ``"1d"``) merged from these ones. Every window must lie
         inside one coarser window, which holds when the coarser length is a multiple of this one
         on polars' alignment (hours into days, days into weeks or months)."""
         if not self.starts:
-            return WindowedProfile(every, (), (), self.unplaced)
+            return self._with_extent(None, every, (), (), self.unplaced)
         if not windows_nest(self.starts, self.every, every):
             raise ProfileError(f"windows of {self.every} do not nest in windows of {every}")
         coarse = pl.Series(self.starts, dtype=pl.Datetime("us", "UTC")).dt.truncate(every)
@@ -110,22 +141,50 @@ class WindowedProfile:
         for start, prof in zip(coarse.to_list(), self.profiles, strict=True):
             merged[start] = merged[start].merge(prof) if start in merged else prof
         keys = tuple(sorted(merged))
-        return WindowedProfile(every, keys, tuple(merged[k] for k in keys), self.unplaced)
+        return self._with_extent(None, every, keys, tuple(merged[k] for k in keys), self.unplaced)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: ``{"every", "starts": [ISO-8601], "profiles": [...], "unplaced": {...}}``."""
-        return {"every": self.every, "starts": [s.isoformat() for s in self.starts],
-                "profiles": [p.to_dict() for p in self.profiles], "unplaced": self.unplaced.to_dict()}
+        """JSON-safe: ``{"every", "starts": [ISO-8601], "profiles": [...], "unplaced": {...}}``, with
+        ``"timestamp"``, ``"first"`` and ``"last"`` when recorded."""
+        out: dict[str, Any] = {"every": self.every, "starts": [s.isoformat() for s in self.starts],
+                               "profiles": [p.to_dict() for p in self.profiles], "unplaced": self.unplaced.to_dict()}
+        if self.timestamp is not None:
+            out["timestamp"] = self.timestamp
+        if self.first is not None and self.last is not None:
+            out["first"], out["last"] = self.first.isoformat(), self.last.isoformat()
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> WindowedProfile:
-        """Inverse of :meth:`to_dict`; raises :class:`~seismo.exceptions.ProfileError`."""
+        """Inverse of :meth:`to_dict`; raises :class:`~seismo.exceptions.ProfileError` for anything
+        malformed: a window length that is not a positive polars duration, starts not on its grid,
+        windows whose columns differ from one another."""
         try:
+            every = str(data["every"])
+            if not _DURATION.fullmatch(every) or int(_DURATION.fullmatch(every).group(1)) == 0:  # type: ignore[union-attr]
+                raise ProfileError(f"window length {every!r} is not a positive polars duration such as '1h' or '1d'")
             starts = tuple(as_utc(datetime.fromisoformat(str(s))) for s in data["starts"])
             profiles = tuple(TableProfile.from_dict(p) for p in data["profiles"])
-            return cls(str(data["every"]), starts, profiles, TableProfile.from_dict(data["unplaced"]))
-        except (KeyError, TypeError, ValueError) as exc:
+            unplaced = TableProfile.from_dict(data["unplaced"])
+            timestamp = data.get("timestamp")
+            if timestamp is not None and not isinstance(timestamp, str):
+                raise ProfileError("the windows' time column must be a name")
+            first, last = (None if data.get(k) is None else as_utc(datetime.fromisoformat(str(data[k])))
+                           for k in ("first", "last"))
+        except ProfileError:
+            raise
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
             raise ProfileError(f"malformed windowed profile: {exc!r}") from exc
+        names = set(unplaced.columns)
+        if any(set(p.columns) != names for p in profiles):
+            raise ProfileError("every window must profile the same columns")
+        if starts and pl.Series(starts, dtype=pl.Datetime("us", "UTC")).dt.truncate(every).to_list() != list(starts):
+            raise ProfileError(f"window starts are not on the {every} grid")
+        return cls(every, starts, profiles, unplaced, timestamp, first, last)
+
+
+_DURATION = re.compile(r"(\d+)(ns|us|ms|s|m|h|d|w|mo|q|y)")
+"""A single-unit polars duration (``"1h"``, ``"7d"``): the window lengths seismo writes."""
 
 
 def window_index(times: pl.Series, every: str) -> tuple[np.ndarray[Any, np.dtype[np.int64]], list[datetime]]:
@@ -148,8 +207,13 @@ def profile_windows(frame: pl.DataFrame, *, timestamp: str, every: str = "1d",
     """
     if timestamp not in frame.columns:
         raise InputError(f"time column {timestamp!r} not found; columns are {frame.columns[:15]}")
-    index, starts = window_index(to_utc(frame.get_column(timestamp)).values, every)
-    return _windowed(frame, index, starts, every, bins, options)
+    times = to_utc(frame.get_column(timestamp)).values
+    index, starts = window_index(times, every)
+    windows = _windowed(frame, index, starts, every, bins, options)
+    placed = times.filter(pl.Series(index >= 0))
+    lo, hi = (placed.min(), placed.max()) if placed.len() else (None, None)
+    return WindowedProfile(windows.every, windows.starts, windows.profiles, windows.unplaced, timestamp,
+                           as_utc(lo) if isinstance(lo, datetime) else None, as_utc(hi) if isinstance(hi, datetime) else None)
 
 
 def _windowed(frame: pl.DataFrame, index: np.ndarray[Any, np.dtype[np.int64]], starts: list[datetime], every: str,

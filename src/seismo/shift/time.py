@@ -221,6 +221,8 @@ def _time_extent(windowed: WindowedProfile, timestamp: str | None) -> tuple[date
     """The first and last time in the windows: the time column's extremes when it holds datetimes
     (a profile keeps them as microseconds since the epoch), else the first and the last window's
     start."""
+    if windowed.first is not None and windowed.last is not None:  # recorded when the windows were cut
+        return windowed.first, windowed.last
     columns = [p.columns.get(timestamp) for p in windowed.profiles] if timestamp is not None else []
     seen = [c for c in columns if c is not None and c.dtype.startswith("Datetime") and c.min is not None
             and c.max is not None]
@@ -228,7 +230,10 @@ def _time_extent(windowed: WindowedProfile, timestamp: str | None) -> tuple[date
         epoch = datetime(1970, 1, 1, tzinfo=UTC)
         lo = min(float(c.min) for c in seen if c.min is not None)
         hi = max(float(c.max) for c in seen if c.max is not None)
-        return epoch + timedelta(microseconds=lo), epoch + timedelta(microseconds=hi)
+        try:
+            return epoch + timedelta(microseconds=lo), epoch + timedelta(microseconds=hi)
+        except (OverflowError, ValueError):  # extremes no clock reaches: the windows' starts say it
+            pass
     return windowed.starts[0], window_end(windowed.starts[-1], windowed.every)
 
 
@@ -259,6 +264,8 @@ def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
         fitted = state["columns"].get(name)
         if fitted is None or name not in current or not ctx.same_kind(name):
             continue
+        if windows.index is None and any(name not in p.columns for p in windows.profiles):
+            continue  # absent from some window: not a drift of its values (skew.missing_column's to report)
         finding = _feature_over_time(ctx, name, fitted, windows)
         if finding is not None:
             out.append(finding)
