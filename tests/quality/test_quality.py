@@ -219,6 +219,14 @@ def test_schema_values_from_profiles_alone() -> None:
     assert abs(age_ev["count"] - 300) <= age_ev["rank_error"] * n + 1
 
 
+def test_schema_values_on_columns_named_like_its_counts() -> None:
+    for name in ("n", "value", "v", "count"):
+        frame = pl.DataFrame({name: ["a", "b", "x"] * 10})
+        found = seismo.scan(frame, schema=Schema.declare(**{name: Column.categorical(["a", "b"])}),
+                            only=["quality.schema_values"]).findings
+        assert [f.evidence["count"] for f in found] == [10], name
+
+
 def test_timestamps() -> None:
     df = pl.DataFrame({"ts": ["2024-01-01T00:00:00Z", "2024-13-45", "1970-01-01", "2999-01-01"] * 10, "x": range(40)})
     f = {x.id: x for x in seismo.scan(df, timestamp="ts", only=["quality.timestamps"]).findings}

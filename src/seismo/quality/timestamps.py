@@ -162,15 +162,13 @@ def _of_rows(s: pl.Series, now: datetime, weights: np.ndarray | None = None) -> 
 
 
 def _spelled(s: pl.Series) -> pl.Series:
-    """Values as the examples write them: text as given, numbers as text (NaN, inf, -inf)."""
-    if s.dtype == pl.String:
-        return s
-    return s.cast(pl.Float64).map_elements(_number, return_dtype=pl.String) if s.dtype.is_numeric() else s.cast(pl.String)
-
-
-def _number(x: float) -> str:
-    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf") if math.isinf(x) else \
-        str(int(x)) if x.is_integer() else repr(x)
+    """Values as the examples write them: text as given, numbers as text (``nan``, ``inf``, ``-inf``)."""
+    if not s.dtype.is_numeric():
+        return s.cast(pl.String)
+    f = pl.col("f")
+    return pl.DataFrame({"f": s.cast(pl.Float64), "t": s.cast(pl.String)}).select(
+        pl.when(f.is_nan()).then(pl.lit("nan")).when(f.is_infinite() & (f > 0)).then(pl.lit("inf"))
+        .when(f.is_infinite()).then(pl.lit("-inf")).otherwise(pl.col("t"))).to_series()
 
 
 def _commonest(values: pl.Series, weights: np.ndarray, k: int = 5) -> list[str]:

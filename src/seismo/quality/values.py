@@ -256,8 +256,8 @@ def _violations(s: pl.Series, col: Column) -> list[_Violation]:
         found.append(_Violation(_range_rule(col), below.len() + above.len(), below.len() + above.len(),
                                 _extremes(below, above)))
     if col.categories is not None:
-        counted = v.value_counts(name="n")
-        n_bad, examples, _ = _category_breaks(counted.get_column(v.name), counted.get_column("n").to_numpy(), col)
+        counted = v.alias("value").value_counts(name="n")  # by position: any column name is safe
+        n_bad, examples, _ = _category_breaks(counted.get_column("value"), counted.get_column("n").to_numpy(), col)
         found.append(_Violation(_categories_rule(col), n_bad, n_bad, examples))
     return found
 
