@@ -217,19 +217,13 @@ def _profile_strings(base: dict[str, Any], series: pl.Series, hll_p: int, capaci
     numeric_text, text = None, None
     if cut:
         # every distinct value, laid out in order (the hash table's order makes string kernels slow)
-        laid_out = pl.Series(arrow)
-        stripped = laid_out.str.strip_chars()
-        numeric = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()
-        numeric_text = int(counts[numeric].sum())
-        words = pl.Series(~numeric)
-        text = _stripped_items(stripped.filter(words), counts[~numeric], total - numeric_text,
-                               joined=bool((stripped.str.len_bytes() != laid_out.str.len_bytes()).any()))
+        numeric_text, text = _split_text(pl.Series(arrow), counts)
         keep = counts > cut
         values, counts = values.filter(pl.Series(keep)), counts[keep] - cut
     keys = np.array(values.to_list(), dtype=object)
     fi = FrequentItems.from_counts("str", keys, counts, capacity, total=total, error=cut)
     if text is None:  # every distinct value kept: the frequent items are the whole column
-        numeric_text, text = _text_items(fi)
+        numeric_text, text = _split_text(pl.Series("k", fi.keys.tolist(), dtype=pl.String), fi.counts)
     return ColumnProfile(**base, distinct_sketch=hll, frequent_items=fi, numeric_text_count=numeric_text,
                          text_items=text)
 
@@ -238,39 +232,34 @@ TEXT_ITEMS = 64
 """Counters kept for the values of a string column that do not read as numbers."""
 
 
-def _reads_as_number(values: pl.Series) -> npt.NDArray[np.bool_]:
-    """Which strings read as numbers once stripped of surrounding white space (polars' parsing,
-    ``cast(pl.Float64, strict=False)``: ``"1e3"``, ``" -2.5 "``, ``"nan"`` and ``"inf"`` do)."""
-    return values.str.strip_chars().cast(pl.Float64, strict=False).is_not_null().to_numpy()
+def split_text(values: pl.Series) -> tuple[pl.Series, npt.NDArray[np.bool_], bool]:
+    """Distinct strings stripped of surrounding white space, which of them read as numbers
+    (polars' parsing, ``cast(pl.Float64, strict=False)``: ``"1e3"``, ``" -2.5 "``, ``"nan"`` and
+    ``"inf"`` do) and whether stripping changed any text value (then some may now be equal)."""
+    stripped = values.str.strip_chars()
+    numeric = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()
+    changed = (stripped.str.len_bytes() != values.str.len_bytes()).to_numpy()
+    return stripped, numeric, bool(changed[~numeric].any())
 
 
-def _stripped_items(keys: pl.Series, counts: npt.NDArray[np.int64], total: int, *,
-                    joined: bool | None = None) -> FrequentItems:
-    """Frequent items (``TEXT_ITEMS`` counters) of distinct strings ``keys`` seen ``counts``
-    times, stripped of surrounding white space (keys that only it told apart are added up).
-    ``joined`` given: the keys are stripped already, and whether stripping changed any."""
-    stripped = keys.str.strip_chars() if joined is None else keys
-    if joined is None:
-        joined = len(keys) > 0 and bool((stripped.str.len_bytes() != keys.str.len_bytes()).any())
+def _split_text(values: pl.Series, counts: npt.NDArray[np.int64]) -> tuple[int, FrequentItems]:
+    """Of distinct strings ``values`` seen ``counts`` times: how many read as numbers, and the
+    frequent items (``TEXT_ITEMS`` counters) of the others, stripped (keys that only white space
+    told apart added up)."""
+    counts = np.asarray(counts, dtype=np.int64)
+    stripped, numeric, joined = split_text(values)
+    keys, kept = stripped.filter(pl.Series(~numeric)), counts[~numeric]
     if joined:
-        grouped = pl.DataFrame({"k": stripped, "n": counts}).group_by("k").agg(pl.col("n").sum())
-        stripped, counts = grouped["k"], grouped["n"].to_numpy().astype(np.int64)
-    cut = threshold(counts, TEXT_ITEMS)
+        grouped = pl.DataFrame({"k": keys, "n": kept}).group_by("k").agg(pl.col("n").sum())
+        keys, kept = grouped["k"], grouped["n"].to_numpy().astype(np.int64)
+    text_total = int(kept.sum())
+    cut = threshold(kept, TEXT_ITEMS)
     if cut:  # only the kept keys become Python strings
-        keep = counts > cut
-        stripped, counts = stripped.filter(pl.Series(keep)), counts[keep] - cut
-    return FrequentItems.from_counts("str", np.array(stripped.to_list(), dtype=object), counts, TEXT_ITEMS,
-                                     total=total, error=cut)
-
-
-def _text_items(fi: FrequentItems) -> tuple[int, FrequentItems]:
-    """The count of values that read as numbers and the frequent items of the others, stripped,
-    from frequent items that kept every distinct value of a string column."""
-    keys = pl.Series("k", fi.keys.tolist(), dtype=pl.String)
-    counts = np.asarray(fi.counts, dtype=np.int64)
-    numeric = _reads_as_number(keys) if len(keys) else np.zeros(0, dtype=bool)
-    numeric_text = int(counts[numeric].sum())
-    return numeric_text, _stripped_items(keys.filter(pl.Series(~numeric)), counts[~numeric], fi.total - numeric_text)
+        keep = kept > cut
+        keys, kept = keys.filter(pl.Series(keep)), kept[keep] - cut
+    items = FrequentItems.from_counts("str", np.array(keys.to_list(), dtype=object), kept, TEXT_ITEMS,
+                                      total=text_total, error=cut)
+    return int(counts[numeric].sum()), items
 
 
 def profile_column(

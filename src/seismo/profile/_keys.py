@@ -3,6 +3,8 @@ judge them with the same code it runs on the rows (each key standing for ``count
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -38,10 +40,12 @@ def _dtype(cp: ColumnProfile, key_type: str) -> pl.DataType | None:
     return None
 
 
-def frequent_values(cp: ColumnProfile) -> tuple[pl.Series, npt.NDArray[np.int64]] | None:
+def frequent_values(cp: ColumnProfile, *, nonfinite: bool = False) -> tuple[pl.Series, npt.NDArray[np.int64]] | None:
     """The kept keys (finite values only, for numbers) as a Series of the column's type, by count
     then key, and their kept counts; None for a column without frequent items or of a type they
-    cannot stand for (lists, structs ...).
+    cannot stand for (lists, structs ...). With ``nonfinite``, a numeric column's NaN, +inf and
+    -inf follow, with their exact counts (the keys then as floats): every non-null value the rows
+    hold, when the frequent items dropped nothing.
 
     >>> import polars as pl
     >>> from datetime import date
@@ -58,11 +62,20 @@ def frequent_values(cp: ColumnProfile) -> tuple[pl.Series, npt.NDArray[np.int64]
         return None
     top = fi.top()
     counts = np.array([n for _, n in top], dtype=np.int64)
-    keys = [k for k, _ in top]
+    values = _typed(cp.name, [k for k, _ in top], dtype, fi.key_type)
+    extra = [(x, n) for x, n in ((math.nan, cp.nan_count), (math.inf, cp.posinf_count), (-math.inf, cp.neginf_count))
+             if n] if nonfinite and cp.kind == "numeric" else []
+    if extra:
+        values = pl.concat([values.cast(pl.Float64), pl.Series(cp.name, [x for x, _ in extra], dtype=pl.Float64)])
+        counts = np.r_[counts, np.array([n for _, n in extra], dtype=np.int64)]
+    return values, counts
+
+
+def _typed(name: str, keys: list[object], dtype: pl.DataType, key_type: str) -> pl.Series:
     if isinstance(dtype, (pl.Datetime, pl.Date, pl.Duration, pl.Time)):
-        return pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64).cast(dtype), counts
+        return pl.Series(name, keys, dtype=pl.Float64).cast(pl.Int64).cast(dtype)
     if dtype == pl.Int64:
-        return pl.Series(cp.name, keys, dtype=pl.Float64).cast(pl.Int64), counts
-    if dtype == pl.Float64 and fi.key_type == "int":  # signed and above 2**63 - 1: as floats, to the nearest
-        return pl.Series(cp.name, [float(k) for k in keys], dtype=pl.Float64), counts
-    return pl.Series(cp.name, keys, dtype=dtype), counts
+        return pl.Series(name, keys, dtype=pl.Float64).cast(pl.Int64)
+    if dtype == pl.Float64 and key_type == "int":  # signed and above 2**63 - 1: as floats, to the nearest
+        return pl.Series(name, [float(k) for k in keys], dtype=pl.Float64)  # type: ignore[arg-type]
+    return pl.Series(name, keys, dtype=dtype)

@@ -14,7 +14,7 @@ when the reference has a label and a prediction, ``model.json``: the model's tas
 summaries per time window (hourly, daily, weekly), per row-order chunk and whole, so that the
 performance checks compare the serving windows with the reference's own without its rows; and
 ``states.json``, the fitted states of the checks that fit on the reference's rows (the bins and
-natural variation of ``shift.time``); and, when the table has an event time, ``windows.json``: its
+natural variation of ``shift.time``); and, when saved with ``--windows``, ``windows.json``: its
 profiles per time window of the length its span calls for, so that a saved table scanned as the
 current feeds the checks that read it per window.
 
@@ -129,8 +129,8 @@ class SavedProfile:
     """The fitted states of the checks that fit on the reference's rows (``fit_key`` -> state,
     JSON): what those checks read in place of the rows."""
     windows: WindowedProfile | None = None
-    """The table's profiles per time window (of the length its span calls for), when it has an
-    event time: what the checks that read a table per window (``shift.time``) read in place of
+    """The table's profiles per time window (of the length its span calls for), when saved with
+    ``windows=True``: what the checks that read a table per window (``shift.time``) read in place of
     its rows when it is scanned as the current."""
 
     @property

@@ -42,6 +42,7 @@ from seismo.profile._ingest import (
     TEXT_ITEMS,
     _sum_mean_kernel,
     profile_column,
+    split_text,
 )
 from seismo.profile._quantiles import _GRID_RANKS, EXACT_GRID, QuantileSketch, compact_blob
 from seismo.profile._table import TableProfile
@@ -212,13 +213,10 @@ def _strings(base: list[dict[str, Any]], series: pl.Series, seg: npt.NDArray[Any
     cuts = np.zeros(n_seg, dtype=np.int64)
     for s in np.flatnonzero(np.diff(bounds) > capacity).tolist():
         cuts[s] = threshold(counts[bounds[s]:bounds[s + 1]], capacity)
-    laid_out = pl.Series(arrow)  # in order: string kernels are slow on a group-by's scattered values
-    stripped = laid_out.str.strip_chars()
-    numeric = stripped.cast(pl.Float64, strict=False).is_not_null().to_numpy()  # as ``_ingest._reads_as_number``
+    # laid out in order: string kernels are slow on a group-by's scattered values
+    stripped, numeric, joined = split_text(pl.Series(arrow))
     numeric_text = np.bincount(owner, weights=counts * numeric, minlength=n_seg).astype(np.int64)
-    words = pl.Series(~numeric)
-    joined = bool((stripped.str.len_bytes() != laid_out.str.len_bytes()).filter(words).any())
-    text = _text_items_per_segment(stripped.filter(words), counts[~numeric], owner[~numeric],
+    text = _text_items_per_segment(stripped.filter(pl.Series(~numeric)), counts[~numeric], owner[~numeric],
                                    np.asarray(totals) - numeric_text, joined)
     if cuts.any():
         keep = counts > cuts[owner]
@@ -240,7 +238,7 @@ def _strings(base: list[dict[str, Any]], series: pl.Series, seg: npt.NDArray[Any
 
 def _text_items_per_segment(stripped: pl.Series, counts: I64, owner: npt.NDArray[Any], totals: I64,
                             joined: bool) -> list[FrequentItems]:
-    """``_ingest._stripped_items`` of each segment at once: every distinct text value of a segment
+    """``_ingest._split_text`` of each segment at once: every distinct text value of a segment
     (sorted within it), stripped (``joined``: stripping made some equal) and added up, then
     reduced to ``TEXT_ITEMS`` counters."""
     n_seg = len(totals)

@@ -91,14 +91,13 @@ class WindowedProfile:
         first, last, timestamp = self.first, self.last, self.timestamp
         if other is not None:
             timestamp = timestamp if timestamp == other.timestamp else None
-            if not other.starts:
-                pass
-            elif not self.starts:
+            if not self.starts:
                 first, last = other.first, other.last
-            elif first is None or last is None or other.first is None or other.last is None:
-                first = last = None
-            else:
-                first, last = min(first, other.first), max(last, other.last)
+            elif other.starts:  # (a side of only unplaced rows leaves the extent as it is)
+                if first is None or last is None or other.first is None or other.last is None:
+                    first = last = None  # one side did not record it
+                else:
+                    first, last = min(first, other.first), max(last, other.last)
         return WindowedProfile(every, starts, profiles, unplaced, timestamp, first if starts else None,
                                last if starts else None)
 
@@ -161,7 +160,8 @@ class WindowedProfile:
         windows whose columns differ from one another."""
         try:
             every = str(data["every"])
-            if not _DURATION.fullmatch(every) or int(_DURATION.fullmatch(every).group(1)) == 0:  # type: ignore[union-attr]
+            length = _DURATION.fullmatch(every)
+            if length is None or int(length.group(1)) == 0:
                 raise ProfileError(f"window length {every!r} is not a positive polars duration such as '1h' or '1d'")
             starts = tuple(as_utc(datetime.fromisoformat(str(s))) for s in data["starts"])
             profiles = tuple(TableProfile.from_dict(p) for p in data["profiles"])

@@ -25,6 +25,7 @@ from seismo.data.semantic import EPOCH_UNITS, _epoch_unit
 from seismo.data.time import to_utc
 from seismo.exceptions import InputError
 from seismo.profile import ColumnProfile, frequent_values, tails
+from seismo.quality._counts import Count
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_timestamps"]
@@ -37,28 +38,12 @@ microseconds since the epoch, ``Date`` in days)."""
 
 
 @dataclass(frozen=True)
-class _Count:
-    """Values of one kind: their number (the fewest a summary allows, when it bounds them), the
-    most it allows, some of them, and the quantile summary's rank error (0.0: counted)."""
-
-    count: int
-    least: int
-    examples: list[str]
-    most: int | None = None
-    rank_error: float = 0.0
-
-    @property
-    def estimated(self) -> bool:
-        return self.rank_error > 0 or (self.most is not None and self.most != self.least)
-
-
-@dataclass(frozen=True)
 class _Times:
     """What one time column holds: values that cannot be read, and future and epoch-zero times."""
 
-    unparsable: _Count
-    future: _Count
-    epoch_zero: _Count
+    unparsable: Count
+    future: Count
+    epoch_zero: Count
 
 
 def _finding(label: str, c: str, sev: Severity, what: str, evidence: dict[str, object], key: str, rec: str) -> Finding:
@@ -86,7 +71,7 @@ def check_timestamps(ctx: ScanContext) -> list[Finding]:
             if col is None or not (col.role == Role.TIMESTAMP or col.kind == Kind.DATETIME):
                 continue
             try:
-                times = _of_rows(rows.get_column(c), now) if rows is not None and c in rows.columns \
+                times = _judge(rows.get_column(c), now).times if rows is not None and c in rows.columns \
                     else _of_profile(cp, now)
             except InputError as exc:
                 if col.role != Role.TIMESTAMP and not col.declared:
@@ -105,8 +90,8 @@ def _findings(label: str, c: str, col: Column, t: _Times, n: int) -> list[Findin
         u = t.unparsable
         share = u.least / n
         out.append(_finding(
-            label, c, Severity.HIGH if share >= 0.1 else Severity.MEDIUM, f"{_counted(u, n)} cannot be parsed as times",
-            {"count": u.count, "share": u.count / n, "rows": n, "examples": u.examples, "threshold": 0, **_bounds(u)},
+            label, c, Severity.HIGH if share >= 0.1 else Severity.MEDIUM, f"{u.phrase(n)} cannot be parsed as times",
+            {"count": u.count, "share": u.count / n, "rows": n, "examples": u.examples, "threshold": 0, **u.bounds()},
             "unparsable", "Fix the writer or parse with an explicit format; rows without a time fall out of "
             "every time window and chronological split."))
     if col.role != Role.TIMESTAMP:
@@ -119,32 +104,23 @@ def _findings(label: str, c: str, col: Column, t: _Times, n: int) -> list[Findin
     ):
         if count.least:
             out.append(_finding(label, c, Severity.MEDIUM if count.least / n >= 0.001 else Severity.LOW,
-                                f"{_counted(count, n)} are {what}",
+                                f"{count.phrase(n)} are {what}",
                                 {"count": count.count, "share": count.count / n, "rows": n, "threshold": 0,
-                                 "examples": count.examples, **_bounds(count)}, key, rec))
+                                 "examples": count.examples, **count.bounds()}, key, rec))
     return out
 
 
-def _counted(v: _Count, n: int) -> str:
-    if not v.estimated:
-        return f"{v.count:,} values ({v.count / n:.2%})"
-    if v.rank_error:
-        return f"about {v.count:,} values ({v.count / n:.2%}; at least {v.least:,}, estimated from a profile)"
-    return f"at least {v.least:,} values ({v.least / n:.2%}; up to {v.most:,}, from a profile's frequent items)"
+@dataclass(frozen=True)
+class _Judged:
+    """Each value's verdict (unreadable, in the future, epoch zero) and the counts they add up to."""
+
+    times: _Times
+    bad: np.ndarray
+    future: np.ndarray
+    zero: np.ndarray
 
 
-def _bounds(v: _Count) -> dict[str, object]:
-    if not v.estimated:
-        return {}
-    out: dict[str, object] = {"estimated": True, "count_at_least": v.least}
-    if v.rank_error:
-        out["rank_error"] = v.rank_error
-    if v.most is not None:
-        out["count_at_most"] = v.most
-    return out
-
-
-def _of_rows(s: pl.Series, now: datetime, weights: np.ndarray | None = None) -> _Times:
+def _judge(s: pl.Series, now: datetime, weights: np.ndarray | None = None) -> _Judged:
     """The counts on a column's values, each seen ``weights`` times (once, by default). The
     examples are what a profile keeps too: the commonest unreadable values, the latest future time."""
     t = to_utc(s)
@@ -156,9 +132,10 @@ def _of_rows(s: pl.Series, now: datetime, weights: np.ndarray | None = None) -> 
     zero = (t.values == _EPOCH_ZERO).fill_null(False).to_numpy()
     n_bad, n_future, n_zero = int(w[bad].sum()), int(w[future].sum()), int(w[zero].sum())
     latest = t.values.filter(pl.Series(future)).max() if n_future else None
-    return _Times(_Count(n_bad, n_bad, _commonest(_spelled(s.filter(pl.Series(bad))), w[bad])),
-                  _Count(n_future, n_future, [str(latest)] if latest is not None else []),
-                  _Count(n_zero, n_zero, [str(_EPOCH_ZERO)] if n_zero else []))
+    times = _Times(Count.exact(n_bad, _commonest(_spelled(s.filter(pl.Series(bad))), w[bad])),
+                   Count.exact(n_future, [str(latest)] if latest is not None else []),
+                   Count.exact(n_zero, [str(_EPOCH_ZERO)] if n_zero else []))
+    return _Judged(times, bad, future, zero)
 
 
 def _spelled(s: pl.Series) -> pl.Series:
@@ -178,15 +155,6 @@ def _commonest(values: pl.Series, weights: np.ndarray, k: int = 5) -> list[str]:
     return [str(v) for v in counts.sort(["n", "v"], descending=[True, False])["v"].head(k).to_list()]
 
 
-def _keys(cp: ColumnProfile) -> tuple[pl.Series, np.ndarray] | None:
-    """The frequent items' keys in the column's own type and their counts, for a profile whose
-    frequent items keep every distinct value (None otherwise): the rows, less their repeats."""
-    fi = cp.frequent_items
-    if fi is None or fi.error or fi.other_count:
-        return None
-    return frequent_values(cp)
-
-
 def _readable(cp: ColumnProfile) -> None:
     """Raise as :func:`seismo.data.time.to_utc` raises on the rows for a type it cannot read as
     times: anything but text, numbers, datetimes and dates (an all-null column has no type)."""
@@ -198,21 +166,15 @@ def _readable(cp: ColumnProfile) -> None:
 
 
 def _of_profile(cp: ColumnProfile, now: datetime) -> _Times | None:
-    """:func:`_of_rows` read off a profile (None for what a profile cannot read as times)."""
+    """:func:`_judge` read off a profile (None for what a profile cannot read as times)."""
     _readable(cp)
     fi = cp.frequent_items
-    kept = _keys(cp)
     nonfinite = cp.nan_count + cp.posinf_count + cp.neginf_count if cp.kind == "numeric" else 0
-    spelled = [s for s, n in (("nan", cp.nan_count), ("inf", cp.posinf_count), ("-inf", cp.neginf_count)) if n] \
-        if cp.kind == "numeric" else []
-    if kept is not None:
-        keys, weights = kept
-        if not nonfinite:
-            return _of_rows(keys, now, weights)
-        values = pl.concat([keys.cast(pl.Float64), pl.Series([math.nan, math.inf, -math.inf])])
-        extra = np.array([cp.nan_count, cp.posinf_count, cp.neginf_count], dtype=np.int64)
-        return _of_rows(values.filter(pl.Series(np.r_[weights > 0, extra > 0])), now,
-                        np.r_[weights, extra][np.r_[weights > 0, extra > 0]])
+    if fi is not None and not fi.error and not fi.other_count:  # every distinct value kept: the rows, less repeats
+        kept = frequent_values(cp, nonfinite=True)
+        if kept is not None:
+            values, counts = kept
+            return _judge(values, now, counts).times
     if cp.kind == "string":
         return _text_of_profile(cp, now) if fi is not None else None
     if cp.kind not in ("numeric", "datetime") or cp.min is None or cp.max is None or fi is None:
@@ -225,9 +187,10 @@ def _of_profile(cp: ColumnProfile, now: datetime) -> _Times | None:
     t = tails(cp, -math.inf, now_units)
     zero_kept, error = fi.count(0.0), int(fi.error)
     latest = _as_time(float(cp.max), unit) if t.above else None
-    return _Times(_Count(nonfinite, nonfinite, spelled),
-                  _Count(t.above, t.above_least, [latest] if latest else [], rank_error=t.rank_error),
-                  _Count(zero_kept, zero_kept, [str(_EPOCH_ZERO)] if zero_kept else [], most=zero_kept + error))
+    spelled = [s for s, n in (("nan", cp.nan_count), ("inf", cp.posinf_count), ("-inf", cp.neginf_count)) if n]
+    return _Times(Count.exact(nonfinite, spelled if cp.kind == "numeric" else []),
+                  Count(t.above, t.above_least, [latest] if latest else [], rank_error=t.rank_error),
+                  Count(zero_kept, zero_kept, [str(_EPOCH_ZERO)] if zero_kept else [], most=zero_kept + error))
 
 
 def _unit_of(cp: ColumnProfile) -> tuple[str, float] | None:
@@ -261,17 +224,12 @@ def _text_of_profile(cp: ColumnProfile, now: datetime) -> _Times:
     fi = cp.frequent_items
     assert fi is not None
     top = fi.top()
-    keys = pl.Series(cp.name, [k for k, _ in top], dtype=pl.String)
-    weights = np.array([n for _, n in top], dtype=np.int64)
-    kept = _of_rows(keys, now, weights)
-    t = to_utc(keys)
-    stripped = keys.str.strip_chars()
-    bad = ((t.values.is_null()) & (stripped != "")).to_numpy()
-    future = (t.values > now).fill_null(False).to_numpy()
-    zero = (t.values == _EPOCH_ZERO).fill_null(False).to_numpy()
+    judged = _judge(pl.Series(cp.name, [k for k, _ in top], dtype=pl.String), now,
+                    np.array([n for _, n in top], dtype=np.int64))
     error, unknown = int(fi.error), fi.other_count
 
-    def bound(c: _Count, mask: np.ndarray) -> _Count:
-        return _Count(c.count, c.least, c.examples, most=c.count + int(mask.sum()) * error + unknown)
+    def bound(c: Count, mask: np.ndarray) -> Count:
+        return Count(c.count, c.least, c.examples, most=c.count + int(mask.sum()) * error + unknown)
 
-    return _Times(bound(kept.unparsable, bad), bound(kept.future, future), bound(kept.epoch_zero, zero))
+    t = judged.times
+    return _Times(bound(t.unparsable, judged.bad), bound(t.future, judged.future), bound(t.epoch_zero, judged.zero))

@@ -4,7 +4,6 @@ ranges and categories, identifier-like features and very high cardinality."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -16,6 +15,7 @@ from seismo.data.semantic import infer_column
 from seismo.data.text import NUMERIC_MISSING_TOKENS
 from seismo.data.validate import category_mask
 from seismo.profile import ColumnProfile, Tails, frequent_values, tails
+from seismo.quality._counts import Count
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = [
@@ -159,21 +159,8 @@ def _mixed(label: str, c: str, what: str, evidence: dict[str, object], sev: Seve
     )
 
 
-@dataclass(frozen=True)
-class _Violation:
-    """Values that break one schema rule: how many (an estimate, when read off a summary), the
-    fewest and the most the summary allows, some of them, and the quantile summary's rank error."""
-
-    rule: str
-    count: int
-    least: int
-    examples: list[str]
-    rank_error: float = 0.0
-    most: int | None = None
-
-    @property
-    def estimated(self) -> bool:
-        return self.rank_error > 0 or (self.most is not None and self.most != self.least)
+_Violation = tuple[str, Count]
+"""One schema rule (as the finding names it) and the values that break it."""
 
 
 def check_schema_values(ctx: ScanContext) -> list[Finding]:
@@ -191,10 +178,9 @@ def check_schema_values(ctx: ScanContext) -> list[Finding]:
                 continue
             found = _violations(ds.frame.get_column(c), col) if ds is not None and c in ds.frame.columns \
                 else _profile_violations(profile.columns[c], col)
-            for v in found:
-                if v.least == 0:
-                    continue
-                out.append(_schema_finding(label, c, v, info.rows))
+            for rule, broken in found:
+                if broken.least:
+                    out.append(_schema_finding(label, c, rule, broken, info.rows))
     return out
 
 
@@ -204,32 +190,18 @@ def _rows_of(ctx: ScanContext, label: str) -> Dataset | None:
     return ds if ds is not None and label not in ctx.partial else None
 
 
-def _schema_finding(label: str, c: str, v: _Violation, rows: int) -> Finding:
-    share, least_share = v.count / rows, v.least / rows
-    if not v.estimated:
-        counted = f"{v.count:,} values ({share:.2%})"
-    elif v.rank_error:
-        counted = f"about {v.count:,} values ({share:.2%}; at least {v.least:,}, estimated from a profile)"
-    else:
-        counted = f"at least {v.least:,} values ({least_share:.2%}; up to {v.most:,}, from a profile's frequent items)"
-    bounds: dict[str, object] = {}
-    if v.estimated:
-        bounds = {"estimated": True, "count_at_least": v.least}
-        if v.rank_error:
-            bounds["rank_error"] = v.rank_error
-        if v.most is not None:
-            bounds["count_at_most"] = v.most
+def _schema_finding(label: str, c: str, rule: str, v: Count, rows: int) -> Finding:
     return Finding(
         check="quality.schema_values",
         failure_mode=DQ,
-        severity=Severity.HIGH if least_share >= 0.01 else Severity.MEDIUM,
+        severity=Severity.HIGH if v.least / rows >= 0.01 else Severity.MEDIUM,
         columns=(c,),
-        message=f"{c} ({label}): {counted} break the schema rule {v.rule}",
-        evidence={"dataset": label, "rule": v.rule, "count": v.count, "share": share,
-                  "rows": rows, "examples": v.examples, "threshold": 0, **bounds},
+        message=f"{c} ({label}): {v.phrase(rows)} break the schema rule {rule}",
+        evidence={"dataset": label, "rule": rule, "count": v.count, "share": v.count / rows,
+                  "rows": rows, "examples": v.examples, "threshold": 0, **v.bounds()},
         recommendation="Values the schema forbids reach the model as garbage; find the producer "
         "that writes them, or update the schema if the rule is out of date.",
-        id=f"quality.schema_values:{label}:{c}:{v.rule.split(' ')[0]}",
+        id=f"quality.schema_values:{label}:{c}:{rule.split(' ')[0]}",
     )
 
 
@@ -247,18 +219,17 @@ def _violations(s: pl.Series, col: Column) -> list[_Violation]:
     found: list[_Violation] = []
     if col.nullable is False:
         nulls = s.null_count()
-        found.append(_Violation("nullable: false", nulls, nulls, ["None"] if nulls else []))
+        found.append(("nullable: false", Count.exact(nulls, ["None"] if nulls else [])))
     v = s.drop_nulls()
     if (col.min is not None or col.max is not None) and v.dtype.is_numeric():
         num = v.cast(pl.Float64)
         below = num.filter(num < col.min) if col.min is not None else num.clear()
         above = num.filter(num > col.max) if col.max is not None else num.clear()
-        found.append(_Violation(_range_rule(col), below.len() + above.len(), below.len() + above.len(),
-                                _extremes(below, above)))
+        found.append((_range_rule(col), Count.exact(below.len() + above.len(), _extremes(below, above))))
     if col.categories is not None:
         counted = v.alias("value").value_counts(name="n")  # by position: any column name is safe
         n_bad, examples, _ = _category_breaks(counted.get_column("value"), counted.get_column("n").to_numpy(), col)
-        found.append(_Violation(_categories_rule(col), n_bad, n_bad, examples))
+        found.append((_categories_rule(col), Count.exact(n_bad, examples)))
     return found
 
 
@@ -300,7 +271,7 @@ def _profile_violations(cp: ColumnProfile, col: Column) -> list[_Violation]:
     profile keeps them, else estimates with their bounds."""
     found: list[_Violation] = []
     if col.nullable is False:
-        found.append(_Violation("nullable: false", cp.null_count, cp.null_count, ["None"] if cp.null_count else []))
+        found.append(("nullable: false", Count.exact(cp.null_count, ["None"] if cp.null_count else [])))
     if (col.min is not None or col.max is not None) and cp.kind == "numeric":
         # as the rows compare: -inf is below any minimum, +inf above any maximum, NaN neither
         low_inf = cp.neginf_count if col.min is not None else 0
@@ -311,22 +282,17 @@ def _profile_violations(cp: ColumnProfile, col: Column) -> list[_Violation]:
                                                      if n and x is not None] + (["inf"] if high_inf else [])
         # each tail is within the rank error: their sum within twice it when both hold values
         error = t.rank_error * (2 if t.below and t.above else 1)
-        found.append(_Violation(_range_rule(col), t.below + t.above + low_inf + high_inf,
-                                t.below_least + t.above_least + low_inf + high_inf, examples, error))
+        found.append((_range_rule(col), Count(t.below + t.above + low_inf + high_inf,
+                                              t.below_least + t.above_least + low_inf + high_inf, examples, error)))
     fi = cp.frequent_items
-    kept = frequent_values(cp) if col.categories is not None else None
+    kept = frequent_values(cp, nonfinite=True) if col.categories is not None else None
     if col.categories is not None and fi is not None and kept is not None:
-        values, counts = kept
-        if cp.kind == "numeric" and cp.nan_count + cp.posinf_count + cp.neginf_count:
-            extra = np.array([cp.nan_count, cp.posinf_count, cp.neginf_count], dtype=np.int64)
-            values = pl.concat([values.cast(pl.Float64), pl.Series(values.name, [math.nan, math.inf, -math.inf])])
-            values, counts = values.filter(pl.Series(np.r_[counts > 0, extra > 0])), np.r_[counts, extra][np.r_[counts > 0, extra > 0]]
-        least, examples, bad = _category_breaks(values, counts, col)
+        least, examples, bad = _category_breaks(*kept, col)
         if fi.error == 0 and fi.other_count == 0:  # every value kept: counted
-            found.append(_Violation(_categories_rule(col), least, least, examples))
+            found.append((_categories_rule(col), Count.exact(least, examples)))
         else:  # kept counts are lower bounds by at most ``error``; values not kept may break it or not
             most = least + int(bad.sum()) * int(fi.error) + fi.other_count
-            found.append(_Violation(_categories_rule(col), least, least, examples, most=most))
+            found.append((_categories_rule(col), Count(least, least, examples, most=most)))
     return found
 
 
