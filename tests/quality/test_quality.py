@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 import seismo
-from seismo.data.schema import Column, Schema
+from seismo.data.schema import Column, Kind, Schema
 from seismo.profile import profile_table
 from seismo.quality.duplicates import expected_duplicate_rows
 
@@ -337,6 +337,64 @@ def test_identifier_features_and_high_cardinality() -> None:
     assert ids(report) == {"quality.identifier_feature:reference:token", "quality.high_cardinality:reference:employer"}
     declared = Schema.declare(token=Column.id())
     assert "quality.identifier_feature:reference:token" not in ids(seismo.scan(df, schema=declared))
+
+
+def test_high_cardinality_runs_on_profiles_and_counts_exactly_up_to_the_frequent_items() -> None:
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.profile import merge
+
+    n = 60_000
+    rng = np.random.default_rng(5)
+    frame = pl.DataFrame({
+        "few": [f"f{i}" for i in rng.permutation(np.arange(n) % 1000)],  # 1,000 categories: at the threshold
+        "over": [f"o{i}" for i in rng.permutation(np.arange(n) % 1001)],  # 1,001: just over, counted
+        "many": [f"m{i}" for i in rng.integers(0, 6000, n)],  # beyond the frequent items: estimated
+    })
+    rows = {f.id: f for f in seismo.scan(frame, only=["quality.high_cardinality"]).findings}
+    assert set(rows) == {"quality.high_cardinality:reference:over", "quality.high_cardinality:reference:many"}
+    over, many = rows["quality.high_cardinality:reference:over"], rows["quality.high_cardinality:reference:many"]
+    assert over.evidence["distinct"] == 1001 and "distinct_estimated" not in over.evidence
+    assert "has 1,001 distinct" in over.message
+    true_many = frame["many"].n_unique()
+    assert many.evidence["distinct_estimated"] is True and many.evidence["distinct_at_least"] == 1025
+    assert abs(many.evidence["distinct"] - true_many) <= 3 * many.evidence["distinct_relative_error"] * true_many
+    assert "has about " in many.message
+    check = [c for c in all_checks() if c.name == "quality.high_cardinality"]
+    schema = seismo.infer_schema(frame)
+    for profile in (profile_table(frame), merge(*(profile_table(frame.slice(i, 10_000)) for i in range(0, n, 10_000)))):
+        alone = _runner.run_checks(check, ScanContext.of_profiles(schema, reference=profile))
+        assert {f.id for f in alone.findings} == set(rows)
+        got = {f.id: f.evidence for f in alone.findings}
+        assert got["quality.high_cardinality:reference:over"]["distinct"] == 1001
+        assert got["quality.high_cardinality:reference:many"]["distinct_at_least"] == 1025
+
+
+def test_near_unique_declared_categories_are_reported_once_as_identifiers() -> None:
+    n = 5000
+    rng = np.random.default_rng(6)
+    frame = pl.DataFrame({"note": [f"{'x' * 70}{v}" for v in rng.permutation(n)],  # long, unique: no identifier vote
+                          "shop": [f"s{i}" for i in rng.integers(0, 1500, n)]})
+    schema = Schema.declare(note=Column(kind=Kind.CATEGORICAL), shop=Column(kind=Kind.CATEGORICAL))
+    found = ids(seismo.scan(frame, schema=schema, only=["quality.identifier_feature", "quality.high_cardinality"]))
+    assert found == {"quality.identifier_feature:reference:note", "quality.high_cardinality:reference:shop"}
+
+
+def test_identifier_inference_from_a_saved_profile_reads_the_whole_columns_counts() -> None:
+    # 20,000 categories of 3 rows each: a 2,000-row sample repeats few of them, the table every one
+    n = 60_000
+    rng = np.random.default_rng(7)
+    frame = pl.DataFrame({"token": [f"{v:016x}" for v in rng.integers(0, 2**60, n)],
+                          "shop": [f"s{i:05d}" for i in rng.permutation(np.arange(n) % 20_000)]})
+    schema = Schema.declare(token=Column(kind=Kind.CATEGORICAL), shop=Column(kind=Kind.CATEGORICAL))
+    saved = seismo.profile_reference(frame, schema=schema, sample_rows=2000)
+    sample = saved.sample.rows["shop"]
+    assert sample.n_unique() / sample.len() >= 0.95  # alone, the sample reads as identifiers
+    only = ["quality.identifier_feature"]
+    from_rows = ids(seismo.scan(frame, schema=schema, only=only))
+    from_saved = ids(seismo.scan(saved, only=only))
+    assert from_rows == from_saved == {"quality.identifier_feature:reference:token"}
 
 
 def test_only_unknown_check_is_an_input_error() -> None:

@@ -95,11 +95,14 @@ def _epoch_unit(lo: float, hi: float) -> str | None:
     return None
 
 
-def _integer_signals(s: pl.Series, n: int, distinct: int, votes: _Votes) -> None:
-    lo, hi = s.min(), s.max()
+def _integer_signals(s: pl.Series, n: int, distinct: int, votes: _Votes, *,
+                     bounds: tuple[float, float] | None = None, ordered: bool = True) -> None:
+    lo, hi = bounds or (s.min(), s.max())
     assert isinstance(lo, (int, float)) and isinstance(hi, (int, float))
+    if bounds is not None and float(lo).is_integer() and float(hi).is_integer():
+        lo, hi = int(lo), int(hi)
     ratio = distinct / n
-    increasing = s.is_sorted()
+    increasing = ordered and s.is_sorted()
     if distinct == 2 and {lo, hi} == {0, 1}:
         votes.add(Kind.BOOLEAN, 0.7, "only the values 0 and 1")
         return
@@ -193,17 +196,18 @@ def _mean(s: pl.Series) -> float:
     return float(m) if isinstance(m, (int, float)) else 0.0
 
 
-def _float_signals(s: pl.Series, n: int, votes: _Votes) -> None:
+def _float_signals(s: pl.Series, votes: _Votes, *, bounds: tuple[float, float] | None = None,
+                   ordered: bool = True) -> None:
     votes.add(Kind.NUMERIC, 0.7, "floating-point dtype")
     finite = s.filter(s.is_finite())
     if finite.len() == 0:
         return
-    lo, hi = finite.min(), finite.max()
+    lo, hi = bounds or (finite.min(), finite.max())
     assert isinstance(lo, (int, float)) and isinstance(hi, (int, float))
     unit = _epoch_unit(float(lo), float(hi))
     if unit is not None:
         span_s = (float(hi) - float(lo)) / EPOCH_UNITS[unit]
-        if span_s <= _MAX_PLAUSIBLE_SPAN_S and finite.is_sorted():
+        if span_s <= _MAX_PLAUSIBLE_SPAN_S and ordered and finite.is_sorted():
             votes.add(Kind.DATETIME, 0.4, f"increasing values in the epoch-{unit} range of 1990-2050")
         else:
             votes.add(Kind.DATETIME, 0.15, f"values in the epoch-{unit} range of 1990-2050")
@@ -213,8 +217,14 @@ def _float_signals(s: pl.Series, n: int, votes: _Votes) -> None:
         votes.add(Kind.BOOLEAN, 0.5, "only the values 0.0 and 1.0")
 
 
-def infer_column(name: str, series: pl.Series) -> Column:
+def infer_column(name: str, series: pl.Series, *, whole: tuple[int, int] | None = None,
+                 bounds: tuple[float, float] | None = None) -> Column:
     """Infer one column's kind and role, keeping every signal as evidence.
+
+    ``series`` is the column, or a uniform sample of it: then ``whole`` gives the whole column's
+    non-null values and distinct values, and ``bounds`` its numbers' minimum and maximum (from its
+    profile), so that uniqueness, spans and digit lengths are the column's and formats are read
+    off the sample. A sample's row order is not the table's, so it never counts as increasing.
 
     >>> import polars as pl
     >>> c = infer_column("city", pl.Series(["Oslo", "Lima", "Oslo", "Pune"] * 10))
@@ -237,12 +247,12 @@ def infer_column(name: str, series: pl.Series) -> Column:
     elif n == 0:
         votes.add(Kind.NUMERIC if dtype.is_numeric() else Kind.CATEGORICAL, 0.1, "no non-null values to inspect")
     elif dtype.is_integer():
-        _integer_signals(non_null, n, non_null.n_unique(), votes)
+        _integer_signals(non_null, *(whole or (n, non_null.n_unique())), votes, bounds=bounds, ordered=whole is None)
     elif dtype.is_float():
-        _float_signals(non_null, n, votes)
+        _float_signals(non_null, votes, bounds=bounds, ordered=whole is None)
     elif dtype in (pl.String, pl.Categorical) or isinstance(dtype, (pl.Categorical, pl.Enum)):
         strings = non_null.cast(pl.String)
-        _string_signals(strings, n, strings.n_unique(), votes)
+        _string_signals(strings, *(whole or (n, strings.n_unique())), votes)
     elif dtype.is_decimal():
         votes.add(Kind.NUMERIC, 1.0, "decimal dtype")
     else:

@@ -35,7 +35,7 @@ from seismo.profile._frequent import FrequentItems
 from seismo.profile._histogram import Histogram
 from seismo.profile._hll import HyperLogLog, hash_numbers, hash_strings
 from seismo.profile._ingest import profile_column
-from seismo.profile._keys import frequent_values
+from seismo.profile._keys import DistinctCount, distinct_count, frequent_values
 from seismo.profile._model import (
     CALIBRATION_BINS,
     SCORE_BINS,
@@ -61,6 +61,7 @@ __all__ = [
     "SegmentCounts",
     "Moments",
     "ColumnProfile",
+    "DistinctCount",
     "FrequentItems",
     "Histogram",
     "HyperLogLog",
@@ -71,6 +72,7 @@ __all__ = [
     "TableProfile",
     "Tails",
     "WindowedProfile",
+    "distinct_count",
     "frequent_values",
     "hash_numbers",
     "hash_strings",

@@ -44,9 +44,9 @@ CHECKS: list[Check] = [
     Check("quality.timestamps", check_timestamps, ("any",), "unparsable, future or epoch-zero timestamps",
           tier=Tier.PROFILE),
     Check("quality.identifier_feature", check_identifier_features, ("any",), "identifier-like features",
-          tier=Tier.ROWS),
+          tier=Tier.SAMPLE),
     Check("quality.high_cardinality", check_high_cardinality, ("any",), "very high cardinality categoricals",
-          tier=Tier.ROWS),
+          tier=Tier.PROFILE),
 ]
 
 __all__ = ["CHECKS"]

@@ -14,7 +14,7 @@ from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import infer_column
 from seismo.data.text import NUMERIC_MISSING_TOKENS
 from seismo.data.validate import category_mask
-from seismo.profile import ColumnProfile, Tails, frequent_values, tails
+from seismo.profile import ColumnProfile, Tails, distinct_count, frequent_values, tails
 from seismo.quality._counts import Count
 from seismo.report.model import FailureMode, Finding, Severity
 
@@ -300,15 +300,51 @@ def _number(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else repr(float(x))
 
 
+def _whole(cp: ColumnProfile | None, values: pl.Series) -> dict[str, object]:
+    """What :func:`infer_column` needs of a whole column that it is given a sample of: its
+    non-null and distinct values and its numbers' span, from the column's profile. A distinct
+    count the profile estimates counts as "every value unique" when the sample repeats no value
+    and the estimate is within three standard errors of the values."""
+    if cp is None:
+        return {}
+    d = distinct_count(cp)
+    n = cp.finite_count if cp.kind == "numeric" else cp.count - cp.null_count
+    if d is None or n == 0:
+        return {}
+    distinct = d.value
+    if not d.exact and values.drop_nulls().is_unique().all() and d.value >= n * (1 - 3 * d.standard_error):
+        distinct = n
+    bounds = (cp.min, cp.max) if cp.kind == "numeric" and cp.min is not None and cp.max is not None else None
+    return {"whole": (n, min(distinct, n)), "bounds": bounds}
+
+
 def check_identifier_features(ctx: ScanContext) -> list[Finding]:
-    """Features whose values look like identifiers: a model that uses them memorises rows."""
+    """Features whose values look like identifiers: a model that uses them memorises rows.
+
+    An undeclared column is judged by its inferred schema; a declared one by inferring it again
+    from its values (a table given as a saved profile: from its sample, with the whole column's
+    counts and span from its profile)."""
     out = []
     for label, ds in ctx.datasets():
+        sampled = ctx.partial.get(label) == "sample"
         for c in ds.frame.columns:
             col = ctx.schema.get(c)
             if col is None or col.role != Role.FEATURE:
                 continue
-            inferred = col if not col.declared else infer_column(c, ds.frame.get_column(c))
+            if col.declared:
+                values = ds.frame.get_column(c)
+                cp = ctx.profile(label).columns.get(c)
+                extra = _whole(cp, values) if sampled else {}
+                inferred = infer_column(c, values, **extra)  # type: ignore[arg-type]
+                share = _distinct_share(cp) if col.kind == Kind.CATEGORICAL else None
+                if share is not None and share[0] >= _IDENTIFIER_SHARE and share[0] * share[1] > HIGH_CARDINALITY and (
+                        inferred.kind != Kind.IDENTIFIER or inferred.confidence < 0.6):
+                    # near-unique categories, whatever they look like: what check_high_cardinality leaves here
+                    inferred = Column(kind=Kind.IDENTIFIER, confidence=round(share[0], 3), signals=(
+                        f"declared categorical, {share[0]:.0%} of {share[1]:,} values distinct -> identifier",
+                        *inferred.signals))
+            else:
+                inferred = col
             if inferred.kind != Kind.IDENTIFIER or inferred.confidence < 0.6:
                 continue
             out.append(
@@ -328,34 +364,50 @@ def check_identifier_features(ctx: ScanContext) -> list[Finding]:
     return out
 
 
+#: A declared categorical whose values are at least this share distinct is left to
+#: ``quality.identifier_feature`` (the share at which inference reads short tokens as identifiers).
+_IDENTIFIER_SHARE = 0.95
+
+
+def _distinct_share(cp: ColumnProfile | None) -> tuple[float, int] | None:
+    """The share of a string column's non-null values that are distinct, and those values; None
+    below 20 values (too few to call near-unique) or without a distinct count."""
+    if cp is None or cp.kind != "string":
+        return None
+    values = cp.count - cp.null_count
+    d = distinct_count(cp)
+    if d is None or values < 20:
+        return None
+    return min(d.value / values, 1.0), values
+
+
 def check_high_cardinality(ctx: ScanContext) -> list[Finding]:
-    """Categorical features with very many distinct values."""
+    """Categorical features with very many distinct values, counted from their profiles: the
+    frequent items hold every value up to their capacity (at least 1,024, above the threshold),
+    so whether a column passes the threshold is always known; beyond the capacity the count is
+    HyperLogLog's estimate, marked as one."""
     out = []
-    for label, ds in ctx.datasets():
-        for c in ds.frame.columns:
+    for label, info, profile in ctx.tables():
+        for c, cp in profile.columns.items():
             col = ctx.schema.get(c)
-            if col is None or col.role != Role.FEATURE or col.kind != Kind.CATEGORICAL:
+            if col is None or col.role != Role.FEATURE or col.kind != Kind.CATEGORICAL or cp.kind != "string":
                 continue
-            s = ds.frame.get_column(c)
-            if not (s.dtype == pl.String or isinstance(s.dtype, (pl.Categorical, pl.Enum))):
+            d = distinct_count(cp)
+            if d is None or (d.value if d.exact else max(d.value, d.at_least)) <= HIGH_CARDINALITY:
                 continue
-            estimate = ctx.profile(label).columns[c].distinct_estimate
-            if estimate is not None and estimate < 0.8 * HIGH_CARDINALITY:
-                continue  # HyperLogLog is within a few percent: no exact count needed
-            distinct = s.drop_nulls().n_unique()
-            if distinct <= HIGH_CARDINALITY:
-                continue
-            if col.declared and infer_column(c, s).kind == Kind.IDENTIFIER:
-                continue  # reported by check_identifier_features instead
+            share = _distinct_share(cp)
+            if col.declared and share is not None and share[0] >= _IDENTIFIER_SHARE:
+                continue  # near-unique: an identifier, which quality.identifier_feature reports
+            about = "" if d.exact else "about "
             out.append(
                 Finding(
                     check="quality.high_cardinality",
                     failure_mode=DQ,
                     severity=Severity.LOW,
                     columns=(c,),
-                    message=f"{c} ({label}) has {distinct:,} distinct categories",
-                    evidence={"dataset": label, "distinct": distinct, "rows": ds.rows,
-                              "distinct_share": distinct / ds.rows, "threshold": HIGH_CARDINALITY},
+                    message=f"{c} ({label}) has {about}{d.value:,} distinct categories",
+                    evidence={"dataset": label, **d.evidence(), "rows": info.rows,
+                              "distinct_share": d.value / info.rows, "threshold": HIGH_CARDINALITY},
                     recommendation="One-hot encoding this many categories overfits and serving will meet unseen "
                     "ones; group rare categories, hash them, or use a target-encoding fitted on training folds.",
                     id=f"quality.high_cardinality:{label}:{c}",
