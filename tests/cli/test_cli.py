@@ -220,3 +220,19 @@ def test_env_capture_diff_and_scan_env(tmp_path: Path, capsys: pytest.CaptureFix
     assert "skew.environment.package:numpy" in {f["id"] for f in json.loads(out)["findings"]}
     code, _, err = run(["scan", str(ref), "--env", str(a), str(tmp_path / "none.json")], capsys)
     assert code == 2 and err.startswith("error: ") and "none.json" in err
+
+
+def test_scan_reads_semicolon_separated_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(3)
+    paths = []
+    for name, shift in (("ref.csv", 0.0), ("cur.csv", 2.0)):
+        frame = pl.DataFrame({"amount": rng.normal(shift, 1, 2000), "city": rng.choice(["a", "b"], 2000)})
+        text = frame.write_csv(separator=";").replace(".", ",")  # a European export: decimal commas
+        (tmp_path / name).write_text(text)
+        paths.append(str(tmp_path / name))
+    out = tmp_path / "r.json"
+    code, _, _ = run(["scan", *paths, "--json", str(out)], capsys)
+    report = json.loads(out.read_text())
+    assert report["datasets"]["reference"]["columns"] == 2
+    assert report["schema"]["amount"]["kind"] == "numeric"
+    assert code == 1 and "shift.column:amount" in {f["id"] for f in report["findings"]}

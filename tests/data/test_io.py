@@ -174,3 +174,40 @@ def test_jsonl_late_type_change(tmp_path: Path) -> None:
     p = tmp_path / "late.jsonl"
     p.write_text('{"a": 1}\n' * 20_000 + '{"a": "oops"}\n')
     assert load(p).rows == 20_001
+
+
+@pytest.mark.parametrize("sep", [";", "\t", "|"])
+def test_csv_separator_is_sniffed(tmp_path: Path, sep: str) -> None:
+    p = tmp_path / "t.csv"
+    rows = [f"{i}{sep}name {i}{sep}{i % 3}" for i in range(50)]
+    p.write_text(sep.join(["id", "name", "group"]) + "\n" + "\n".join(rows) + "\n")
+    ds = load(p)
+    assert ds.frame.columns == ["id", "name", "group"] and ds.rows == 50
+    assert ds.frame.get_column("id").to_list() == list(range(50))
+
+
+def test_semicolon_csv_reads_decimal_commas(tmp_path: Path) -> None:
+    p = tmp_path / "eu.csv"
+    p.write_text("preis;menge;ort\n1,5;2;Köln, Altstadt\n-0,25;3;Bonn\n10;4;Ulm\n")
+    ds = load(p)
+    assert ds.frame.get_column("preis").to_list() == [1.5, -0.25, 10.0]
+    assert ds.frame.get_column("ort").to_list() == ["Köln, Altstadt", "Bonn", "Ulm"]
+
+
+def test_comma_csv_with_other_separators_in_its_values_stays_comma(tmp_path: Path) -> None:
+    p = tmp_path / "t.csv"
+    p.write_text("a,note\n" + "".join(f'{i},"x;y|z\t{i}"\n' for i in range(30)))
+    assert load(p).frame.columns == ["a", "note"]
+    one = tmp_path / "one.csv"
+    one.write_text("only\n" + "".join(f"{i}\n" for i in range(10)))
+    assert load(one).frame.columns == ["only"]
+    ragged = tmp_path / "ragged.csv"  # neither separator splits it consistently: read as the extension says
+    ragged.write_text("a;b\n1;2;3\n4\n5;6;7;8\n")
+    assert load(ragged).frame.width == 1
+
+
+def test_semicolon_csv_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = b"x;y\n" + b"".join(f"{i};{i * 2}\n".encode() for i in range(20))
+    monkeypatch.setattr(sys, "stdin", type("S", (), {"buffer": io.BytesIO(data)})())
+    ds = load("-")
+    assert ds.frame.columns == ["x", "y"] and ds.rows == 20
