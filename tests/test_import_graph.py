@@ -109,3 +109,18 @@ def test_the_former_entry_points_still_work_and_warn() -> None:
         assert seismo.labels.scan_labels is seismo.scan_labels
         assert seismo.leakage.scan_leakage is seismo.scan_leakage
     assert [w.category for w in caught] == [DeprecationWarning, DeprecationWarning]
+
+
+FAILURE_MODES = ("quality", "skew", "shift", "concept", "labels", "leakage")
+
+
+def test_failure_mode_packages_import_none_of_each_other() -> None:
+    """Shared helpers live below them (data, profile, stats), one home each."""
+    def package(module: str) -> str | None:
+        parts = module.split(".")
+        return parts[1] if len(parts) > 1 and parts[1] in FAILURE_MODES else None
+
+    graph = _graph()
+    offenders = sorted((m, t) for m in graph for t in graph[m]
+                       if package(m) is not None and package(t) is not None and package(m) != package(t))
+    assert offenders == []

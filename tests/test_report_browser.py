@@ -152,6 +152,9 @@ _EDGE_REPORTS = {
                                            "current": DatasetInfo(rows=0, columns=3, source="empty.csv")}),
                   ("zero rows",)),
     "1000-findings": (_many_findings, ("1000 findings", "1,000 findings")),
+    "two-rows": (lambda: seismo.scan(pl.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]}),
+                                     pl.DataFrame({"a": [1.5, 2.5], "b": ["x", "y"]})),
+                 ("too little was evaluated to mean much: the reference (2 rows) and current (2 rows) tables",)),
 }
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seismo.checks import Check, CheckResult, ScanContext, Tier, fit_key
+from seismo.checks import Check, CheckResult, NotApplicable, ScanContext, Tier, fit_key
 from seismo.data.schema import Schema
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Report, Severity
@@ -46,10 +46,28 @@ class Run:
     not_run: Mapping[str, str] = field(default_factory=dict)
     """Checks that did not run, or ran on part of the tables, because a table was given as a
     profile or a sample rather than its rows: name -> why."""
+    unmet: Mapping[str, str] = field(default_factory=dict)
+    """Checks not run because what they need is absent (a target, a second table): name -> why."""
 
     @property
     def ran(self) -> list[str]:
+        """Every check that ran, whatever its state."""
         return list(self.results)
+
+    @property
+    def evaluated(self) -> list[str]:
+        """The checks that evaluated something (with or without findings)."""
+        return [name for name, r in self.results.items() if r.state == "evaluated"]
+
+    @property
+    def failed(self) -> list[str]:
+        """The checks that stopped on an unexpected error (each has a ``seismo.check_error`` finding)."""
+        return [name for name, r in self.results.items() if r.failed]
+
+    @property
+    def not_applicable(self) -> dict[str, str]:
+        """The checks that had nothing to evaluate, by what they need or by what they found: name -> why."""
+        return {**self.unmet, **{name: r.not_applicable for name, r in self.results.items() if r.not_applicable}}
 
 
 def _matches(check: Check, wanted: str) -> bool:
@@ -126,10 +144,15 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, progress: Progress 
     results: dict[str, CheckResult] = {}
     ran: list[Check] = []
     not_run: dict[str, str] = {}
+    unmet: dict[str, str] = {}
     for i, check in enumerate(checks):
         if progress is not None:
             progress(check.name, i, len(checks))
         if not check.applicable(ctx):
+            unmet[check.name] = check.unmet(ctx)
+            continue
+        if not check.always and "any" in check.needs and not any((ctx.rows(lb) or 0) > 0 for lb in ctx.labels()):
+            unmet[check.name] = "the tables have no rows" if len(ctx.labels()) > 1 else "the table has no rows"
             continue
         view, why = gate(check, ctx)
         if why:
@@ -139,7 +162,7 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, progress: Progress 
         ran.append(check)
         results[check.name] = run_one(check, view, raise_errors)
     findings, stats = fold_root_causes(ran, results)
-    return Run(tuple(ran), results, tuple(findings), stats, not_run)
+    return Run(tuple(ran), results, tuple(findings), stats, not_run, unmet)
 
 
 _NEEDS_LABELS = {"reference": ("reference",), "current": ("current",), "both": ("reference", "current")}
@@ -227,15 +250,19 @@ def run_one(check: Check, ctx: ScanContext, raise_errors: bool = False) -> Check
     try:
         out = check.run(view)
         return out if isinstance(out, CheckResult) else view.result(out)
+    except NotApplicable as exc:
+        return CheckResult(column_stats={k: dict(v) for k, v in view.result(()).column_stats.items()},
+                           not_applicable=exc.reason)
     except InputError as exc:
         if raise_errors:
             raise
-        return CheckResult((_error_finding(check, f"{exc}"),))
+        return CheckResult((_error_finding(check, f"{exc}"),), failed=True)
     except Exception as exc:  # one broken check must not lose the rest of the report
         if raise_errors:
             raise
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        return CheckResult((_error_finding(check, f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"),))
+        return CheckResult((_error_finding(check, f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"),),
+                           failed=True)
 
 
 def fold_root_causes(checks: Sequence[Check], results: Mapping[str, CheckResult]
@@ -299,7 +326,9 @@ def build_report(ctx: ScanContext, run: Run, *, names: Mapping[str, str] | None 
         datasets=datasets,
         schema=ctx.schema.to_dict()["columns"],
         column_table=column_table(ctx.schema, profiles, run.column_stats),
-        checks_run=run.ran,
+        checks_run=run.evaluated,
         checks_not_run=dict(run.not_run),
+        checks_not_applicable=run.not_applicable,
+        checks_failed=run.failed,
         distributions=distributions(ctx.schema, {k: v for k, v in profiles.items() if v.n_rows > 0}, names),
     )

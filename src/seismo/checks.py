@@ -34,7 +34,7 @@ from seismo.data.schema import Role, Schema
 from seismo.exceptions import ProfileError
 from seismo.report.model import DatasetInfo, Finding
 
-__all__ = ["Check", "CheckResult", "FitFunction", "Requirement", "ScanContext", "Tier", "fit_key"]
+__all__ = ["Check", "CheckResult", "FitFunction", "NotApplicable", "Requirement", "ScanContext", "Tier", "fit_key"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from seismo.data.labels import Task
@@ -59,15 +59,36 @@ class Tier(enum.StrEnum):
     ROWS = "rows"
 
 
+class NotApplicable(Exception):  # noqa: N818 - a verdict, not an error
+    """Raised by a check that has nothing to evaluate (no prediction column, windows too small,
+    too few rows for its test): the runner reports it as *not applicable*, with this reason, never
+    as a pass. A check that evaluated part of its inputs returns its findings instead."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """What one check returns: its findings, its per-column statistics (healthy columns included,
     for the report's column table) and the root causes it found (``explains``: column -> the id of
-    the finding that explains that column's change, such as a unit change)."""
+    the finding that explains that column's change, such as a unit change).
+
+    Every check ends in one of three states: *evaluated* (with or without findings), *not
+    applicable* (``not_applicable`` holds why: it had nothing to evaluate) or *failed* (``failed``:
+    an unexpected error, reported as a ``seismo.check_error`` finding)."""
 
     findings: tuple[Finding, ...] = ()
     column_stats: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     explains: Mapping[str, str] = field(default_factory=dict)
+    not_applicable: str = ""
+    failed: bool = False
+
+    @property
+    def state(self) -> str:
+        """``"evaluated"``, ``"not_applicable"`` or ``"failed"``."""
+        return "failed" if self.failed else "not_applicable" if self.not_applicable else "evaluated"
 
 
 @dataclass
@@ -433,9 +454,33 @@ class Check:
     def applicable(self, ctx: ScanContext) -> bool:
         return all(ctx.has(r) for r in self.needs)
 
+    def unmet(self, ctx: ScanContext) -> str:
+        """Why this check is not applicable to ``ctx`` by what it needs ("" when it is): the
+        first of its needs that ``ctx`` lacks, in words a user can act on."""
+        for r in self.needs:
+            if not ctx.has(r):
+                return _UNMET[r](ctx)
+        return ""
+
     def owns(self, finding_check: str) -> bool:
         """Whether a finding named ``finding_check`` is this check's."""
         return finding_check == self.name or finding_check.startswith(self.name + ".")
+
+
+def _table_lacking(ctx: ScanContext, label: str) -> str:
+    rows = ctx.rows(label)
+    return f"no {label} table" if rows is None else f"the {label} table has no rows"
+
+
+_UNMET: dict[str, Callable[[ScanContext], str]] = {
+    "reference": lambda ctx: _table_lacking(ctx, "reference"),
+    "current": lambda ctx: _table_lacking(ctx, "current"),
+    "both": lambda ctx: next(_table_lacking(ctx, label) for label in ("reference", "current")
+                             if not (ctx.rows(label) or 0)),
+    "any": lambda ctx: "no table",
+    "target": lambda ctx: "no target column (--target)",
+    "timestamp": lambda ctx: "no timestamp column (--timestamp)",
+}
 
 
 def part_of(run: CheckFunction, key: str, finding_check: str) -> CheckFunction:
@@ -449,11 +494,16 @@ def part_of(run: CheckFunction, key: str, finding_check: str) -> CheckFunction:
 
     def whole(ctx: ScanContext) -> CheckResult:
         view = ctx.for_check()
-        out = run(view)
+        try:
+            out = run(view)
+        except NotApplicable as exc:
+            return CheckResult(not_applicable=exc.reason)
         return out if isinstance(out, CheckResult) else view.result(out)
 
     def part(ctx: ScanContext) -> CheckResult:
         done = ctx.derived(f"part_of:{key}", lambda: whole(ctx))
+        if done.not_applicable:
+            raise NotApplicable(done.not_applicable)
         kept = tuple(f for f in done.findings if f.check == finding_check)
         ids = {f.id for f in kept}
         return CheckResult(kept, done.column_stats, {c: i for c, i in done.explains.items() if i in ids})

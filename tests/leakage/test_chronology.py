@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import polars as pl
+import pytest
 
 from seismo.data.roles import build_schema as _build_schema
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.io import load
 from seismo.leakage.chronology import check_chronology
 from seismo.report.model import Finding
@@ -99,7 +100,8 @@ def test_null_timestamps_are_left_out_and_counted() -> None:
     assert ev["train_null_timestamps"] == 4 and ev["test_null_timestamps"] == 2
     assert ev["train_rows"] == 70 and ev["test_rows"] == 30 and ev["cutoff"] == "2024-03-11T00:00:00Z"
     # all-null test times: nothing to compare
-    assert _run(_frame(_days(range(10))), _frame([None, None])) == []
+    with pytest.raises(NotApplicable, match="no readable time"):
+        _run(_frame(_days(range(10))), _frame([None, None]))
 
 
 def test_times_are_compared_in_utc() -> None:

@@ -512,7 +512,7 @@ def test_schema_mismatch_from_profiles_alone() -> None:
     from seismo.profile import merge, profile_table
 
     schema = Schema.declare(amount=Column.numeric(), flag=Column.feature("boolean"), when=Column.timestamp(),
-                            ghost=Column.target())
+                            ghost=Column.numeric())  # a declared input that never arrives
     good = pl.DataFrame({"amount": [1.5, 2.5] * 20, "flag": [0, 1] * 20, "when": ["2024-01-01"] * 40})
     drifted = good.with_columns(pl.col("flag").cast(pl.Float64))
     bad = pl.DataFrame({"amount": ["1,200", "3,400"] * 20, "flag": [0, 1] * 20, "when": ["2024-01-02"] * 40})

@@ -105,6 +105,5 @@ def scan_labels(data: TableLike | Dataset, *, target: str, proba: str | Sequence
     result, _ = judged(ctx)
     assessment = result if isinstance(result, (ClassAssessment, ResidualAssessment)) else None
     report = _runner.build_report(ctx, run, names={"reference": "data"})
-    report.checks_run = ["labels"]
     suspects = suspects_frame(assessment, ds.frame) if assessment is not None else pl.DataFrame({"row": []})
     return LabelScan(report=report, assessment=assessment, suspects=suspects)

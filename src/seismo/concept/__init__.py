@@ -1,10 +1,10 @@
 """Concept drift (failure mode ``concept_drift``): performance over time, estimated performance, attribution."""
 
-from seismo.checks import Check, ScanContext, Tier, part_of
+from seismo.checks import Check, ScanContext, Tier
 from seismo.concept._task import task_and_reason
 from seismo.concept.attribution import check_attribution
 from seismo.concept.error_stream import check_error_stream
-from seismo.concept.estimated import check_estimated_performance
+from seismo.concept.estimated import check_estimate_gap, check_estimated_performance
 from seismo.concept.gap import check_generalisation_gap
 from seismo.concept.labels import join_labels
 from seismo.concept.performance import check_performance
@@ -21,11 +21,9 @@ CHECKS: list[Check] = [
           reads_model=True, inputs_lacking=_task_lacking),
     Check("concept.error_stream", check_error_stream, ("current", "target", "timestamp"),
           "ADWIN and DDM over the model's error stream in time order", tier=Tier.ROWS),
-    Check("concept.estimated_performance",
-          part_of(check_estimated_performance, "concept.estimated", "concept.estimated_performance"), ("both", "target"),
+    Check("concept.estimated_performance", check_estimated_performance, ("both", "target"),
           "label-free performance per window from calibrated scores (CBPE)", tier=Tier.ROWS),
-    Check("concept.estimate_gap", part_of(check_estimated_performance, "concept.estimated", "concept.estimate_gap"),
-          ("both", "target"), "the gap between the label-free estimate and the realised metric once labels arrive",
+    Check("concept.estimate_gap", check_estimate_gap, ("both", "target"), "the gap between the label-free estimate and the realised metric once labels arrive",
           aliases=("concept.estimated_performance",), tier=Tier.ROWS),
     Check("concept.attribution", check_attribution, ("both", "target"),
           "a drop split into covariate shift and changed relation (importance weighting), and the features",

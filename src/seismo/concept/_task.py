@@ -10,20 +10,31 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
-from seismo.data.labels import Task, label_array, label_arrays, missing_labels
+from seismo.checks import NotApplicable, ScanContext
+from seismo.data.labels import (
+    Task,
+    class_columns,
+    few_whole_values,
+    is_classification,
+    label_array,
+    label_arrays,
+    missing_labels,
+    named_after,
+)
 from seismo.data.schema import Kind, Role
-from seismo.data.time import choose_window, plausible_times, to_utc
+from seismo.data.time import choose_window, plausible_times, to_utc, window_name
 from seismo.data.time import window_starts as _windows
 from seismo.exceptions import InputError
-from seismo.shift.time import MIN_WINDOW_ROWS
+from seismo.data.time import MIN_WINDOW_ROWS
 
-__all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "label_array", "label_arrays", "missing_labels", "reference_windows",
-           "task_and_reason", "task_difference", "task_of", "time_windows"]
+__all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "absent_from", "few_whole_values", "is_classification", "label_array",
+           "label_arrays", "missing_labels", "named_after", "no_task_reason",
+           "reference_windows", "require_prediction", "require_task", "task_and_reason", "task_difference", "task_of",
+           "time_windows"]
 
 REFERENCE_CHUNKS = 10
 """Without a timestamp, the reference's natural variation is measured over this many row-order chunks."""
-_FEW_VALUES = 20
+
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,74 @@ def task_and_reason(ctx: ScanContext) -> tuple[Task | None, str]:
         task = _without_scores(task)  # the current's scores were not served: judge the predicted labels
     why = task_difference(task, current)
     return (None, why) if why else (task, "")
+
+
+def no_task_reason(ctx: ScanContext) -> str:
+    """Why :func:`task_of` finds no task, in words a user can act on ("" when it finds one): no
+    reference, a table without the target, no prediction or probability column, a declared one
+    absent from a table, or a saved profile's task the other table does not share."""
+    task, why = task_and_reason(ctx)
+    if task is not None or why:
+        return why
+    ref_model, cur_model = ctx.saved_model("reference"), ctx.saved_model("current")
+    if ctx.reference is None and ref_model is None:
+        return "no reference table: the model's task is read off the reference's labels and predictions"
+    if ctx.current is None and cur_model is None:
+        return "no current table with the model's labels and predictions"
+    frames = [(label, ds.frame) for label, ds in (("reference", ctx.reference), ("current", ctx.current))
+              if ds is not None]
+    if not frames:  # both tables given as saved profiles: each keeps its own task, and they agree
+        return "no model task kept in the saved profiles"
+    return _columns_lacking(ctx, frames)
+
+
+def _columns_lacking(ctx: ScanContext, frames: list[tuple[str, pl.DataFrame]]) -> str:
+    """Why the tables with rows in ``frames`` give no task (read as :func:`_task_of_rows` reads them)."""
+    target = ctx.schema.first(Role.TARGET)
+    if target is None:
+        return "no target column (--target)"
+    for label, frame in frames:
+        if target not in frame.columns:
+            return (f"the {label} table has no target column {target!r}"
+                    + (" (labels not joined yet: --labels)" if label == "current" else ""))
+    declared = ctx.columns_with(Role.PROBABILITY)
+    for column, what in ((ctx.schema.first(Role.PREDICTION), "prediction"), *((c, "probability") for c in declared)):
+        absent = absent_from(ctx, column)
+        if absent:
+            return f"the {absent} table has no {what} column {column!r}"
+    if len(declared) >= 2:
+        return (f"the probability columns {', '.join(repr(c) for c in declared)} are not named after the target's "
+                "classes (one per class, such as proba_1), and there is no prediction column (--prediction)")
+    return "no prediction column (--prediction) or probabilities (--proba)"
+
+
+def absent_from(ctx: ScanContext, column: str | None) -> str:
+    """The first table given with rows (``"reference"``, ``"current"``) that lacks ``column`` ("" when none does)."""
+    for label, ds in (("reference", ctx.reference), ("current", ctx.current)):
+        if column is not None and ds is not None and column not in ds.frame.columns:
+            return label
+    return ""
+
+
+def require_task(ctx: ScanContext) -> Task:
+    """:func:`task_of`, or :class:`~seismo.checks.NotApplicable` saying why there is none."""
+    task = task_of(ctx)
+    if task is None:
+        raise NotApplicable(no_task_reason(ctx) or "no model task: no target and prediction columns in both tables")
+    return task
+
+
+def require_prediction(ctx: ScanContext) -> Task:
+    """:func:`require_task` for a check that reads the model's predicted labels (its errors): the
+    task, or :class:`~seismo.checks.NotApplicable` when it has probabilities only."""
+    task = require_task(ctx)
+    if task.prediction is None:
+        column = ctx.schema.first(Role.PREDICTION)
+        absent = absent_from(ctx, column)
+        if absent:
+            raise NotApplicable(f"the {absent} table has no prediction column {column!r}")
+        raise NotApplicable("no prediction column (--prediction): the probabilities alone give no per-row errors")
+    return task
 
 
 def task_difference(reference: Task, current: Task) -> str:
@@ -130,7 +209,7 @@ def _task_of_rows(ctx: ScanContext, frames: tuple[pl.DataFrame, ...]) -> Task | 
         return None
     if prediction is not None and any(prediction not in f.columns for f in frames):
         prediction = None
-    class_proba = _class_columns(reference.get_column(target), probas) if len(probas) >= 2 else ()
+    class_proba = class_columns(reference.get_column(target), probas) if len(probas) >= 2 else ()
     if prediction is None and proba is None and not class_proba:
         return None
     kind = "classification" if class_proba else _kind(ctx, reference, target, prediction)
@@ -188,27 +267,6 @@ def _positive_class(frame: pl.DataFrame, task: Task) -> tuple[Any, Any] | None:
     return (classes[1], classes[0]) if means[1] >= means[0] else (classes[0], classes[1])
 
 
-def _class_columns(target: pl.Series, probas: list[str]) -> tuple[tuple[str, str], ...]:
-    """Probability columns matched to the label's classes by name: a column named after a class,
-    or ending in ``_CLASS`` / ``-CLASS`` / ``=CLASS`` (``proba_cat``, ``p=1``), one per class."""
-    values = label_array(target.to_frame(), target.name, text=True)
-    classes = sorted({v for v in values.tolist() if v is not None})
-    found: dict[str, str] = {}
-    for col in probas:
-        for k in classes:
-            if named_after(col, k):
-                found.setdefault(k, col)
-    if len(found) != len(classes) or len(set(found.values())) != len(found) or len(classes) < 2:
-        return ()
-    return tuple((k, found[k]) for k in classes)
-
-
-def named_after(column: str, klass: str) -> bool:
-    """A probability column named after a class: the class itself, or ending in ``_CLASS`` /
-    ``-CLASS`` / ``=CLASS`` / ``.CLASS``."""
-    return column == klass or any(column.endswith(sep + klass) for sep in ("_", "-", "=", "."))
-
-
 def _kind(ctx: ScanContext, reference: pl.DataFrame, target: str, prediction: str | None) -> str:
     col = ctx.schema.get(target)
     if col is not None and col.kind in (Kind.CATEGORICAL, Kind.BOOLEAN):
@@ -223,17 +281,6 @@ def _kind(ctx: ScanContext, reference: pl.DataFrame, target: str, prediction: st
             if finite.len() and not bool((finite == finite.round(0)).all()):
                 return "regression"  # a count or rating target predicted on a continuous scale
     return "classification" if few_whole_values(s) else "regression"
-
-
-def few_whole_values(s: pl.Series) -> bool:
-    """At most 20 distinct values, all whole numbers: a numeric column that reads as classes."""
-    values = s.drop_nulls().unique().head(_FEW_VALUES + 1)
-    return values.len() <= _FEW_VALUES and (not s.dtype.is_float() or bool((values == values.round(0)).all()))
-
-
-def is_classification(s: pl.Series, kind: Kind | None) -> bool:
-    """Categorical, boolean or text targets, and numbers with at most 20 whole values."""
-    return kind in (Kind.CATEGORICAL, Kind.BOOLEAN) or not s.dtype.is_numeric() or few_whole_values(s)
 
 
 def time_windows(frame: pl.DataFrame, timestamp: str | None, *, every: str | None = None,

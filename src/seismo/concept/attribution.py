@@ -33,12 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from seismo.checks import ScanContext
-from seismo.concept._task import task_of
+from seismo.checks import NotApplicable, ScanContext
+from seismo.concept._task import require_prediction
 from seismo.concept.error_stream import errors_of as _errors_of
 from seismo.data.schema import Kind, Role
 from seismo.report.model import FailureMode, Finding, Severity
-from seismo.shift.multivariate import _sample
+from seismo.stats.domain import evenly_spaced
 from seismo.stats.binning import reference_binning as _binner
 from seismo.stats import benjamini_hochberg
 
@@ -51,6 +51,8 @@ MAX_WEIGHT = 20.0
 MIN_ESS_SHARE = 0.05
 MAX_DOMAIN_AUC = 0.95
 _SAMPLE = 20_000
+_MIN_ROWS = 100
+"""Rows with a label and a prediction each table needs for the drop test."""
 _MIN_BIN = 30
 _DROP_ALPHA = 0.001
 
@@ -60,7 +62,7 @@ def covariate_expectation(x: np.ndarray[Any, Any], domain: np.ndarray[Any, Any],
     """The reference's weighted mean of ``correct`` (per-row score: 1 - error, or minus the absolute
     error), weights = the cross-fitted odds that a reference row belongs to the current table;
     returns the expectation and the effective sample size of the weights."""
-    from seismo.shift.multivariate import domain_classifier
+    from seismo.stats.domain import domain_classifier
 
     auc, _, scores = domain_classifier(x, domain, is_cat, seed=seed)
     ref = domain == 0
@@ -75,16 +77,16 @@ def covariate_expectation(x: np.ndarray[Any, Any], domain: np.ndarray[Any, Any],
 
 def check_attribution(ctx: ScanContext) -> list[Finding]:
     """When the realised metric dropped: the covariate and concept parts, and the features."""
-    task = task_of(ctx)
-    if task is None or task.prediction is None:
-        return []
+    task = require_prediction(ctx)
     assert ctx.reference is not None and ctx.current is not None
-    ref, cur = _sample(ctx.reference.frame, _SAMPLE), _sample(ctx.current.frame, _SAMPLE)
+    ref, cur = evenly_spaced(ctx.reference.frame, _SAMPLE), evenly_spaced(ctx.current.frame, _SAMPLE)
     e_ref = _errors_of(ref, task)
     e_cur = _errors_of(cur, task)
     ok_ref, ok_cur = np.isfinite(e_ref), np.isfinite(e_cur)
-    if ok_ref.sum() < 100 or ok_cur.sum() < 100:
-        return []
+    for label, ok in (("reference", ok_ref), ("current", ok_cur)):
+        if ok.sum() < _MIN_ROWS:
+            raise NotApplicable(f"only {int(ok.sum())} {label} rows with a label and a prediction, below the "
+                                f"{_MIN_ROWS} the drop test needs")
     ref, cur, e_ref, e_cur = ref.filter(ok_ref), cur.filter(ok_cur), e_ref[ok_ref], e_cur[ok_cur]
     z, p = _drop_test(e_ref, e_cur)
     rise = float(e_cur.mean() - e_ref.mean())
@@ -98,9 +100,9 @@ def check_attribution(ctx: ScanContext) -> list[Finding]:
         return []
     from threadpoolctl import threadpool_limits
 
-    from seismo.shift.multivariate import _encode
+    from seismo.stats.domain import encode_features
 
-    x, is_cat = _encode(ref, cur, features)
+    x, is_cat = encode_features(ref, cur, features)
     domain = np.r_[np.zeros(ref.height), np.ones(cur.height)]
     with threadpool_limits(limits=1, user_api="openmp"):
         expected_error, ess = covariate_expectation(x, domain, e_ref, is_cat)

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
-from seismo.concept._task import label_arrays, missing_labels, task_of
+from seismo.checks import NotApplicable, ScanContext
+from seismo.concept._task import label_arrays, missing_labels, require_prediction
 from seismo.data.schema import Role
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.data.time import plausible_times
@@ -51,14 +51,17 @@ def errors_of(frame: pl.DataFrame, task: Any) -> np.ndarray[Any, Any]:
 
 def check_error_stream(ctx: ScanContext) -> list[Finding]:
     """The detectors over the current table's error stream, in time order."""
-    task = task_of(ctx)
     ts = ctx.schema.first(Role.TIMESTAMP)
-    if task is None or task.prediction is None or ts is None or ctx.current is None or ts not in ctx.current.frame.columns:
-        return []
+    if ctx.current is None:
+        raise NotApplicable("needs the current table's rows, in time order")
+    task = require_prediction(ctx)
+    if ts is None or ts not in ctx.current.frame.columns:
+        raise NotApplicable(f"the current table has no timestamp column {ts!r}" if ts else
+                            "no timestamp column (--timestamp)")
     frame = ctx.current.frame
     utc = ctx.utc_times("current")
     if utc is None:
-        return []
+        raise NotApplicable(f"the current's timestamp {ts!r} cannot be read as times")
     times = plausible_times(utc)  # epoch-zero placeholders left out
     order = times.arg_sort(nulls_last=True).to_numpy()
     n_timed = times.len() - times.null_count()
@@ -67,7 +70,8 @@ def check_error_stream(ctx: ScanContext) -> list[Finding]:
     keep = np.isfinite(errors)
     errors, when = errors[keep], times.gather(pl.Series(order[keep])).to_list()
     if errors.size < 2 * _MIN_SIDE:
-        return []
+        raise NotApplicable(f"only {errors.size} current rows with a time, a label and a prediction, below the "
+                            f"{2 * _MIN_SIDE} the detectors need")
     return _judge(errors, when, task.kind, task.target)
 
 

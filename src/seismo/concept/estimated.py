@@ -21,25 +21,28 @@ shift of the inputs is allowed: that is what it measures).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.concept._task import (
     MIN_WINDOW_ROWS,
     Task,
     Windows,
+    absent_from,
     label_arrays,
     missing_labels,
-    task_of,
+    require_task,
     time_windows,
 )
+from seismo.data.time import window_name
 from seismo.data.schema import Role
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
 
-__all__ = ["ALPHA", "MIN_GAP", "check_estimated_performance"]
+__all__ = ["ALPHA", "MIN_GAP", "check_estimate_gap", "check_estimated_performance"]
 
 ALPHA = 0.01
 MIN_GAP = 0.03
@@ -66,13 +69,67 @@ def _fill_proba(p: np.ndarray[Any, Any], scored: np.ndarray[Any, Any]) -> np.nda
     return out
 
 
+@dataclass(frozen=True)
+class _Halves:
+    """The estimate and the gap, computed once for both checks: their findings, and for a check
+    whose half judged no window, why (check name -> reason)."""
+
+    findings: tuple[Finding, ...]
+    unjudged: dict[str, str]
+
+
 def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
+    """Label-free estimates per window still waiting for its labels (``concept.estimated_performance``)."""
+    return _half(ctx, "concept.estimated_performance")
+
+
+def check_estimate_gap(ctx: ScanContext) -> list[Finding]:
+    """The gap between the estimate and the realised metric where labels exist (``concept.estimate_gap``)."""
+    return _half(ctx, "concept.estimate_gap")
+
+
+def _half(ctx: ScanContext, name: str) -> list[Finding]:
+    done = ctx.derived("concept.estimated", lambda: _halves(ctx))
+    if isinstance(done, str):
+        raise NotApplicable(done)
+    if name in done.unjudged:
+        raise NotApplicable(done.unjudged[name])
+    return [f for f in done.findings if f.check == name]
+
+
+def _halves(ctx: ScanContext) -> _Halves | str:
+    try:
+        return _estimate(ctx)
+    except NotApplicable as exc:  # kept, so that the other half does not compute it again
+        return exc.reason
+
+
+def _scores_lacking(ctx: ScanContext, task: Task) -> str:
+    """Why a task without probabilities has none ("" when it has them)."""
+    if task.kind != "classification":
+        return "a regression target: label-free estimates need a classifier's probabilities"
+    if task.proba is not None or task.class_proba:
+        return ""
+    for column in ctx.columns_with(Role.PROBABILITY):
+        where = absent_from(ctx, column)
+        if where:
+            return f"the {where} table has no probability column {column!r}"
+    return "no probability column (--proba): label-free estimates read the model's scores"
+
+
+def _estimate(ctx: ScanContext) -> _Halves:
     """Label-free estimates per window, and the gap to the realised metrics where labels exist."""
     from seismo.concept.estimate import PerformanceEstimator
 
-    task = task_of(ctx)
-    if task is None or task.kind != "classification" or (task.proba is None and not task.class_proba):
-        return []
+    target = ctx.schema.first(Role.TARGET)
+    if (ctx.columns_with(Role.PROBABILITY) and absent_from(ctx, target) == "current"
+            and ctx.reference is not None and target is not None and target in ctx.reference.frame.columns):
+        raise NotApplicable(f"the current table has no target column {target!r}: add it, empty where the labels "
+                            "have not arrived, for label-free estimates")
+    task = require_task(ctx)
+    why = _scores_lacking(ctx, task)
+    if why:
+        raise NotApplicable(why)
     assert ctx.reference is not None and ctx.current is not None
     y_ref, _ = label_arrays(ctx.reference.frame, task)
     p_ref, p_cur = task.proba_matrix(ctx.reference.frame), task.proba_matrix(ctx.current.frame)
@@ -81,8 +138,8 @@ def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
     try:
         classes = task.classes or ([task.negative, task.positive] if task.positive is not None else None)
         est = PerformanceEstimator().fit(y_ref[keep], p_ref[keep], classes=classes)
-    except InputError:
-        return []  # not a classification with usable scores: the other checks report why
+    except InputError as exc:  # not a classification with usable scores: the other checks report why
+        raise NotApplicable(f"the reference's scores cannot be calibrated: {exc}") from None
     windows = _current_windows(ctx)
     scored = _finite_rows(p_cur)
     index = np.where(scored, windows.index, -1)
@@ -91,15 +148,63 @@ def check_estimated_performance(ctx: ScanContext) -> list[Finding]:
     y_cur, _ = label_arrays(ctx.current.frame, task)
     labelled = ~missing_labels(y_cur) & scored
     per_window = np.bincount(index[labelled & (index >= 0)], minlength=windows.count)
+    unjudged: dict[str, str] = {}
     out = _unlabelled(task, est, estimated, windows, per_window)
-    if labelled.sum() >= MIN_WINDOW_ROWS:
+    why = _estimate_unjudged(est, estimated, windows, per_window)
+    if why:
+        unjudged["concept.estimated_performance"] = why
+    n_labelled = int(labelled.sum())
+    if n_labelled >= MIN_WINDOW_ROWS:
         lab_index = np.where(labelled, index, -1)  # the realised metric exists on the labelled rows only
         on_labelled = est.estimate(p_fill, window=lab_index, n_windows=windows.count)
         compared = est.compare(on_labelled, _fill(y_cur, labelled, est), p_fill, window=lab_index,
                                n_windows=windows.count)
         out += _gaps(task, compared, windows, per_window)
-    return out
+        why = _gap_unjudged(compared, windows, per_window)
+        if why:
+            unjudged["concept.estimate_gap"] = why
+    else:
+        unjudged["concept.estimate_gap"] = (f"only {n_labelled} labelled, scored rows in the current, below the "
+                                            f"{MIN_WINDOW_ROWS} the comparison with the estimate needs")
+    return _Halves(tuple(out), unjudged)
 
+
+def _windows_word(windows: Windows) -> str:
+    return window_name(windows.every) if windows.starts is not None and windows.every else "windows"
+
+
+def _estimate_unjudged(est: Any, estimated: dict[str, Any], windows: Windows, per_window: np.ndarray[Any, Any]) -> str:
+    """Why no window waiting for its labels was judged ("" when one was), by :func:`_unlabelled`'s rule."""
+    waiting = per_window < MIN_WINDOW_ROWS
+    based = [estimated[n] for n in _METRICS if n in estimated and est.reference_estimated_.get(n) is not None
+             and math.isfinite(est.reference_estimated_[n])]
+    if not based:
+        return "no metric has a label-free estimate on the reference"
+    if any((waiting & (s.rows >= MIN_WINDOW_ROWS) & np.isfinite(s.values)).any() for s in based):
+        return ""
+    most = max(int(s.rows.max(initial=0)) for s in based)
+    if most < MIN_WINDOW_ROWS:
+        if windows.starts is None:
+            return f"only {most} scored rows in the current, below the {MIN_WINDOW_ROWS}-row minimum"
+        return (f"{_windows_word(windows)} of the current hold {most} scored rows at most, below the "
+                f"{MIN_WINDOW_ROWS}-row minimum")
+    if not any((waiting & (s.rows >= MIN_WINDOW_ROWS)).any() for s in based):
+        return (f"every window of the current with {MIN_WINDOW_ROWS} scored rows or more already has "
+                f"{MIN_WINDOW_ROWS} labels or more: the realised metrics are judged instead (concept.estimate_gap)")
+    return "no metric could be estimated in a window still waiting for its labels"
+
+
+def _gap_unjudged(compared: dict[str, Any], windows: Windows, per_window: np.ndarray[Any, Any]) -> str:
+    """Why no labelled window was compared with its estimate ("" when one was), by :func:`_gaps`' rule."""
+    judged = per_window >= MIN_WINDOW_ROWS
+    if not judged.any():
+        return (f"{_windows_word(windows)} of the current hold {int(per_window.max(initial=0))} labelled rows at most, "
+                f"below the {MIN_WINDOW_ROWS}-row minimum")
+    for name in _METRICS:
+        c = compared.get(name)
+        if c is not None and any(judged[i] and c["z"][i] is not None for i in range(windows.count)):
+            return ""
+    return "no metric could be set against its estimate in a window with labels"
 
 
 def _fill(y: np.ndarray[Any, Any], labelled: np.ndarray[Any, Any], est: Any) -> np.ndarray[Any, Any]:

@@ -22,18 +22,20 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
-from seismo.concept._task import task_of
+from seismo.checks import NotApplicable, ScanContext
+from seismo.concept._task import require_prediction
 from seismo.concept.error_stream import errors_of as _errors_of
 from seismo.report.model import FailureMode, Finding, Severity
 
-__all__ = ["ALPHA", "MIN_GAP_RATE", "MIN_GAP_RELATIVE", "check_generalisation_gap"]
+__all__ = ["ALPHA", "MIN_GAP_RATE", "MIN_GAP_RELATIVE", "MIN_ROWS", "check_generalisation_gap"]
 
 ALPHA = 0.001
 MIN_GAP_RATE = 0.02
 """Smallest error-rate gap reported (two points)."""
 MIN_GAP_RELATIVE = 0.1
 """Smallest regression gap reported: a tenth of the earlier mean absolute error."""
+MIN_ROWS = 30
+"""Rows with a label and a prediction each table of a step needs."""
 
 
 def _errors(frame: Any, task: Any) -> np.ndarray[Any, Any]:
@@ -46,7 +48,7 @@ def _errors(frame: Any, task: Any) -> np.ndarray[Any, Any]:
 def _step(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], kind: str) -> dict[str, Any] | None:
     from scipy import stats
 
-    if a.size < 30 or b.size < 30:
+    if a.size < MIN_ROWS or b.size < MIN_ROWS:
         return None
     gap = float(b.mean() - a.mean())
     se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
@@ -60,14 +62,18 @@ def _step(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], kind: str) -> dict[s
 
 def check_generalisation_gap(ctx: ScanContext) -> list[Finding]:
     """Overfitting (training -> validation) and skew or drift (validation -> serving)."""
+    task = require_prediction(ctx)
     validation = ctx.options.get("validation")
-    task = task_of(ctx)
-    if validation is None or task is None or task.prediction is None:
-        return []
+    if validation is None:
+        raise NotApplicable("no validation table (--validation)")
     assert ctx.reference is not None and ctx.current is not None
     vframe = validation.frame if hasattr(validation, "frame") else validation
     if not isinstance(vframe, pl.DataFrame):
-        return []
+        raise NotApplicable(f"the validation table cannot be read as rows (a {type(vframe).__name__})")
+    lacking = [c for c in (task.target, task.prediction) if c not in vframe.columns]
+    if lacking:
+        what = "target" if lacking[0] == task.target else "prediction"
+        raise NotApplicable(f"the validation table has no {what} column {lacking[0]!r}")
     if task.kind == "classification" and not task.text and any(
             c in vframe.columns and not (vframe.schema[c].is_numeric() or vframe.schema[c] == pl.Boolean)
             for c in (task.target, task.prediction)):
@@ -76,6 +82,10 @@ def check_generalisation_gap(ctx: ScanContext) -> list[Finding]:
     valid = _errors(vframe, task)
     serve = _errors(ctx.current.frame, task)
     fit, held = _step(train, valid, task.kind), _step(valid, serve, task.kind)
+    if fit is None and held is None:
+        few = min((("training", train.size), ("validation", valid.size), ("serving", serve.size)), key=lambda t: t[1])
+        raise NotApplicable(f"only {few[1]} {few[0]} rows with a label and a prediction, below the {MIN_ROWS} "
+                            "each step needs")
     what = "error rate" if task.kind == "classification" else "mean absolute error"
     out = []
     if fit is not None and fit["significant"]:

@@ -30,16 +30,17 @@ from typing import Any
 
 import numpy as np
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.concept._task import (
     MIN_WINDOW_ROWS,
     REFERENCE_CHUNKS,
     Task,
     Windows,
     reference_windows,
-    task_of,
+    require_task,
     time_windows,
 )
+from seismo.data.time import window_name
 from seismo.data.schema import Role
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
@@ -146,15 +147,17 @@ def _reference_level(name: str, overall: Any, pieces: Any, windows: Windows) -> 
     return float(overall.values[0])
 
 
-def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] | None:
-    """Every metric's series over the current windows, judged against the reference."""
+def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]]:
+    """Every metric's series over the current windows, judged against the reference;
+    :class:`~seismo.checks.NotApplicable` when no window of any metric can be judged."""
     from scipy import stats
 
     from seismo.concept.metrics import HIGHER_IS_BETTER
 
-    task = task_of(ctx)
-    if task is None:
-        return None
+    task = require_task(ctx)
+    if task.kind == "regression" and task.prediction is None:
+        raise NotApplicable("a regression target needs a prediction column (--prediction): probabilities give no "
+                            "regression metric")
     ts = ctx.schema.first(Role.TIMESTAMP)
     if ctx.current is not None:
         cur_w = time_windows(ctx.current.frame, ts, times=ctx.utc_times("current"))
@@ -189,15 +192,31 @@ def performance_series(ctx: ScanContext) -> tuple[Task, Windows, list[_Judged]] 
                 drop >= z_crit * spread)
         out.append(_Judged(name, better, m0, tau, z_crit, series.values, series.lower, series.upper, series.rows,
                            threshold, alert))
+    if not any(((j.rows >= MIN_WINDOW_ROWS) & np.isfinite(j.values)).any() for j in out):
+        raise NotApplicable(_nothing_judged(current, cur_w, bool(out)))
     return task, cur_w, out
+
+
+def _nothing_judged(current: dict[str, Any], windows: Windows, levels: bool) -> str:
+    """Why no window of any metric was judged: too few labelled rows in every window, else no
+    metric with a reference level (``levels``: some metric had one)."""
+    most = max((int(r) for s in current.values() for r in s.rows), default=0)
+    if most == 0:
+        return "the current table has no labelled rows yet (labels not joined: --labels)"
+    if most < MIN_WINDOW_ROWS:
+        if windows.starts is None:
+            return f"only {most} labelled rows in the current, below the {MIN_WINDOW_ROWS}-row minimum"
+        where = window_name(windows.every) if windows.every else "windows"
+        return (f"{where} of the current hold {most} labelled rows at most, below the "
+                f"{MIN_WINDOW_ROWS}-row minimum")
+    if not levels:
+        return "no model metric could be computed on the reference"
+    return "no metric gave a value in a window with labelled rows"
 
 
 def check_performance(ctx: ScanContext) -> list[Finding]:
     """One finding per metric that fell below its reference range in some window."""
-    result = performance_series(ctx)
-    if result is None:
-        return []
-    task, windows, judged = result
+    task, windows, judged = performance_series(ctx)
     for j in judged:
         finite = j.values[np.isfinite(j.values)]
         ctx.note(task.target, **{f"{j.metric}_reference": j.reference,

@@ -16,9 +16,13 @@ import numpy as np
 import polars as pl
 from numpy.typing import ArrayLike, NDArray
 
+from seismo.data.schema import Kind
 from seismo.exceptions import InputError
 
-__all__ = ["Encoded", "Task", "check_window", "encode", "floats", "label_array", "label_arrays", "missing_labels"]
+__all__ = ["Encoded", "Task", "check_window", "class_columns", "encode", "few_whole_values", "floats", "is_classification",
+           "label_array", "label_arrays", "missing_labels", "named_after"]
+
+_FEW_VALUES = 20
 
 _F64 = NDArray[np.float64]
 _I64 = NDArray[np.int64]
@@ -324,3 +328,35 @@ def label_arrays(frame: pl.DataFrame, task: Task) -> tuple[np.ndarray[Any, Any],
     if task.prediction is None or task.prediction not in frame.columns:
         return y, None
     return y, label_array(frame, task.prediction, text=task.text)
+
+
+def class_columns(target: pl.Series, probas: list[str]) -> tuple[tuple[str, str], ...]:
+    """Probability columns matched to the label's classes by name: a column named after a class,
+    or ending in ``_CLASS`` / ``-CLASS`` / ``=CLASS`` (``proba_cat``, ``p=1``), one per class."""
+    values = label_array(target.to_frame(), target.name, text=True)
+    classes = sorted({v for v in values.tolist() if v is not None})
+    found: dict[str, str] = {}
+    for col in probas:
+        for k in classes:
+            if named_after(col, k):
+                found.setdefault(k, col)
+    if len(found) != len(classes) or len(set(found.values())) != len(found) or len(classes) < 2:
+        return ()
+    return tuple((k, found[k]) for k in classes)
+
+
+def named_after(column: str, klass: str) -> bool:
+    """A probability column named after a class: the class itself, or ending in ``_CLASS`` /
+    ``-CLASS`` / ``=CLASS`` / ``.CLASS``."""
+    return column == klass or any(column.endswith(sep + klass) for sep in ("_", "-", "=", "."))
+
+
+def few_whole_values(s: pl.Series) -> bool:
+    """At most 20 distinct values, all whole numbers: a numeric column that reads as classes."""
+    values = s.drop_nulls().unique().head(_FEW_VALUES + 1)
+    return values.len() <= _FEW_VALUES and (not s.dtype.is_float() or bool((values == values.round(0)).all()))
+
+
+def is_classification(s: pl.Series, kind: Kind | None) -> bool:
+    """Categorical, boolean or text targets, and numbers with at most 20 whole values."""
+    return kind in (Kind.CATEGORICAL, Kind.BOOLEAN) or not s.dtype.is_numeric() or few_whole_values(s)

@@ -90,7 +90,7 @@ def build_schema(
         if role in (Role.TARGET, Role.PREDICTION):  # a numeric target stays numeric (regression)
             kind = schema[name].kind if schema[name].kind in (Kind.NUMERIC, Kind.BOOLEAN, Kind.CATEGORICAL) else kind
         # the CLI's role wins over inference; any other column inferred with that unique role steps down
-        schema = schema.set_role(name, role, kind)
+        schema = schema.set_role(name, role, kind, given_as=f"--{arg}")
         if role in (Role.TARGET, Role.TIMESTAMP):
             for other in schema.with_role(role):
                 if other != name and not schema[other].declared:
@@ -99,7 +99,7 @@ def build_schema(
     for column in [proba] if isinstance(proba, str) else list(proba or []):
         if column not in schema:
             raise InputError(f"--proba column {column!r} not found in {sources}; columns are {list_names(schema)}")
-        schema = schema.set_role(column, Role.PROBABILITY, Kind.NUMERIC)
+        schema = schema.set_role(column, Role.PROBABILITY, Kind.NUMERIC, given_as="--proba")
     return schema
 
 

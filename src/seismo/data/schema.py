@@ -63,6 +63,9 @@ class Column:
         Whether nulls are allowed (``None``: not declared).
     declared
         True when a person declared this column (code or YAML) rather than seismo inferring it.
+    given_as
+        The option that gave the column its role (``"--target"``) when no schema declared it: a
+        role given on the command line is not a schema, so nothing is "declared in the schema".
     """
 
     role: Role = Role.FEATURE
@@ -74,6 +77,7 @@ class Column:
     categories: tuple[str, ...] | None = None
     nullable: bool | None = None
     declared: bool = True
+    given_as: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "role", _coerce_enum(Role, self.role, "role", "?"))
@@ -138,6 +142,8 @@ class Column:
             out["categories"] = list(self.categories)
         if self.nullable is not None:
             out["nullable"] = self.nullable
+        if self.given_as is not None:
+            out["given_as"] = self.given_as
         return out
 
     @classmethod
@@ -147,7 +153,7 @@ class Column:
             raw = {"kind": raw}
         if not isinstance(raw, Mapping):
             raise SchemaError(f"column {name!r}: expected a mapping with role and kind; got {raw!r}")
-        unknown = set(raw) - {"role", "kind", "confidence", "signals", "min", "max", "categories", "nullable"}
+        unknown = set(raw) - {"role", "kind", "confidence", "signals", "min", "max", "categories", "nullable", "given_as"}
         if unknown:
             raise SchemaError(f"column {name!r}: unknown keys {sorted(unknown)}")
         role = _coerce_enum(Role, raw.get("role", "feature"), "role", name)
@@ -165,6 +171,7 @@ class Column:
                 categories=tuple(str(c) for c in cats) if cats is not None else None,
                 nullable=_opt_bool(raw.get("nullable")),
                 declared=True,
+                given_as=str(raw["given_as"]) if raw.get("given_as") is not None else None,
             )
         except (SchemaError, TypeError, ValueError) as exc:
             raise SchemaError(f"column {name!r}: {exc}") from None
@@ -242,12 +249,15 @@ class Schema(Mapping[str, Column]):
         merged.update(other)
         return Schema(merged)
 
-    def set_role(self, name: str, role: Role | str, kind: Kind | str | None = None) -> Schema:
-        """A copy with one column's role (and optionally kind) set by the user."""
+    def set_role(self, name: str, role: Role | str, kind: Kind | str | None = None, *,
+                 given_as: str | None = None) -> Schema:
+        """A copy with one column's role (and optionally kind) set by the user; ``given_as``: the
+        option that set it (``"--target"``), kept unless a schema had declared the column."""
         if name not in self.columns:
             raise SchemaError(f"column {name!r} not found; columns are {list(self.columns)[:20]}")
         col = self.columns[name]
-        new = replace(col, role=Role(role), kind=Kind(kind) if kind else col.kind, declared=True, confidence=1.0)
+        new = replace(col, role=Role(role), kind=Kind(kind) if kind else col.kind, declared=True, confidence=1.0,
+                      given_as=col.given_as if col.declared else given_as)
         return self.overlay({name: new})
 
     # YAML

@@ -24,7 +24,16 @@ import polars as pl
 from seismo.data.semantic import EPOCH_UNITS, _epoch_unit, _is_yyyymmdd
 from seismo.exceptions import InputError
 
-__all__ = ["TimeColumn", "choose_window", "plausible_times", "to_utc", "window_starts"]
+__all__ = ["MIN_WINDOW_ROWS", "TimeColumn", "choose_window", "plausible_times", "to_utc", "window_name", "window_starts"]
+
+MIN_WINDOW_ROWS = 30
+"""A time window with fewer rows is listed but not judged (by the checks over time)."""
+_WINDOW_NAMES = {"1h": "hourly", "1d": "daily", "1w": "weekly"}
+
+
+def window_name(every: str) -> str:
+    """``"weekly windows"`` for ``"1w"``, ``"6h windows"`` for a length without a word: for reasons."""
+    return f"{_WINDOW_NAMES.get(every, every)} windows"
 
 _WINDOWS = (("1h", timedelta(hours=1), 24), ("1d", timedelta(days=1), 7), ("1w", timedelta(weeks=1), 52))
 _PLAUSIBLE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))

@@ -9,7 +9,7 @@ a hard target), :func:`knn_disagreement`, :func:`conflicting_duplicates`,
 """
 
 from seismo.checks import Check, Tier, part_of
-from seismo.labels.check import check_labels
+from seismo.labels.check import check_labels, for_task
 from seismo.labels.confident import LabelIssues, find_label_issues
 from seismo.labels.floor import NoiseFloor, noise_floor
 from seismo.labels.oof import out_of_fold_proba
@@ -23,9 +23,11 @@ from seismo.labels.signals import (
 )
 
 CHECKS: list[Check] = [
-    Check("labels.noise", part_of(check_labels, "labels", "labels.noise"), ("any", "target"),
+    Check("labels.noise", for_task("classification", part_of(check_labels, "labels", "labels.noise")),
+          ("any", "target"),
           "wrong labels in the reference: confident learning, noise floor, neighbours, duplicates", tier=Tier.ROWS),
-    Check("labels.residual", part_of(check_labels, "labels", "labels.residual"), ("any", "target"),
+    Check("labels.residual", for_task("regression", part_of(check_labels, "labels", "labels.residual")),
+          ("any", "target"),
           "regression targets: out-of-fold residuals far outside the model's error", aliases=("labels.noise",),
           tier=Tier.ROWS),
 ]

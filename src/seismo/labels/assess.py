@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.concept._task import is_classification, named_after
+from seismo.data.labels import is_classification, named_after
 from seismo.data.schema import Kind, Role, Schema
 from seismo.exceptions import InputError
 from seismo.labels.confident import LabelIssues, find_label_issues
@@ -48,7 +48,8 @@ from seismo.labels.signals import (
 )
 from seismo.report.model import FailureMode, Finding, Severity
 
-__all__ = ["ClassAssessment", "ResidualAssessment", "assess", "findings", "suspects_frame"]
+__all__ = ["ClassAssessment", "ResidualAssessment", "assess", "findings", "labelled_count", "min_labelled_rows",
+           "suspects_frame"]
 
 Array = np.ndarray[Any, Any]
 
@@ -112,10 +113,36 @@ def _blank_as_missing(y: Array) -> Array:
     return out
 
 
+def _class_labels(frame: pl.DataFrame, target: str) -> Array:
+    """The labels of a classification target, ``None`` where missing (blank text included)."""
+    from seismo.data.labels import label_array
+
+    return _blank_as_missing(label_array(frame, target, text=True))
+
+
+def _target_numbers(frame: pl.DataFrame, target: str) -> Array:
+    """A regression target as float64, NaN where missing or not finite."""
+    y: Array = frame.get_column(target).cast(pl.Float64).fill_null(float("nan")).to_numpy()
+    return np.where(np.isfinite(y), y, np.nan)
+
+
+def min_labelled_rows(classification: bool, folds: int = 5) -> int:
+    """The fewest labelled rows :func:`assess` judges (below them it returns ``None``): ``_MIN_ROWS``,
+    and two a fold for a regression target's out-of-fold residuals."""
+    return _MIN_ROWS if classification else max(_MIN_ROWS, 2 * folds)
+
+
+def labelled_count(frame: pl.DataFrame, target: str, classification: bool, max_rows: int | None = None) -> int:
+    """The labelled rows of ``target`` that :func:`assess` would model (every k-th when more than
+    ``max_rows``): what :func:`min_labelled_rows` is compared with."""
+    y = _class_labels(frame, target) if classification else _target_numbers(frame, target)
+    return int(_labelled_positions(y, max_rows)[0].size)
+
+
 def _check_annotators(part: pl.DataFrame, target: str, annotators: Sequence[str], classes: list[str]) -> list[str]:
     """The annotator columns that hold labels, checked: at least two, none the target, and labels
     from the target's vocabulary (at least half of each column's labels are classes of the target)."""
-    from seismo.concept._task import label_array, missing_labels
+    from seismo.data.labels import label_array, missing_labels
 
     missing = [a for a in annotators if a not in part.columns]
     if missing:
@@ -141,7 +168,7 @@ def _check_annotators(part: pl.DataFrame, target: str, annotators: Sequence[str]
 
 
 def _labelled_positions(y: Array, max_rows: int | None) -> tuple[Array, int]:
-    from seismo.concept._task import missing_labels
+    from seismo.data.labels import missing_labels
 
     rows = np.flatnonzero(~missing_labels(y))
     total = int(rows.size)
@@ -170,7 +197,7 @@ def _given_proba(frame: pl.DataFrame, target: str, proba: Sequence[str], classes
     """The user's probability columns as (rows, classes): one column for a binary target (the
     probability of the class it is named after - ``p_spam``, ``spam`` - else of the larger class:
     1 of 0/1, True of False, 10 of 9), or one per class named after it."""
-    from seismo.concept._task import _class_columns
+    from seismo.data.labels import class_columns
 
     if not proba:
         return None
@@ -180,7 +207,7 @@ def _given_proba(frame: pl.DataFrame, target: str, proba: Sequence[str], classes
                              f"{len(classes)} classes; give one column per class, named after it")
         p = _numbers(frame, proba[0])
         return np.column_stack([1.0 - p, p] if _single_column_class(proba[0], classes) == 1 else [p, 1.0 - p])
-    matched = _class_columns(frame.get_column(target), list(proba))
+    matched = class_columns(frame.get_column(target), list(proba))
     if not matched:
         raise InputError(f"--proba columns {', '.join(proba)} do not match the classes of {target!r} "
                          f"({', '.join(classes[:10])}): name each column after its class (e.g. 'p_{classes[0]}')")
@@ -233,10 +260,10 @@ def assess(frame: pl.DataFrame, schema: Schema, target: str, *, proba: Sequence[
 def _assess_classes(frame: pl.DataFrame, schema: Schema, target: str, *, proba: Sequence[str],
                     annotators: Sequence[str], model: Any, folds: int, max_rows: int | None,
                     seed: int) -> ClassAssessment | None:
-    from seismo.concept._task import label_array
+    from seismo.data.labels import label_array
     from seismo.labels.oof import encode_features, out_of_fold_proba
 
-    y_all = _blank_as_missing(label_array(frame, target, text=True))
+    y_all = _class_labels(frame, target)
     rows, total = _labelled_positions(y_all, max_rows)
     if rows.size == 0:
         raise InputError(f"target {target!r} has no labels (every value is missing)")
@@ -246,7 +273,7 @@ def _assess_classes(frame: pl.DataFrame, schema: Schema, target: str, *, proba: 
     classes = sorted(set(y.tolist()))
     if len(classes) < 2:
         raise InputError(f"target {target!r} has a single class ({classes[0]!r}): there is no label to doubt")
-    if rows.size < _MIN_ROWS:
+    if rows.size < min_labelled_rows(True, folds):
         return None
     part = frame[rows.tolist()] if rows.size < frame.height else frame
     exclude = [target, *proba, *annotators]
@@ -315,13 +342,11 @@ def _assess_residuals(frame: pl.DataFrame, schema: Schema, target: str, *, model
 
     from seismo.labels.oof import encode_features, out_of_fold_predict
 
-    s = frame.get_column(target)
-    y_all = s.cast(pl.Float64).fill_null(float("nan")).to_numpy()
-    y_all = np.where(np.isfinite(y_all), y_all, np.nan)
+    y_all = _target_numbers(frame, target)
     rows, total = _labelled_positions(y_all, max_rows)
     if rows.size == 0:
         raise InputError(f"target {target!r} has no values (every value is missing)")
-    if rows.size < max(_MIN_ROWS, 2 * folds):
+    if rows.size < min_labelled_rows(False, folds):
         return None
     part = frame[rows.tolist()] if rows.size < frame.height else frame
     features = _feature_columns(schema, part, [target])

@@ -37,9 +37,9 @@ def default_model(seed: int = 0, categorical: list[bool] | None = None) -> Any:
 
 def encode_features(frame: pl.DataFrame, columns: list[tuple[str, Any]]) -> tuple[np.ndarray[Any, Any], list[bool]]:
     """Numbers as they are (NaN for missing), categories as codes (or their frequency when many)."""
-    from seismo.shift.multivariate import _encode
+    from seismo.stats.domain import encode_features
 
-    return _encode(frame, frame.head(0), columns)
+    return encode_features(frame, frame.head(0), columns)
 
 
 def out_of_fold_proba(x: np.ndarray[Any, Any], labels: np.ndarray[Any, Any], *, model: Any = None, folds: int = 5,

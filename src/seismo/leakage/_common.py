@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.stats.auc import roc_auc
 
-__all__ = ["Split", "auc", "split_of", "target_values", "times"]
+__all__ = ["Split", "auc", "split_of", "target_values", "times", "two_tables"]
 
 Array = np.ndarray[Any, Any]
 
@@ -38,10 +38,26 @@ class Split:
     command: bool
     """Run by ``seismo leakage`` (the current table is a test split), not by ``seismo scan``."""
 
+    @property
+    def train_name(self) -> str:
+        """What the report calls the training table: ``train`` (``seismo leakage``) or ``reference``."""
+        return "train" if self.command else "reference"
+
+    @property
+    def test_name(self) -> str:
+        """What the report calls the other table: ``test`` (``seismo leakage``) or ``current``."""
+        return "test" if self.command else "current"
+
+    def no_features(self) -> str:
+        """Why no feature is at hand, for a not-applicable verdict."""
+        if self.test is None:
+            return "no feature column"
+        return f"no feature column in both the {self.train_name} and {self.test_name}"
+
 
 def split_of(ctx: ScanContext) -> Split | None:
     """The split of a scan, or ``None`` when there is no training table."""
-    from seismo.concept._task import is_classification, label_array
+    from seismo.data.labels import is_classification, label_array
 
     if ctx.reference is None:
         return None
@@ -66,14 +82,28 @@ def split_of(ctx: ScanContext) -> Split | None:
                  classification=classification, classes=classes, command=bool(ctx.options.get("leakage_command")))
 
 
+def two_tables(ctx: ScanContext) -> Split:
+    """The split of a scan with both tables, each with rows; :class:`~seismo.checks.NotApplicable`
+    otherwise (which a check's ``needs=("both",)`` already rules out inside a scan)."""
+    split = split_of(ctx)
+    if split is None:
+        raise NotApplicable("no reference table")
+    if split.test is None:
+        raise NotApplicable(f"no {split.test_name} table")
+    for name, frame in ((split.train_name, split.train), (split.test_name, split.test)):
+        if frame.height == 0:
+            raise NotApplicable(f"the {name} table has no rows")
+    return split
+
+
 def target_values(split: Split, frame: pl.DataFrame) -> Array:
     """The target of ``frame``: class codes (int64, -1 where missing) for classification, float64
     (NaN where missing) for regression."""
-    from seismo.concept._task import label_array
+    from seismo.data.labels import label_array
 
     assert split.target is not None
     if split.classification:
-        from seismo.concept._task import missing_labels
+        from seismo.data.labels import missing_labels
 
         y = label_array(frame, split.target, text=True)
         classes = np.asarray(split.classes, dtype=object)

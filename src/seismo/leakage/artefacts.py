@@ -43,8 +43,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
-from seismo.data.schema import Kind
+from seismo.checks import NotApplicable, ScanContext
+from seismo.data.schema import Kind, Role
 from seismo.leakage._common import Split, auc, split_of, target_values
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.stats.auc import grouped_auc
@@ -78,28 +78,47 @@ def check_artefacts(ctx: ScanContext) -> list[Finding]:
     """Features whose value counts predict the target or tell the test rows from the training rows."""
     split = split_of(ctx)
     if split is None:
-        return []
+        raise NotApplicable("no reference table")
     against_split = split.command and split.test is not None
     if split.target is None and not against_split:
-        return []  # nothing to compare the counts with (inside a scan, the split test is not run)
+        # nothing to compare the counts with (inside a scan, the split test is not run)
+        target = ctx.schema.first(Role.TARGET)
+        raise NotApplicable("no target column (--target)" if target is None else
+                            f"the {split.train_name} table has no target column {target!r}")
     kinds = {n: k for n, k in split.features if k in _SPLIT_KINDS}
     names = list(kinds)
     if not names:
-        return []
+        raise NotApplicable(split.no_features() if not split.features else
+                            "no numeric, categorical, boolean, text or identifier feature")
     values = _union(split, kinds)
     counts = values.select(
         pl.when(pl.col(n).is_not_null()).then(pl.len().over(n)).otherwise(None).cast(pl.Float64).alias(n)
         for n in names)
     out: list[Finding] = []
+    why: list[str] = []  # why each comparison judged nothing
     target_names = [n for n, k in split.features if k in _TARGET_KINDS]
-    if split.target is not None and target_names:
-        out += _against_target(ctx, split, values, counts, target_names)
+    if split.target is not None:
+        if target_names:
+            found, unjudged = _against_target(ctx, split, values, counts, target_names)
+            out += found
+            if unjudged:
+                why.append(unjudged)
+        else:
+            why.append("no numeric, categorical or boolean feature to compare with the target")
     # against the split only in ``seismo leakage``: serving data differs from training data by time and by
     # design (new values after a shift), which is the shift checks' business, not a generation artefact
-    if split.command and split.test is not None and min(split.train.height, split.test.height) >= MIN_SPLIT_ROWS:
-        finding = _against_split(split.train.height, counts)
-        if finding is not None:
-            out.append(finding)
+    if against_split:
+        assert split.test is not None
+        fewer = min((split.train.height, split.train_name), (split.test.height, split.test_name))
+        if fewer[0] >= MIN_SPLIT_ROWS:
+            finding = _against_split(split.train.height, counts)
+            if finding is not None:
+                out.append(finding)
+        else:
+            why.append(f"only {fewer[0]:,} {fewer[1]} rows, below the {MIN_SPLIT_ROWS} the comparison of the splits "
+                       "needs")
+    if len(why) == int(split.target is not None) + int(against_split):  # every comparison judged nothing
+        raise NotApplicable("; ".join(why))
     return out
 
 
@@ -138,10 +157,13 @@ def _labels(split: Split) -> tuple[Array, list[str]] | None:
 
 
 def _against_target(ctx: ScanContext, split: Split, values: pl.DataFrame, counts: pl.DataFrame,
-                    names: list[str]) -> list[Finding]:
+                    names: list[str]) -> tuple[list[Finding], str]:
+    """The findings against the target, and why nothing was judged ("" when some feature was)."""
     labels = _labels(split)
     if labels is None:
-        return []
+        finite = int(np.isfinite(target_values(split, split.train)).sum())
+        return [], (f"only {finite:,} labelled rows in the {split.train_name}, below the {2 * MIN_CLASS_ROWS} the "
+                    "comparison with the target needs")
     y_all, classes = labels
     rows = np.flatnonzero(y_all >= 0)
     rng = np.random.default_rng(0)
@@ -154,16 +176,18 @@ def _against_target(ctx: ScanContext, split: Split, values: pl.DataFrame, counts
     if k == 2 and scored:
         scored = [1]  # one class against the other: the same AUC either way
     if not scored:
-        return []
+        return [], f"no class of the target has {MIN_CLASS_ROWS} labelled rows or more with as many in the rest"
     fold = _folds(y, rng)
     take = pl.Series(rows)
     out = []
+    judged = 0
     for name in names:
         column = values.get_column(name)
         present = column.drop_nulls()
         distinct = present.n_unique()
         if distinct < 2 or distinct >= MAX_DISTINCT_SHARE * present.len():
             continue
+        judged += 1
         value = column.gather(take)
         count = counts.get_column(name).gather(take).to_numpy()
         value_bins = _bins(value.to_numpy()) if value.dtype == pl.Float64 else _levels(value)
@@ -181,7 +205,10 @@ def _against_target(ctx: ScanContext, split: Split, values: pl.DataFrame, counts
                      "mean_count_rest": float(np.nanmean(count[~positive])),
                      "sampled": bool(rows.size < int((y_all >= 0).sum()))}
             out.append(_target_finding(name, split.target or "", stats))
-    return out
+    if not judged:
+        return [], (f"no feature whose values repeat: each has fewer than 2 distinct values or at least "
+                    f"{MAX_DISTINCT_SHARE:.0%} distinct")
+    return out, ""
 
 
 def _folds(y: Array, rng: np.random.Generator) -> Array:

@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
-from seismo.leakage._common import split_of
+from seismo.checks import NotApplicable, ScanContext
+from seismo.data.schema import Role
+from seismo.leakage._common import two_tables
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["HIGH_SHARE", "MEDIUM_SHARE", "check_chronology"]
@@ -59,14 +60,20 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def check_chronology(ctx: ScanContext) -> list[Finding]:
     """Test rows earlier than the latest training row, with the cut-off of a clean split."""
-    split = split_of(ctx)
-    if split is None or split.test is None or split.timestamp is None or split.timestamp not in split.test.columns:
-        return []
+    split = two_tables(ctx)
+    assert split.test is not None
+    named = ctx.schema.first(Role.TIMESTAMP)
+    for label, frame in ((split.train_name, split.train), (split.test_name, split.test)):
+        if named is None or named not in frame.columns:
+            raise NotApplicable(f"the {label} table has no timestamp column {named!r}")
     ts = split.timestamp
+    assert ts is not None
     train, train_nulls = _micros(split.train.get_column(ts))
     test, test_nulls = _micros(split.test.get_column(ts))
-    if train.size == 0 or test.size == 0:
-        return []
+    for label, values in ((split.train_name, train), (split.test_name, test)):
+        if values.size == 0:
+            raise NotApplicable(f"the {label} table has no readable time in {ts!r} (every value is missing, "
+                                "unreadable or epoch zero)")
     stats = _compute_overlap(train, test)
     ctx.note(ts, test_rows_before_train_end=stats["test_before_share"])
     if not stats["overlap"]:

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.leakage._common import Split, split_of, times
+from seismo.leakage._common import Split, times, two_tables
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_duplicates", "check_entities", "check_near_duplicates"]
@@ -49,6 +49,12 @@ NEAR_REFERENCE_SCAN = 20_000
 NEAR_QUERIES = 2_000
 NEAR_QUANTILE = 0.01
 NEAR_MIN_SHARE = 0.03
+NEAR_MIN_FEATURES = 2
+NEAR_MIN_TRAIN = 200
+NEAR_MIN_TEST = 50
+"""leakage.near_duplicates needs this many numeric features (with a spread), training rows and test rows."""
+NEAR_MIN_DISTANCES = 50
+"""... and this many sampled training rows at a positive distance from their nearest neighbour."""
 _EXAMPLES = 20
 
 
@@ -72,12 +78,13 @@ def check_duplicates(ctx: ScanContext) -> list[Finding]:
     """Test rows identical, in every feature, to a training row."""
     from scipy.stats import binom
 
-    split = split_of(ctx)
-    if split is None or split.test is None or split.test.height == 0 or split.train.height < 2:
-        return []
+    split = two_tables(ctx)
+    assert split.test is not None
+    if split.train.height < 2:
+        raise NotApplicable(f"only {split.train.height} {split.train_name} row, below the 2 this check needs")
     columns = [n for n, _ in split.features]
     if not columns:
-        return []
+        raise NotApplicable(split.no_features())
     train_h = _row_hashes(split.train, columns)
     test_h = _row_hashes(split.test, columns)
     in_train = test_h.is_in(train_h.implode()).to_numpy()
@@ -125,13 +132,17 @@ def check_near_duplicates(ctx: ScanContext) -> list[Finding]:
     from scipy.stats import binom
     from sklearn.neighbors import NearestNeighbors
 
-    split = split_of(ctx)
-    if split is None or split.test is None:
-        return []
+    split = two_tables(ctx)
+    assert split.test is not None
     numeric = [n for n, k in split.features if k == Kind.NUMERIC and split.train.schema[n].is_numeric()
                and split.test.schema[n].is_numeric()]
-    if len(numeric) < 2 or split.train.height < 200 or split.test.height < 50:
-        return []
+    if len(numeric) < NEAR_MIN_FEATURES:
+        raise NotApplicable(f"{len(numeric)} numeric feature{'s' if len(numeric) != 1 else ''} in both tables, "
+                            f"below the {NEAR_MIN_FEATURES} this check needs")
+    for name, rows, least in ((split.train_name, split.train.height, NEAR_MIN_TRAIN),
+                              (split.test_name, split.test.height, NEAR_MIN_TEST)):
+        if rows < least:
+            raise NotApplicable(f"only {rows:,} {name} rows, below the {least} this check needs")
     rng = np.random.default_rng(0)
     # inside a scan a 20,000-row reference keeps the check to a fraction of a second at any size
     n_ref = min(NEAR_REFERENCE if split.command else NEAR_REFERENCE_SCAN, split.train.height)
@@ -146,8 +157,9 @@ def check_near_duplicates(ctx: ScanContext) -> list[Finding]:
         center = np.nanmean(np.where(np.isfinite(train), train, np.nan), axis=0)
         scale = np.nanstd(np.where(np.isfinite(train), train, np.nan), axis=0)
     keep = np.isfinite(center) & np.isfinite(scale) & (scale > 0)
-    if keep.sum() < 2:
-        return []
+    if keep.sum() < NEAR_MIN_FEATURES:
+        raise NotApplicable(f"{int(keep.sum())} numeric feature{'s' if keep.sum() != 1 else ''} with a spread in the "
+                            f"{split.train_name}, below the {NEAR_MIN_FEATURES} this check needs")
 
     def standard(a: Array) -> Array:
         z = (a[:, keep] - center[keep]) / scale[keep]
@@ -159,8 +171,10 @@ def check_near_duplicates(ctx: ScanContext) -> list[Finding]:
     d_test, idx = nn.kneighbors(standard(test), n_neighbors=1, return_distance=True)
     d_test, idx = d_test[:, 0], idx[:, 0]
     positive = d_train[d_train > 0]
-    if positive.size < 50:
-        return []
+    if positive.size < NEAR_MIN_DISTANCES:
+        raise NotApplicable(f"only {positive.size:,} of {d_train.size:,} sampled {split.train_name} rows differ from "
+                            f"their nearest neighbour, below the {NEAR_MIN_DISTANCES} needed to set a distance "
+                            "threshold (the rows repeat)")
     tau = float(np.quantile(positive, NEAR_QUANTILE))
     near = (d_test > 0) & (d_test < tau)
     count = int(near.sum())
@@ -188,11 +202,15 @@ def check_near_duplicates(ctx: ScanContext) -> list[Finding]:
 
 def check_entities(ctx: ScanContext) -> list[Finding]:
     """The same group (``--group``) or id (``--id``) on both sides of the split (``seismo leakage`` only)."""
-    split = split_of(ctx)
-    if split is None or split.test is None or split.test.height == 0 or not split.command:
-        return []
+    split = two_tables(ctx)
+    assert split.test is not None
+    if not split.command:
+        # serving data meets the training entities again by nature: not a leak inside a scan
+        raise NotApplicable("judged by seismo leakage only (train and test splits with --group / --id)")
     names = [n for n, c in ctx.schema.items() if c.role in (Role.GROUP, Role.ID)
              and n in split.train.columns and n in split.test.columns]
+    if not names:
+        raise NotApplicable("no group or id column in both tables (--group / --id)")
     chronological = _chronological(split)
     out = []
     for name in names:

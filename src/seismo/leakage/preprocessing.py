@@ -60,9 +60,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.exceptions import ProfileError
-from seismo.leakage._common import Array, Split, split_of, target_values
+from seismo.leakage._common import Array, Split, target_values, two_tables
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["MARGIN", "MAX_GROUP_SHARE", "RTOL", "RTOL_FLOAT32", "SPIKE_SHARE", "check_preprocessing"]
@@ -106,21 +106,27 @@ class _Signal:
 def check_preprocessing(ctx: ScanContext) -> list[Finding]:
     """Numeric features standardised, min-max scaled, imputed or target-encoded with statistics of
     train ∪ test (or target-encoded in sample); one finding per column."""
-    split = split_of(ctx)
-    if split is None or split.test is None or split.test.height == 0 or split.train.height == 0:
-        return []
+    split = two_tables(ctx)
+    test = split.test
+    assert test is not None
+    numeric = [n for n, _ in split.features if n in test.columns
+               and split.train.schema[n].is_numeric() and test.schema[n].is_numeric()]
+    if not numeric:
+        raise NotApplicable(f"no numeric feature in both the {split.train_name} and {split.test_name}")
     targets = _targets(split)
     candidates = None if split.command else _screen(ctx, [n for n, _ in split.features])
     out = []
+    judged = 0
     for name, _kind in split.features:
         if candidates is not None and name not in candidates:
             continue
-        a, b = _numeric(split.train, name), _numeric(split.test, name)
+        a, b = _numeric(split.train, name), _numeric(test, name)
         if a is None or b is None:
             continue
         xa, xb = a[np.isfinite(a)], b[np.isfinite(b)]
         if xa.size < MIN_TRAIN or xb.size < MIN_TEST:
             continue
+        judged += 1
         rtol = RTOL_FLOAT32 if _is_float32(split, name, xa, xb) else RTOL
         union = np.concatenate([xa, xb])
         step = max(1, union.size // _SCREEN)
@@ -141,7 +147,20 @@ def check_preprocessing(ctx: ScanContext) -> list[Finding]:
                 signals.append(te)
         if signals:
             out.append(_finding(name, signals, xa.size, xb.size))
+    if not judged and not any(_enough_values(split, name) for name in numeric if candidates is not None
+                              and name not in candidates):
+        # the merged profiles ruled out the columns the screen left out: those were judged, and passed
+        raise NotApplicable(f"no numeric feature with at least {MIN_TRAIN} finite {split.train_name} and "
+                            f"{MIN_TEST} finite {split.test_name} values")
     return out
+
+
+def _enough_values(split: Split, name: str) -> bool:
+    """Whether a numeric feature has the finite values the fingerprints are read on in both tables."""
+    assert split.test is not None
+    a, b = _numeric(split.train, name), _numeric(split.test, name)
+    return (a is not None and b is not None and int(np.isfinite(a).sum()) >= MIN_TRAIN
+            and int(np.isfinite(b).sum()) >= MIN_TEST)
 
 
 # --- inputs ------------------------------------------------------------------------------------

@@ -27,12 +27,13 @@ univariate "too good to be true" test, made relative to the table's other featur
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.leakage._common import Split, auc, split_of, target_values, times
 from seismo.report.model import FailureMode, Finding, Severity
@@ -54,6 +55,13 @@ POST_EVENT_SHARE = 0.01
 ID_AUC = 0.8
 ID_R2 = 0.5
 ALPHA = 0.001
+MIN_LABELLED = 20
+"""The target, leakage.missingness and leakage.identifier judge a training table of at least this
+many labelled rows."""
+MIN_MISSING = 5
+MISSING_SHARE = 0.005
+"""leakage.missingness tests a feature with at least ``max(MIN_MISSING, MISSING_SHARE * rows)``
+missing values, and as many present."""
 
 
 # --- the one-feature score ---------------------------------------------------------------------
@@ -142,29 +150,35 @@ def _normalised_mi(joint: Array) -> float:
     return max(0.0, min(1.0, mi / hy)) if hy > 0 else 0.0
 
 
-def _labelled(split: Split) -> tuple[pl.DataFrame, Array, int] | None:
-    """The training rows with a target, the target (codes or floats) and the number of classes."""
+def _labelled(split: Split, target: str | None) -> tuple[pl.DataFrame, Array, int]:
+    """The training rows with a target, the target (codes or floats) and the number of classes;
+    :class:`NotApplicable` when there is nothing to score them against."""
     if split.target is None:
-        return None
+        raise NotApplicable(f"the {split.train_name} table has no target column"
+                            + (f" {target!r}" if target is not None else " (--target)"))
     y = target_values(split, split.train)
     keep = y >= 0 if split.classification else np.isfinite(y)
-    if keep.sum() < 20:
-        return None
+    if keep.sum() < MIN_LABELLED:
+        raise NotApplicable(f"only {int(keep.sum()):,} labelled rows in the {split.train_name}, below the "
+                            f"{MIN_LABELLED} this check needs")
     frame = split.train.filter(pl.Series(keep))
     y = y[keep]
     k = len(split.classes) if split.classification else 0
-    if (k and np.unique(y).size < 2) or (not k and float(np.std(y)) == 0.0):
-        return None
+    if k and np.unique(y).size < 2:
+        raise NotApplicable(f"the target {split.target!r} has a single class ({split.classes[int(y[0])]!r}) in "
+                            f"the {split.train_name}")
+    if not k and float(np.std(y)) == 0.0:
+        raise NotApplicable(f"the target {split.target!r} is constant ({float(y[0]):g}) in the {split.train_name}")
     return frame, y, k
 
 
-def _labelled_split(ctx: ScanContext) -> tuple[Split, pl.DataFrame, Array, int] | None:
-    """The split, its labelled training rows, their target and the number of classes (0: numbers)."""
+def _labelled_split(ctx: ScanContext) -> tuple[Split, pl.DataFrame, Array, int]:
+    """The split, its labelled training rows, their target and the number of classes (0: numbers);
+    :class:`NotApplicable` without labelled training rows to judge."""
     split = split_of(ctx)
-    data = _labelled(split) if split is not None else None
-    if split is None or data is None:
-        return None
-    return (split, *data)
+    if split is None:
+        raise NotApplicable("no reference table")
+    return (split, *_labelled(split, ctx.schema.first(Role.TARGET)))
 
 
 def _leak_bar(classification: bool) -> float:
@@ -176,10 +190,9 @@ def _leak_bar(classification: bool) -> float:
 
 def check_target_power(ctx: ScanContext) -> list[Finding]:
     """Features that alone predict the target nearly perfectly, far better than every other one."""
-    labelled = _labelled_split(ctx)
-    if labelled is None:
-        return []
-    split, frame, y, k = labelled
+    split, frame, y, k = _labelled_split(ctx)
+    if not split.features:
+        raise NotApplicable(split.no_features())
     scores: dict[str, tuple[float, float]] = {}
     for name, kind in split.features:
         if kind == Kind.TEXT:
@@ -188,10 +201,13 @@ def check_target_power(ctx: ScanContext) -> list[Finding]:
         if b < 2 or np.unique(bins).size < 2:
             continue
         scores[name] = feature_score(bins, b, y, k)
+    if not scores:
+        scorable = sum(kind != Kind.TEXT for _, kind in split.features)
+        raise NotApplicable("no feature to score (text features are not scored)" if not scorable else
+                            f"no feature to score: every non-text feature ({scorable}) holds a single value in "
+                            f"the labelled {split.train_name} rows")
     for name, (score, mi) in scores.items():
         ctx.note(name, leakage_score=round(score, 4), leakage_mutual_information=round(mi, 4))
-    if not scores:
-        return []
     ranked = sorted(scores, key=lambda n: -scores[n][0])
     errors = [max(1.0 - scores[n][0], 1e-9) for n in ranked]
     bar = _leak_bar(split.classification)
@@ -240,20 +256,23 @@ def check_missingness(ctx: ScanContext) -> list[Finding]:
     """Features whose missingness alone predicts the target."""
     from scipy.stats import mannwhitneyu
 
-    labelled = _labelled_split(ctx)
-    if labelled is None:
-        return []
-    split, frame, y, k = labelled
+    split, frame, y, k = _labelled_split(ctx)
+    if not split.features:
+        raise NotApplicable(split.no_features())
     n = frame.height
+    need = max(MIN_MISSING, MISSING_SHARE * n)
     candidates = []
+    examined = any_missing = 0
     for name, _ in split.features:
         null = frame.get_column(name).is_null().to_numpy()
         s = frame.get_column(name)
         if s.dtype.is_float():
             null |= s.is_nan().fill_null(False).to_numpy()
         m = int(null.sum())
-        if m < max(5, 0.005 * n) or n - m < max(5, 0.005 * n):
+        any_missing += m > 0
+        if m < need or n - m < need:
             continue
+        examined += 1
         if k:
             # the classes missing more often than the rest, against the others: a field filled in once the
             # outcome is known can be missing for several classes (for two classes, this is the class itself)
@@ -271,6 +290,12 @@ def check_missingness(ctx: ScanContext) -> list[Finding]:
         best, p = float(test.statistic) / pairs, float(test.pvalue)  # U over the pairs is the AUC
         strength = max(best, 1.0 - best)
         candidates.append((name, strength, p, m, cls))
+    if not examined:
+        least = math.ceil(need)
+        raise NotApplicable(
+            f"no feature has a missing value in the {n:,} labelled {split.train_name} rows" if not any_missing else
+            f"no feature has at least {least:,} missing and {least:,} present values in the {n:,} labelled "
+            f"{split.train_name} rows")
     tests = max(1, len(candidates))
     out = []
     for name, strength, p, m, cls in candidates:
@@ -299,22 +324,29 @@ def check_missingness(ctx: ScanContext) -> list[Finding]:
 def check_post_event(ctx: ScanContext) -> list[Finding]:
     """Datetime features later than the row's own time."""
     split = split_of(ctx)
-    if split is None or split.timestamp is None:
-        return []
+    if split is None:
+        raise NotApplicable("no reference table")
+    if split.timestamp is None:
+        named = ctx.schema.first(Role.TIMESTAMP)
+        raise NotApplicable(f"the {split.train_name} table has no timestamp column {named!r}")
+    dated = [name for name, kind in split.features if kind == Kind.DATETIME]
+    if not dated:
+        raise NotApplicable(f"no datetime feature to compare with the timestamp {split.timestamp!r}")
     frame = split.train
     ts = times(frame, split.timestamp)
     if ts is None:
-        return []
+        raise NotApplicable(f"the timestamp {split.timestamp!r} cannot be read as times in the {split.train_name}")
     out = []
-    for name, kind in split.features:
-        if kind != Kind.DATETIME:
-            continue
+    readable = compared = 0
+    for name in dated:
         s = times(frame, name)
         if s is None:
             continue
+        readable += 1
         both = pl.DataFrame({"t": ts, "f": s}).drop_nulls()
         if both.height == 0:
             continue
+        compared += 1
         later = int((both.get_column("f") > both.get_column("t")).sum())
         share = later / both.height
         if share < POST_EVENT_SHARE or later < 5:
@@ -333,6 +365,10 @@ def check_post_event(ctx: ScanContext) -> list[Finding]:
                             f"(unless it is a date fixed in advance, such as a due date). Rebuild {name} as of "
                             f"{split.timestamp} (an as-of join), or drop it."),
             id=f"leakage.post_event:{name}"))
+    if not compared:
+        raise NotApplicable(f"no datetime feature ({', '.join(dated[:5])}) can be read as times" if not readable else
+                            f"no row has both the timestamp {split.timestamp!r} and a datetime feature "
+                            f"({', '.join(dated[:5])})")
     return out
 
 
@@ -341,10 +377,7 @@ def check_post_event(ctx: ScanContext) -> list[Finding]:
 
 def check_identifiers(ctx: ScanContext) -> list[Finding]:
     """Identifier columns, and the row order, that predict the target."""
-    labelled = _labelled_split(ctx)
-    if labelled is None:
-        return []
-    split, frame, y, k = labelled
+    split, frame, y, k = _labelled_split(ctx)
     names = [n for n, c in ctx.schema.items() if n in frame.columns and n != split.target
              and (c.role == Role.ID or c.kind == Kind.IDENTIFIER)]
     columns: list[tuple[str, Array]] = []

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["check_duplicate_columns", "check_duplicate_rows", "expected_duplicate_rows"]
@@ -54,10 +54,12 @@ def expected_duplicate_rows(frame: pl.DataFrame) -> float:
 def check_duplicate_rows(ctx: ScanContext) -> list[Finding]:
     """Rows that appear more than once, beyond what chance explains."""
     out = []
+    judged = 0
     for label, ds in ctx.datasets():
         frame = ds.frame.select([c for c, t in ds.frame.schema.items() if not t.is_nested() and t != pl.Object])
         if frame.width < 2 or frame.height < 2:
             continue  # in a single column, repeated values are not repeated records
+        judged += 1
         dup = _duplicate_count(frame, ctx, label)
         if dup == 0:
             continue
@@ -80,6 +82,8 @@ def check_duplicate_rows(ctx: ScanContext) -> list[Finding]:
                 id=f"quality.duplicate_rows:{label}",
             )
         )
+    if not judged:
+        raise NotApplicable("no table with two rows and two columns to compare")
     return out
 
 
@@ -148,6 +152,7 @@ def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
     """Columns with identical values under different names: columns are grouped by a whole-column
     hash (linear in the number of columns), then confirmed by a full comparison within a group."""
     out = []
+    judged = 0
     for label, ds in ctx.datasets():
         groups: dict[tuple[object, ...], list[str]] = {}
         comparable: dict[str, pl.Series] = {}
@@ -162,6 +167,7 @@ def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
             comparable[c] = v
             family = "text" if v.dtype == pl.String else "number"
             groups.setdefault((family, v.null_count(), tuple(v.head(64).to_list())), []).append(c)
+        judged += len(comparable) >= 2
         # the first rows separate almost every pair cheaply; whole-column hashes settle the rest
         hashed: dict[tuple[object, ...], list[str]] = {}
         for key, names in groups.items():
@@ -193,4 +199,6 @@ def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
                         id=f"quality.duplicate_columns:{label}:{','.join(cols)}",
                     )
                 )
+    if not judged:
+        raise NotApplicable("fewer than two columns that vary (all-null and constant columns are left out)")
     return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Role
 from seismo.data.text import MISSING_TOKENS, normal_form
 from seismo.profile import ColumnProfile
@@ -47,6 +47,7 @@ def check_disguised_missing(ctx: ScanContext) -> list[Finding]:
     at most its rank error's share)."""
     frames = {label: ds.frame for label, ds in ctx.datasets()}
     out = []
+    judged = 0
     for label, _, profile in ctx.tables():
         frame = frames.get(label)
         for c, cp in profile.columns.items():
@@ -54,8 +55,9 @@ def check_disguised_missing(ctx: ScanContext) -> list[Finding]:
             if col is not None and col.role in (Role.IGNORE, Role.METADATA, Role.ID):
                 continue
             n = cp.count - cp.null_count - cp.nan_count
-            if n == 0 or cp.frequent_items is None:
+            if n == 0 or cp.frequent_items is None or cp.kind not in ("string", "numeric"):
                 continue
+            judged += 1
             if cp.kind == "string":
                 top = cp.top()
                 hits = [(v, k) for v, k in top if _token(v) in MISSING_TOKENS]
@@ -74,6 +76,8 @@ def check_disguised_missing(ctx: ScanContext) -> list[Finding]:
                     estimated = [g for _, g in kept if g.rank_error]
                     out.append(_finding(label, c, [h for h, _ in kept], n, "number",
                                         max(estimated, key=lambda g: g.near_at_most) if estimated else None))
+    if not judged:
+        raise NotApplicable("no text or numeric column with values")
     return out
 
 
@@ -198,10 +202,12 @@ def _finding(label: str, c: str, hits: list[tuple[object, int]], n: int, what: s
 def check_inconsistent_categories(ctx: ScanContext) -> list[Finding]:
     """Categories that differ only in case, whitespace or Unicode form (``"Male"``, ``"male "``)."""
     out = []
+    judged = 0
     for label, _, profile in ctx.tables():  # the frequent items of each table's profile
         for c, cp in profile.columns.items():
             if cp.kind != "string" or cp.frequent_items is None:
                 continue
+            judged += 1
             groups: dict[str, list[tuple[str, int]]] = {}
             for value, count in cp.top():
                 groups.setdefault(normal_form(str(value)), []).append((str(value), count))
@@ -225,4 +231,6 @@ def check_inconsistent_categories(ctx: ScanContext) -> list[Finding]:
                     id=f"quality.inconsistent_categories:{label}:{c}",
                 )
             )
+    if not judged:
+        raise NotApplicable("no text column")
     return out

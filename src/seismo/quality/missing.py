@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Role
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.stats import benjamini_hochberg, two_proportion_ztest
@@ -57,9 +57,13 @@ def check_missing(ctx: ScanContext) -> list[Finding]:
     separately only where a column mixes it with real nulls.
     """
     out = []
+    target = ctx.schema.first(Role.TARGET)
     for label, ds, profile in ctx.tables():
         for name, nulls in _null_counts(profile).items():
             share = nulls / ds.rows
+            if name == target and label == "current":
+                ctx.note(name, label_coverage=1.0 - share)  # labels not arrived yet are not missing values
+                continue
             level = next(((t, s) for t, s in MISSING_LEVELS if share >= t), None)
             if level is None or nulls == 0:
                 continue
@@ -97,9 +101,11 @@ def check_missing_rise(ctx: ScanContext) -> list[Finding]:
     """
     ref, cur = ctx.info("reference"), ctx.info("current")
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
-    shared = [c for c in ref_p.columns if c in cur_p.columns]
+    target = ctx.schema.first(Role.TARGET)
+    shared = [c for c in ref_p.columns if c in cur_p.columns and c != target]  # labels arrive late: not missing
     if not shared:
-        return []
+        raise NotApplicable("no column in both tables" if not any(c in cur_p.columns for c in ref_p.columns)
+                            else "no column in both tables but the target, whose labels arrive late")
     rn, cn = _null_counts(ref_p), _null_counts(cur_p)
     tests = [two_proportion_ztest(rn[c], ref.rows, cn[c], cur.rows) for c in shared]
     q = benjamini_hochberg([p for _, p in tests])

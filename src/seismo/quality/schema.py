@@ -4,7 +4,8 @@ tables' profiles: their columns and the dtypes their values arrived in."""
 
 from __future__ import annotations
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
+from seismo.data.schema import Role
 from seismo.data.validate import kind_fits_text
 from seismo.report.model import FailureMode, Finding, Severity
 
@@ -13,18 +14,23 @@ __all__ = ["check_schema_mismatch"]
 
 def check_schema_mismatch(ctx: ScanContext) -> list[Finding]:
     """Declared columns missing from a table, and declared kinds the stored dtype cannot hold."""
+    if not any(col.declared for _, col in ctx.schema.items()):
+        raise NotApplicable("no declared schema (--schema)")
     out = []
     for label, info, profile in ctx.tables(non_empty=False):
         for name, col in ctx.schema.items():
             if not col.declared:
                 continue
             if name not in profile.columns:
+                if col.role == Role.TARGET and label == "current":
+                    continue  # serving data without its labels is the normal case: labels come later
+                how = f"given as {col.given_as}" if col.given_as else "declared in the schema"
                 out.append(Finding(
                     check="quality.schema_mismatch",
                     failure_mode=FailureMode.DATA_QUALITY,
                     severity=Severity.MEDIUM,
                     columns=(name,),
-                    message=f"{name} is declared in the schema but missing from the {label} data ({info.source})",
+                    message=f"{name} is {how} but missing from the {label} data ({info.source})",
                     evidence={"dataset": label, "declared": col.to_dict(), "columns_present": info.columns},
                     recommendation="Restore the column upstream, or remove it from the schema if it was dropped on purpose.",
                     id=f"quality.schema_mismatch:{label}:{name}:missing",

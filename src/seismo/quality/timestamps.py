@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import EPOCH_UNITS, _epoch_unit
 from seismo.data.time import to_utc
@@ -63,6 +63,7 @@ def check_timestamps(ctx: ScanContext) -> list[Finding]:
     """Unparsable values in time columns; future-dated and epoch-zero values in the event time."""
     now = datetime.now(UTC) + timedelta(days=1)
     out = []
+    judged = 0
     for label, info, profile in ctx.tables():
         ds = ctx.reference if label == "reference" else ctx.current
         rows = ds.frame if ds is not None and label not in ctx.partial else None
@@ -80,7 +81,10 @@ def check_timestamps(ctx: ScanContext) -> list[Finding]:
                                     "unreadable", "Store times as ISO-8601 text or a datetime type, or declare the epoch unit."))
                 continue
             if times is not None:
+                judged += 1
                 out.extend(_findings(label, c, col, times, info.rows))
+    if not judged and not out:
+        raise NotApplicable("no time column (--timestamp), or none that could be read")
     return out
 
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.io import Dataset
 from seismo.data.schema import Column, Kind, Role
 from seismo.data.semantic import infer_column
@@ -40,10 +40,12 @@ def check_nonfinite(ctx: ScanContext) -> list[Finding]:
     """+/-inf in floating-point columns, and NaN where a column also holds nulls (two encodings
     of "missing" in one column usually mean two code paths wrote it)."""
     out = []
+    judged = 0
     for label, ds, profile in ctx.tables():
         for c, cp in profile.columns.items():
             if not cp.dtype.startswith("Float"):
                 continue
+            judged += 1
             nan, inf, nulls = cp.nan_count, cp.posinf_count + cp.neginf_count, cp.null_count
             if not nulls:
                 nan = 0  # NaN alone is how pandas writes "missing": check_missing counts it
@@ -64,6 +66,8 @@ def check_nonfinite(ctx: ScanContext) -> list[Finding]:
                     id=f"quality.nonfinite:{label}:{c}",
                 )
             )
+    if not judged:
+        raise NotApplicable("no floating-point column (only floats hold NaN or infinities)")
     return out
 
 
@@ -71,6 +75,7 @@ def check_constant(ctx: ScanContext) -> list[Finding]:
     """Constant and near-constant columns, read from the scan's profiles (frequent items are
     exact while a column has at most a thousand distinct values, which covers every case here)."""
     out = []
+    judged = 0
     for label, _, profile in ctx.tables():
         for c in profile.columns:
             col = ctx.schema.get(c)
@@ -81,6 +86,7 @@ def check_constant(ctx: ScanContext) -> list[Finding]:
             top = cp.top(1) if cp.frequent_items is not None else []
             if n < MIN_ROWS or not top:
                 continue
+            judged += 1
             top_value, top_count = top[0]
             share = top_count / n
             if share >= 1.0:
@@ -91,6 +97,8 @@ def check_constant(ctx: ScanContext) -> list[Finding]:
             else:
                 continue
             out.append(_constant_finding(label, c, what, severity, top_value, share, n))
+    if not judged:
+        raise NotApplicable(f"no column holds {MIN_ROWS} or more values")
     return out
 
 
@@ -120,15 +128,18 @@ def check_mixed_types(ctx: ScanContext) -> list[Finding]:
     frequent items of the others; exact while those keep every text value (at most 64 of them).
     Values of several Python types (a pandas object column) are what loading the table saw."""
     out = []
+    judged = 0
     for label, _, profile in ctx.tables():
         ds = ctx.reference if label == "reference" else ctx.current
         mixed = ds.mixed_types if ds is not None else {}
+        judged += len(mixed)
         for c, kinds in mixed.items():
             out.append(_mixed(label, c, f"values of several Python types ({', '.join(kinds)})", {"types": kinds}, Severity.MEDIUM))
         for c, cp in profile.columns.items():
             items, numeric = cp.text_items, cp.numeric_text_count
             if c in mixed or "String" not in cp.dtype.split("|") or items is None or numeric is None:
                 continue  # a profile saved before seismo counted numbers in text cannot tell
+            judged += 1
             present = cp.count - cp.null_count
             text = present - numeric
             share = numeric / present if present else 0.0
@@ -142,6 +153,8 @@ def check_mixed_types(ctx: ScanContext) -> list[Finding]:
                 what = f"numbers and text: {share:.1%} of values are numeric, {text:,} are not"
             out.append(_mixed(label, c, what, {"numeric_share": share, "non_numeric_count": text,
                                               "examples": [str(k) for k, _ in items.top(5)]}, Severity.MEDIUM))
+    if not judged:
+        raise NotApplicable("no text column (only text can mix numbers and words)")
     return out
 
 
@@ -171,6 +184,7 @@ def check_schema_values(ctx: ScanContext) -> list[Finding]:
     (:func:`seismo.profile.tails`); category breaks are counted from the frequent items while they
     kept every value, else the values kept that break the rule give the fewest there are."""
     out = []
+    judged = 0
     for label, info, profile in ctx.tables():
         ds = _rows_of(ctx, label)
         for c, col in ctx.schema.items():
@@ -178,9 +192,13 @@ def check_schema_values(ctx: ScanContext) -> list[Finding]:
                 continue
             found = _violations(ds.frame.get_column(c), col) if ds is not None and c in ds.frame.columns \
                 else _profile_violations(profile.columns[c], col)
+            judged += len(found)
             for rule, broken in found:
                 if broken.least:
                     out.append(_schema_finding(label, c, rule, broken, info.rows))
+    if not judged:
+        raise NotApplicable("the schema declares no range, category or nullable rule for a column of the data "
+                            "(--schema)")
     return out
 
 
@@ -325,12 +343,14 @@ def check_identifier_features(ctx: ScanContext) -> list[Finding]:
     from its values (a table given as a saved profile: from its sample, with the whole column's
     counts and span from its profile)."""
     out = []
+    judged = 0
     for label, ds in ctx.datasets():
         sampled = ctx.partial.get(label) == "sample"
         for c in ds.frame.columns:
             col = ctx.schema.get(c)
             if col is None or col.role != Role.FEATURE:
                 continue
+            judged += 1
             if col.declared:
                 values = ds.frame.get_column(c)
                 cp = ctx.profile(label).columns.get(c)
@@ -361,6 +381,8 @@ def check_identifier_features(ctx: ScanContext) -> list[Finding]:
                     id=f"quality.identifier_feature:{label}:{c}",
                 )
             )
+    if not judged:
+        raise NotApplicable("no feature column")
     return out
 
 
@@ -387,11 +409,13 @@ def check_high_cardinality(ctx: ScanContext) -> list[Finding]:
     so whether a column passes the threshold is always known; beyond the capacity the count is
     HyperLogLog's estimate, marked as one."""
     out = []
+    judged = 0
     for label, info, profile in ctx.tables():
         for c, cp in profile.columns.items():
             col = ctx.schema.get(c)
             if col is None or col.role != Role.FEATURE or col.kind != Kind.CATEGORICAL or cp.kind != "string":
                 continue
+            judged += 1
             d = distinct_count(cp)
             if d is None or (d.value if d.exact else max(d.value, d.at_least)) <= HIGH_CARDINALITY:
                 continue
@@ -413,4 +437,6 @@ def check_high_cardinality(ctx: ScanContext) -> list[Finding]:
                     id=f"quality.high_cardinality:{label}:{c}",
                 )
             )
+    if not judged:
+        raise NotApplicable("no categorical feature held as text")
     return out

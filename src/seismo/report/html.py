@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -188,6 +188,14 @@ def _chart_box(charts: Sequence[Markup], eager: bool) -> list[dict[str, Any]]:
     return [{"svg": c, "eager": eager, "caption": caption(c)} for c in charts]
 
 
+def _by_reason(checks: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+    """``name -> why`` as ``(why, names)``, reasons in the order first met."""
+    grouped: dict[str, list[str]] = {}
+    for name, why in checks.items():
+        grouped.setdefault(why, []).append(name)
+    return list(grouped.items())
+
+
 def _safely(draw: Any) -> Markup | None:
     """A chart, or None when drawing it fails (raised under ``SEISMO_RAISE``, as in charts_of)."""
     try:
@@ -277,11 +285,11 @@ def _view(report: Report) -> dict[str, Any]:
     zero_rows = bool(report.datasets) and all(d.rows == 0 for d in report.datasets.values())
     top = report.max_severity
     n = len(findings)
+    caveats = report.caveats()
     if zero_rows:
-        verdict = ("empty", "No data: every input table has zero rows, so nothing could be checked.")
+        verdict = ("empty", report.verdict())
     elif top is None:
-        verdict = ("ok", f"No findings: the {len(report.checks_run)} checks that could run all passed."
-                   if report.checks_run else "No findings.")
+        verdict = ("warn" if caveats or not report.checks_run else "ok", report.verdict())
     else:
         worst = summary["by_severity"][top.value]
         style = "bad" if top.rank >= Severity.HIGH.rank else "warn" if top.rank >= Severity.MEDIUM.rank else "note"
@@ -294,6 +302,8 @@ def _view(report: Report) -> dict[str, Any]:
         "counts": counts, "severities": [s.value for s in severities],
         "top": [{"anchor": f"f{i}", "f": f} for i, f in enumerate(findings[:TOP_FINDINGS])],
         "sections": sections, "table_columns": _TABLE_COLUMNS, "rows": rows,
+        "caveats": caveats, "not_applicable": _by_reason(report.checks_not_applicable),
+        "not_run": _by_reason(report.checks_not_run),
         "json": embed_json(report.to_dict()), "css": Markup(css), "js": Markup(js), "csp": csp,
     }
 

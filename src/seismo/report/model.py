@@ -122,6 +122,11 @@ def register_html(page: Callable[[Report], str], fragment: Callable[[Report], st
     """Set the renderers :meth:`Report.to_html` and ``Report._repr_html_`` call."""
     _HTML_RENDERERS.update(page=page, fragment=fragment)
 
+FEW_ROWS = 30
+"""A table with fewer rows than this is too small for the tests to decide anything (the least
+sample most tests require); a report on it says so instead of reading as a pass."""
+
+
 @dataclass
 class Report:
     """The findings of one scan, and what they were computed on.
@@ -137,10 +142,16 @@ class Report:
     column_table
         One row per column with its statistics, healthy or not (the per-column table).
     checks_run
-        Names of the checks that ran (a check whose inputs were absent is not listed).
+        Names of the checks that evaluated something, with or without findings (a check that had
+        nothing to evaluate is in ``checks_not_applicable``, one that failed in ``checks_failed``).
     checks_not_run
         Checks that could not run, or ran on part of the tables, because a table was given as a
         saved profile (its profile and a sample, not its rows): name -> why.
+    checks_not_applicable
+        Checks that had nothing to evaluate (no prediction column, windows too small, too few
+        rows for the test): name -> why. None of them counts as a pass.
+    checks_failed
+        Checks that stopped on an unexpected error (each has a ``seismo.check_error`` finding).
     distributions
         Per column, each table's distribution on shared bins or categories (what the HTML
         report draws); see :func:`seismo.report.columns.distributions`.
@@ -152,6 +163,8 @@ class Report:
     column_table: list[dict[str, Any]] = field(default_factory=list)
     checks_run: list[str] = field(default_factory=list)
     checks_not_run: dict[str, str] = field(default_factory=dict)
+    checks_not_applicable: dict[str, str] = field(default_factory=dict)
+    checks_failed: list[str] = field(default_factory=list)
     distributions: dict[str, dict[str, Any]] = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     seismo_version: str = ""
@@ -171,16 +184,57 @@ class Report:
     def max_severity(self) -> Severity | None:
         return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
 
+    def caveats(self) -> list[str]:
+        """What makes a quiet report mean little, in plain words: no check evaluated anything,
+        or a table holds fewer rows than the tests need to decide anything (:data:`FEW_ROWS`)."""
+        out = []
+        small = [(name, d.rows) for name, d in self.datasets.items() if 0 < d.rows < FEW_ROWS]
+        if len(small) == 1:
+            name, rows = small[0]
+            out.append(f"the {name} table has {rows:,} row{'s' if rows != 1 else ''}, too few for the tests to "
+                       f"decide anything (they need at least {FEW_ROWS})")
+        elif small:
+            tables = " and ".join(f"{name} ({rows:,} row{'s' if rows != 1 else ''})" for name, rows in small)
+            out.append(f"the {tables} tables are too small for the tests to decide anything (they need at least "
+                       f"{FEW_ROWS} rows)")
+        if not self.checks_run and (self.checks_not_applicable or self.checks_failed or self.checks_not_run):
+            out.append("no check had anything to evaluate")
+        return out
+
     def summary(self) -> dict[str, Any]:
         by_mode = Counter(f.failure_mode.value for f in self.findings)
         by_sev = Counter(f.severity.value for f in self.findings)
         top = self.max_severity
+        caveats = self.caveats()
         return {
             "by_failure_mode": {m.value: by_mode[m.value] for m in FailureMode if by_mode[m.value]},
             "by_severity": {s.value: by_sev[s.value] for s in reversed(_SEVERITY_ORDER) if by_sev[s.value]},
             "max_severity": top.value if top is not None else None,
             "findings": len(self.findings),
+            "checks_evaluated": len(self.checks_run),
+            "checks_not_applicable": len(self.checks_not_applicable),
+            **({"caveats": caveats} if caveats else {}),
         }
+
+    def verdict(self) -> str:
+        """One plain sentence for a report without findings: what was evaluated, what was not
+        applicable, and what makes the silence mean little."""
+        n, na = len(self.checks_run), len(self.checks_not_applicable)
+        if self.datasets and all(d.rows == 0 for d in self.datasets.values()):
+            return "No data: every input table has zero rows, so nothing could be checked."
+        if n:
+            text = f"No findings from the {n} check{'s' if n != 1 else ''} evaluated"
+        elif na or self.checks_failed or self.checks_not_run:
+            text = "No findings, because nothing was evaluated"
+        else:
+            text = "No findings"  # a report that does not say what ran (built by hand, or an older JSON)
+        if na:
+            text += f"; {na} check{'s' if na != 1 else ''} {'was' if na == 1 else 'were'} not applicable"
+        text += "."
+        caveats = self.caveats()
+        if caveats:
+            text += " Too little was evaluated to mean much: " + "; ".join(caveats) + "."
+        return text
 
     def exit_code(self, fail_on: str | Severity = "high") -> int:
         """0 when no finding reaches ``fail_on``, 1 otherwise (CONTRACT.md exit status)."""
@@ -205,6 +259,8 @@ class Report:
             "columns": jsonable(self.column_table),
             "checks_run": list(self.checks_run),
             **({"checks_not_run": dict(self.checks_not_run)} if self.checks_not_run else {}),
+            **({"checks_not_applicable": dict(self.checks_not_applicable)} if self.checks_not_applicable else {}),
+            **({"checks_failed": list(self.checks_failed)} if self.checks_failed else {}),
             "distributions": jsonable(self.distributions),
         }
 
@@ -251,6 +307,8 @@ class Report:
         return cls(findings=findings, datasets=datasets, schema=part("schema", dict, dict),
                    column_table=part("columns", list, dict), checks_run=list(part("checks_run", list, str)),
                    checks_not_run={str(k): v for k, v in part("checks_not_run", dict, str).items()},
+                   checks_not_applicable={str(k): v for k, v in part("checks_not_applicable", dict, str).items()},
+                   checks_failed=list(part("checks_failed", list, str)),
                    distributions=part("distributions", dict, dict),
                    created_at=_text(data.get("created_at"), "'created_at'"),
                    seismo_version=_text(data.get("seismo_version"), "'seismo_version'"))

@@ -38,7 +38,8 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
     console.print(f"[bold]seismo {report.seismo_version}[/bold]  {ds}")
     summary = report.summary()
     if not report.findings:
-        console.print("[green]No findings.[/green] Every check that could run passed."
+        style = "yellow" if report.caveats() or not report.checks_run else "green"
+        console.print(f"[{style}]{escape(printable(report.verdict()))}[/{style}]"
                       + (" Some could not run (below)." if report.checks_not_run else ""))
     else:
         counts = Table(title="Findings by failure mode and severity", title_justify="left")
@@ -67,5 +68,15 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
         for why, names in by_reason.items():
             shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
             console.print(f"  {escape(printable(shown))}: {escape(printable(why))}")
+    if report.checks_not_applicable:
+        grouped: dict[str, list[str]] = {}
+        for name, why in report.checks_not_applicable.items():
+            grouped.setdefault(why, []).append(name)
+        console.print(f"[dim]{len(report.checks_not_applicable)} check(s) not applicable (nothing to evaluate):[/dim]")
+        for why, names in grouped.items():
+            shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+            console.print(f"  [dim]{escape(printable(shown))}: {escape(printable(why))}[/dim]")
+    if report.findings and report.caveats():
+        console.print(f"[yellow]Too little was evaluated to mean much: {escape(printable('; '.join(report.caveats())))}.[/yellow]")
     for label, path in (paths or {}).items():
         console.print(f"{label}: {escape(printable(path))}")

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.report.model import FailureMode, Finding, Severity
 from seismo.stats import benjamini_hochberg
@@ -220,7 +220,8 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
         compared[i] = (compared[i][0], c)
     tested = [(name, r) for name, r in compared if r is not None]
     if not tested:
-        return []
+        raise NotApplicable(_untested(compared, numeric) if compared else
+                            "no numeric, categorical or boolean column in both tables")
     q_values = benjamini_hochberg([r.p_value for _, r in tested])
     out = []
     for (name, r), q in zip(tested, q_values, strict=True):
@@ -237,6 +238,21 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
         if drifted:
             out.append(_finding(name, r, float(q), effect_name, effect, minimum, rank_error[name]))
     return out
+
+
+def _untested(compared: list[tuple[str, Any]], numeric: list[tuple[int, tuple[dict[str, Any], Any]]]) -> str:
+    """Why no column in both tables could be compared: their values are missing on a side, or
+    their categories were counted too loosely (merged profiles that dropped values)."""
+    by_numbers = {i for i, _ in numeric}
+    names = [name for name, _ in compared]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    if len(by_numbers) == len(compared):
+        why = "no finite value in one of the tables"
+    elif not by_numbers:
+        why = "no value in one of the tables, or too many categories to count exactly (a merged profile)"
+    else:
+        why = "no value in one of the tables, or too many categories to count exactly"
+    return f"no column could be compared ({shown}): {why}"
 
 
 def _effect(r: NumericComparison | CategoricalComparison) -> tuple[str, float, float]:

@@ -24,70 +24,26 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
+from seismo.stats.domain import domain_classifier, encode_features, evenly_spaced
 from seismo.report.model import FailureMode, Finding, Severity
 
-__all__ = ["ALPHA", "MIN_AUC", "SAMPLE_ROWS", "check_multivariate_shift", "domain_classifier"]
+__all__ = ["ALPHA", "MIN_AUC", "MIN_ROWS", "SAMPLE_ROWS", "check_multivariate_shift", "domain_classifier"]
 
 SAMPLE_ROWS = 3_000
 """Rows taken from each table (evenly spaced through it) for the classifier."""
+MIN_ROWS = 50
+"""Fewer rows in a table are too few to train and cross-validate the classifier on."""
 ALPHA = 0.01
 MIN_AUC = 0.55
 """Smallest cross-validated AUC reported: below it the tables are practically indistinguishable."""
-_MAX_CODES = 250  # HistGradientBoosting takes categories with fewer codes than its bins
 _AUC_MEDIUM, _AUC_HIGH = 0.6, 0.75
 _MIN_IMPORTANCE = 0.005  # an AUC drop of half a point when the feature is permuted
 _SHARE_OF_TOP = 0.25
 _SATURATED = 0.95
 _PEELS = 3
 """An AUC at which the carriers may hide every other difference: fit once more without them."""
-
-
-def _sample(frame: pl.DataFrame, n: int) -> pl.DataFrame:
-    return frame if frame.height <= n else frame.gather_every(-(-frame.height // n))
-
-
-def _encode(ref: pl.DataFrame, cur: pl.DataFrame, columns: Sequence[tuple[str, Kind]]) -> tuple[np.ndarray[Any, Any], list[bool]]:
-    """One float matrix for both tables: numbers as they are (NaN for missing), categories as
-    codes shared by both sides (or, above 250 levels, as their frequency in the union)."""
-    both = pl.concat([ref.select([c for c, _ in columns]), cur.select([c for c, _ in columns])], how="vertical_relaxed")
-    out, is_cat = [], []
-    for name, kind in columns:
-        s = both.get_column(name)
-        if kind == Kind.NUMERIC and s.dtype.is_numeric():
-            values = s.cast(pl.Float64).fill_null(float("nan")).to_numpy()
-            out.append(np.where(np.isfinite(values), values, np.nan))  # infinities read as missing
-            is_cat.append(False)
-            continue
-        text = s.cast(pl.String)
-        codes = text.rank("dense").cast(pl.Float64) - 1.0  # nulls stay null
-        top = codes.max()
-        if not isinstance(top, (int, float)) or top < _MAX_CODES:
-            out.append(codes.fill_null(float("nan")).to_numpy())
-            is_cat.append(True)
-        else:
-            freq = pl.DataFrame({"v": text}).select(pl.len().over("v").cast(pl.Float64)).to_series()
-            out.append(freq.to_numpy())
-            is_cat.append(False)
-    return np.column_stack(out), is_cat
-
-
-def domain_classifier(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], is_cat: list[bool], *, seed: int = 0) -> tuple[float, float, np.ndarray[Any, Any]]:
-    """Out-of-fold AUC of telling ``y == 1`` rows from ``y == 0`` rows, the one-sided Mann-Whitney
-    p-value, and the out-of-fold scores."""
-    from scipy import stats
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
-
-    model = HistGradientBoostingClassifier(max_iter=30, learning_rate=0.2, max_leaf_nodes=15, early_stopping=False,
-                                           categorical_features=np.array(is_cat) if any(is_cat) else None,
-                                           random_state=seed)
-    scores = cross_val_predict(model, x, y, cv=StratifiedKFold(3, shuffle=True, random_state=seed),
-                               method="predict_proba")[:, 1]
-    test = stats.mannwhitneyu(scores[y == 1], scores[y == 0], alternative="greater")
-    auc = float(test.statistic) / (int((y == 1).sum()) * int((y == 0).sum()))
-    return auc, float(test.pvalue), scores
 
 
 def _auc_scorer(estimator: Any, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> float:
@@ -125,13 +81,17 @@ def check_multivariate_shift(ctx: ScanContext) -> list[Finding]:
     columns = [(n, c.kind) for n, c in sorted(ctx.schema.items())  # by name: the table's column order changes nothing
                if c.role == Role.FEATURE and c.kind in (Kind.NUMERIC, Kind.CATEGORICAL, Kind.BOOLEAN)
                and n in ref.columns and n in cur.columns and ctx.same_kind(n) and ctx.has_values(n)]
-    if not columns or ref.height < 50 or cur.height < 50:
-        return []
-    r, c = _sample(ref, SAMPLE_ROWS), _sample(cur, SAMPLE_ROWS)
+    for label, frame in (("reference", ref), ("current", cur)):
+        if frame.height < MIN_ROWS:
+            raise NotApplicable(f"only {frame.height:,} rows in the {label}, below the {MIN_ROWS} this check needs")
+    if not columns:
+        raise NotApplicable("no numeric, categorical or boolean feature with values in both tables")
+    r, c = evenly_spaced(ref, SAMPLE_ROWS), evenly_spaced(cur, SAMPLE_ROWS)
     try:
-        x, is_cat = _encode(r, c, columns)
-    except (pl.exceptions.PolarsError, ValueError, TypeError):
-        return []  # a column whose type differs between the tables: skew.dtype_change reports it
+        x, is_cat = encode_features(r, c, columns)
+    except (pl.exceptions.PolarsError, ValueError, TypeError) as exc:  # skew.dtype_change reports a retyped column
+        raise NotApplicable("the features could not be encoded together (their types differ between the "
+                            "tables)") from exc
     y = np.r_[np.zeros(r.height), np.ones(c.height)]
     from threadpoolctl import threadpool_limits
 

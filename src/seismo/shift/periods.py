@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.time import choose_window, plausible_times, to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
+from seismo.data.time import window_name
 from seismo.stats.numbers import finite_or_none as _finite
 
 __all__ = ["ALPHA", "MIN_CHANGE", "MIN_RATE_CHANGE", "check_anomalous_periods", "exclude_periods", "find_periods", "period_mask",
@@ -80,12 +81,19 @@ def _binary(s: pl.Series) -> bool:
 def find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: str | None = None) -> list[dict[str, Any]]:
     """The anomalous periods of one table, as dicts (``start``, ``end``, ``segment``, ``metric``,
     ``observed``, ``expected``, ``p_value``, ``rows``), most significant first."""
+    return _find_periods(frame, timestamp=timestamp, schema=schema, target=target)[0]
+
+
+def _find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: str | None = None, label: str = "table"
+                  ) -> tuple[list[dict[str, Any]], str]:
+    """:func:`find_periods`, and why no window could be judged ("" when one was)."""
     from scipy import stats
 
     times = plausible_times(to_utc(frame.get_column(timestamp)).values)
     valid = times.drop_nulls()
     if valid.len() < 10 * _MIN_EXPECTED:
-        return []
+        return [], (f"only {valid.len():,} rows of the {label} have a plausible time, below the "
+                    f"{10 * _MIN_EXPECTED} this check needs")
     lo, hi = valid.min(), valid.max()
     assert isinstance(lo, datetime) and isinstance(hi, datetime)
     every, _ = choose_window(hi - lo)
@@ -94,13 +102,15 @@ def find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: st
     assert isinstance(first, datetime) and isinstance(last, datetime)
     grid = pl.select(pl.datetime_range(first, last, every, time_zone="UTC")).to_series()
     if grid.len() < 2 * _NEIGHBOURS + 1:
-        return []
+        return [], (f"only {grid.len()} {window_name(every)} in the {label}, below the {2 * _NEIGHBOURS + 1} "
+                    "this check needs")
     features = [n for n, c in schema.items() if c.role == Role.FEATURE and n in frame.columns]
     base = frame.with_columns(starts.alias("__window"))
     miss = pl.mean_horizontal([pl.col(f).is_null().cast(pl.Float64) for f in features]) if features else pl.lit(0.0)
     base = base.with_columns(miss.alias("__missing"))
     tgt = target if target is not None and target in frame.columns and _binary(frame.get_column(target)) else None
     candidates: list[dict[str, Any]] = []
+    judged, most = 0, 0
     segs = _segments(frame, schema)
     for seg_col, seg_val in segs:
         part = base if seg_col is None else base.filter(pl.col(seg_col).cast(pl.String) == seg_val)
@@ -110,17 +120,25 @@ def find_periods(frame: pl.DataFrame, *, timestamp: str, schema: Any, target: st
             aggs += [labelled.sum().alias("target"), labelled.count().alias("target_rows")]
         per = grid.to_frame("__window").join(part.group_by("__window").agg(aggs), on="__window", how="left").fill_null(0)
         rows = per.get_column("rows").to_numpy().astype(np.float64)
-        candidates += _volume(per, rows, seg_col, seg_val, stats)
-        candidates += _rate(per, rows, "missing", "missing share", seg_col, seg_val, stats)
+        most = max(most, int(rows.max()) if rows.size else 0)
+        judgements = [_volume(per, rows, seg_col, seg_val, stats),
+                      _rate(per, rows, "missing", "missing share", seg_col, seg_val, stats)]
         if tgt is not None:
             labelled_rows = per.get_column("target_rows").to_numpy().astype(np.float64)  # rows with a label
-            candidates += _rate(per, labelled_rows, "target", f"{tgt} rate", seg_col, seg_val, stats)
+            judgements.append(_rate(per, labelled_rows, "target", f"{tgt} rate", seg_col, seg_val, stats))
+        for found_here, n_judged in judgements:
+            candidates += found_here
+            judged += n_judged
+    if not judged:  # no candidate either: every window below the minimum
+        return [], (f"{window_name(every)} of the {label} hold {most:,} rows at most, below the {_MIN_EXPECTED}-row "
+                    "minimum" if most < _MIN_EXPECTED else
+                    f"no window of the {label} with {_MIN_EXPECTED} rows has neighbours with rows to compare with")
     tests = max(1, len(segs) * grid.len() * (3 if tgt else 2))
     found = [c for c in candidates if c["p_value"] * tests <= ALPHA]
     levels: dict[str | None, int] = {}
     for col, _ in segs[1:]:
         levels[col] = levels.get(col, 0) + 1
-    return sorted(_deshadow(found, levels), key=lambda c: c["p_value"])
+    return sorted(_deshadow(found, levels), key=lambda c: c["p_value"]), ""
 
 
 def _deshadow(found: list[dict[str, Any]], levels: dict[str | None, int]) -> list[dict[str, Any]]:
@@ -147,33 +165,38 @@ def _deshadow(found: list[dict[str, Any]], levels: dict[str | None, int]) -> lis
     return out
 
 
-def _volume(per: pl.DataFrame, rows: np.ndarray[Any, Any], seg_col: str | None, seg_val: str | None, stats: Any) -> list[dict[str, Any]]:
+def _volume(per: pl.DataFrame, rows: np.ndarray[Any, Any], seg_col: str | None, seg_val: str | None, stats: Any
+            ) -> tuple[list[dict[str, Any]], int]:
+    """The windows anomalous by volume, and how many windows were judged."""
     expected = _neighbour_median(rows)
     expected[[0, -1]] = np.nan  # the first and last windows are cut by the table's ends: not judged on volume
     out = []
-    for i in np.flatnonzero(expected >= _MIN_EXPECTED):
+    judged = np.flatnonzero(expected >= _MIN_EXPECTED)
+    for i in judged:
         obs, exp = rows[i], expected[i]
         if abs(obs - exp) < MIN_CHANGE * exp:
             continue
         p = float(stats.poisson.cdf(obs, exp) if obs < exp else stats.poisson.sf(obs - 1, exp))
         out.append(_period(per, int(i), seg_col, seg_val, "volume", obs, exp, p, int(obs), rows, expected))
-    return out
+    return out, len(judged)
 
 
 def _rate(per: pl.DataFrame, rows: np.ndarray[Any, Any], column: str, label: str, seg_col: str | None,
-          seg_val: str | None, stats: Any) -> list[dict[str, Any]]:
+          seg_val: str | None, stats: Any) -> tuple[list[dict[str, Any]], int]:
+    """The windows anomalous by the rate of ``column``, and how many windows were judged."""
     hits = per.get_column(column).to_numpy().astype(np.float64)
     rate = np.divide(hits, rows, out=np.full(len(rows), np.nan), where=rows > 0)
     expected = _neighbour_median(rate)
     out = []
-    for i in np.flatnonzero((rows >= _MIN_EXPECTED) & np.isfinite(expected)):
+    judged = np.flatnonzero((rows >= _MIN_EXPECTED) & np.isfinite(expected))
+    for i in judged:
         obs, exp = rate[i], expected[i]
         if abs(obs - exp) < MIN_RATE_CHANGE:
             continue
         k, n = int(round(hits[i])), int(rows[i])
         p = float(stats.binomtest(min(k, n), n, min(max(exp, 1e-6), 1 - 1e-6)).pvalue)
         out.append(_period(per, int(i), seg_col, seg_val, label, obs, exp, p, n, rate, expected))
-    return out
+    return out, len(judged)
 
 
 def _period(per: pl.DataFrame, i: int, seg_col: str | None, seg_val: str | None, metric: str, obs: float,
@@ -198,15 +221,24 @@ _SERIES_SIDE = 10
 
 def reference_periods(ctx: ScanContext) -> list[dict[str, Any]]:
     """The reference's anomalous periods (:func:`find_periods`), computed once per scan."""
-    def build() -> list[dict[str, Any]]:
+    return _reference_periods(ctx)[0]
+
+
+def _reference_periods(ctx: ScanContext) -> tuple[list[dict[str, Any]], str]:
+    """:func:`reference_periods`, and why no window of the reference could be judged ("" when one was)."""
+    def build() -> tuple[list[dict[str, Any]], str]:
         ts = ctx.schema.first(Role.TIMESTAMP)
-        if ts is None or ctx.reference is None or ts not in ctx.reference.frame.columns:
-            return []
+        if ts is None:
+            return [], "no timestamp column (--timestamp)"
+        if ctx.reference is None:
+            return [], "no reference table"
+        if ts not in ctx.reference.frame.columns:
+            return [], f"no timestamp column ({ts}) in the reference"
         try:
-            return find_periods(ctx.reference.frame, timestamp=ts, schema=ctx.schema,
-                                target=ctx.schema.first(Role.TARGET))
+            return _find_periods(ctx.reference.frame, timestamp=ts, schema=ctx.schema,
+                                 target=ctx.schema.first(Role.TARGET), label="reference")
         except InputError:
-            return []
+            return [], f"the reference's timestamp column ({ts}) cannot be read as times"
 
     return ctx.derived("reference_periods", build)
 
@@ -228,7 +260,9 @@ def period_mask(frame: pl.DataFrame, times: pl.Series, periods: Iterable[Mapping
 
 def check_anomalous_periods(ctx: ScanContext) -> list[Finding]:
     """Anomalous periods in the reference (the training data), one finding per period."""
-    periods = reference_periods(ctx)
+    periods, why = _reference_periods(ctx)
+    if why:
+        raise NotApplicable(why)
     out = []
     for p in periods[:20]:
         seg = p["segment"]

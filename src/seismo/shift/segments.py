@@ -45,12 +45,12 @@ import numba
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.time import plausible_times, to_utc
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Severity
-from seismo.shift.multivariate import _sample
+from seismo.stats.domain import evenly_spaced
 from seismo.shift.periods import period_mask, reference_periods
 from seismo.stats import benjamini_hochberg
 from seismo.stats.binning import Binning as _Binned
@@ -234,10 +234,11 @@ def check_segment_shift(ctx: ScanContext) -> list[Finding]:
         drop = period_mask(ref_f, to_utc(ref_f.get_column(str(ts))).values, periods)
         left_out = int(drop.sum())
         ref_f = ref_f.filter(~drop)
-    ref, cur = _sample(ref_f.select(used), MAX_ROWS), _sample(cur_f.select(used), MAX_ROWS)
+    ref, cur = evenly_spaced(ref_f.select(used), MAX_ROWS), evenly_spaced(cur_f.select(used), MAX_ROWS)
     segments = _segments(ctx, ref, cur)
     if segments is None:
-        return []
+        raise NotApplicable(f"no segment column (a categorical, boolean or group column with 2 to {MAX_LEVELS} levels "
+                            "in both tables) and no timestamp spanning a week in both tables")
     tested = [(name, col.kind) for name, col in ctx.schema.items()
               if col.role in _TESTED_ROLES and col.kind in _TESTED_KINDS
               and name in ref.columns and name in cur.columns and ctx.same_kind(name)]
@@ -248,12 +249,14 @@ def check_segment_shift(ctx: ScanContext) -> list[Finding]:
     if step > 1:
         ref, cur, segments = ref.gather_every(step), cur.gather_every(step), segments.every(step)
     rows: list[dict[str, Any]] = []
+    binned_any = False
     for name, kind in tested:
         binned = _binner(ref.get_column(name), kind)
         if binned is not None:
+            binned_any = True
             rows += _column_tests(name, kind, binned, ref.get_column(name), cur.get_column(name), segments)
     if not rows:
-        return []
+        raise NotApplicable(_untested(segments, binned_any))
     q = benjamini_hochberg([r["p_value"] for r in rows])
     effect_of = {(r["column"], frozenset(r["segment"].items())): r["effect"] for r in rows}
     found: dict[str, list[dict[str, Any]]] = {}
@@ -264,6 +267,32 @@ def check_segment_shift(ctx: ScanContext) -> list[Finding]:
             found.setdefault(r["column"], []).append(r)
     return [_finding(name, sorted(cells, key=lambda c: (c["q_value"], -c["effect"])), ref.height, cur.height, left_out)
             for name, cells in found.items()]
+
+
+def _untested(seg: _Segments, binned_any: bool) -> str:
+    """Why no column was tested within any segment: no column to test, no segment holding
+    :data:`MIN_ROWS` rows on both sides, or only the segment columns themselves to test there."""
+    if not binned_any:
+        return ("no numeric, categorical or boolean column in both tables, with values in the reference, to test "
+                "within segments")
+    cells = len(seg.labels)
+    na, nb = _cell_sizes(seg.ref_codes, seg.offsets, cells), _cell_sizes(seg.cur_codes, seg.offsets, cells)
+    both = np.minimum(na, nb)
+    if not (both >= MIN_ROWS).any():
+        return (f"no segment holds {MIN_ROWS} rows in both tables (at most {int(both.max()) if cells else 0:,} "
+                "in both)")
+    return "no column to test within segments other than the segment columns themselves"
+
+
+def _cell_sizes(codes: np.ndarray[Any, Any], offsets: np.ndarray[Any, Any], cells: int) -> np.ndarray[Any, Any]:
+    """Rows per segment cell, over every definition."""
+    out = np.zeros(cells, np.int64)
+    for j in range(codes.shape[1]):
+        c = codes[:, j]
+        counts = np.bincount(c[c >= 0])
+        start = int(offsets[j])
+        out[start: start + len(counts)] += counts
+    return out
 
 
 def _beyond_parents(r: dict[str, Any], effect_of: dict[tuple[str, frozenset[tuple[str, str]]], float]) -> bool:

@@ -28,9 +28,18 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.time import as_utc, choose_window, coarser_choice, plausible_times, window_cycle, window_end
+from seismo.data.time import (
+    MIN_WINDOW_ROWS,
+    as_utc,
+    choose_window,
+    coarser_choice,
+    plausible_times,
+    window_cycle,
+    window_end,
+    window_name,
+)
 from seismo.stats.binning import Binning as _Binned
 from seismo.stats.binning import reference_binning as _binner
 from seismo.data.time import window_starts as _windows
@@ -39,9 +48,9 @@ from seismo.report.model import FailureMode, Finding, Severity
 
 __all__ = ["MIN_WINDOW_ROWS", "check_shift_over_time", "choose_window", "fit_shift_over_time", "plausible_times", "window_bins"]
 
-MIN_WINDOW_ROWS = 30
-"""Windows with fewer rows are listed but not judged."""
 _EPS = 1e-4
+_MIN_WINDOWS = 3
+"""Fewer current windows make no series to judge."""
 
 
 def _window_counts_of_bins(bins: np.ndarray[Any, Any], window: np.ndarray[Any, Any], n_windows: int,
@@ -168,13 +177,19 @@ class _CurrentWindows:
     profiles: tuple[TableProfile, ...] = ()  # no rows: one profile per window
 
 
-def _rows_windows(ctx: ScanContext) -> _CurrentWindows | None:
+def _rows_windows(ctx: ScanContext) -> _CurrentWindows:
+    """The current's windows from its rows (NotApplicable: no time to cut them by)."""
     cur_t = ctx.utc_times("current")
-    if cur_t is None:
-        return None  # no time column, or one quality.timestamps reports as unreadable
+    if cur_t is None:  # no time column, or one quality.timestamps reports as unreadable
+        ts = ctx.schema.first(Role.TIMESTAMP)
+        assert ctx.current is not None
+        if ts is None or ts not in ctx.current.frame.columns:
+            raise NotApplicable(f"no timestamp column ({ts}) in the current")
+        raise NotApplicable(f"the current's timestamp column ({ts}) cannot be read as times")
     valid = plausible_times(cur_t).drop_nulls()
     if valid.len() < 2 * MIN_WINDOW_ROWS:
-        return None
+        raise NotApplicable(f"only {valid.len():,} rows of the current have a plausible time, below the "
+                            f"{2 * MIN_WINDOW_ROWS} this check needs")
     lo, hi = valid.min(), valid.max()
     assert isinstance(lo, datetime) and isinstance(hi, datetime)
     every, cycle = choose_window(hi - lo)
@@ -186,11 +201,14 @@ def _profile_windows(ctx: ScanContext, windowed: WindowedProfile) -> _CurrentWin
     """The windows of the current's profiles, rolled up to the length its span calls for (the
     span read off the time column's extremes in the windows, else off the windows' starts)."""
     placed = sum(p.n_rows for p in windowed.profiles)
-    if placed < 2 * MIN_WINDOW_ROWS or not windowed.starts:
-        return None
+    if not windowed.starts:
+        raise NotApplicable("the current's profiles per window hold no window")
+    if placed < 2 * MIN_WINDOW_ROWS:
+        raise NotApplicable(f"the current's windows hold {placed:,} rows in all, below the {2 * MIN_WINDOW_ROWS} "
+                            "this check needs")
     every = _profile_window_length(ctx, windowed)
     if every is None:
-        return None  # the runner says why (windows_lacking)
+        return None  # the runner says why (windows_lacking) and does not run the check
     if every != windowed.every:
         windowed = windowed.rollup(every)
     return _CurrentWindows(every, window_cycle(every), list(windowed.starts), profiles=windowed.profiles)
@@ -256,19 +274,32 @@ def check_shift_over_time(ctx: ScanContext) -> list[Finding]:
     if windowed is None and not rows:
         return []  # the runner says why: the current came as one profile
     windows = _rows_windows(ctx) if windowed is None else _profile_windows(ctx, windowed)
-    if windows is None or len(windows.starts) < 3:
-        return []
+    if windows is None:
+        return []  # the runner says why (windows_lacking) and does not run the check
+    if len(windows.starts) < _MIN_WINDOWS:
+        raise NotApplicable(f"only {len(windows.starts)} {window_name(windows.every)} in the current, below the "
+                            f"{_MIN_WINDOWS} this check needs")
     current = ctx.profile("current").columns
     out = []
+    tracked, patchy, most = 0, 0, 0
     for name, _ in _features(ctx):
         fitted = state["columns"].get(name)
         if fitted is None or name not in current or not ctx.same_kind(name):
             continue
         if windows.index is None and any(name not in p.columns for p in windows.profiles):
+            patchy += 1
             continue  # absent from some window: not a drift of its values (skew.missing_column's to report)
-        finding = _feature_over_time(ctx, name, fitted, windows)
+        tracked += 1
+        finding, held = _feature_over_time(ctx, name, fitted, windows)
+        most = max(most, held)
         if finding is not None:
             out.append(finding)
+    if not tracked:
+        raise NotApplicable("every feature is absent from some of the current's windows" if patchy else
+                            "no numeric, categorical or boolean feature in both tables")
+    if most < MIN_WINDOW_ROWS:  # no window of any feature judged: no finding either
+        raise NotApplicable(f"{window_name(windows.every)} of the current hold {most:,} rows at most, below the "
+                            f"{MIN_WINDOW_ROWS}-row minimum")
     return out
 
 
@@ -284,7 +315,9 @@ def _window_counts(ctx: ScanContext, name: str, binned: _Binned, windows: _Curre
     return np.stack([c for c, _ in rows]), any(e for _, e in rows)
 
 
-def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], windows: _CurrentWindows) -> Finding | None:
+def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], windows: _CurrentWindows
+                       ) -> tuple[Finding | None, int]:
+    """The feature's drift finding (None: no window drifted), and the most rows a window holds."""
     binned = _Binned.from_dict(fitted)
     counts, estimated = _window_counts(ctx, name, binned, windows)
     psi = _psi_of_counts(counts, binned)
@@ -298,8 +331,9 @@ def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], wind
     judged = rows >= MIN_WINDOW_ROWS
     drifted = judged & (psi > thresholds)
     ctx.note(name, windows_drifted=int(drifted.sum()), windows=int(judged.sum()))
+    most = int(rows.max()) if rows.size else 0
     if not drifted.any():
-        return None
+        return None, most
     hot = _recurring_phases(drifted, judged, cycle)
     episodes = [(s, e, _classify(psi, s, e, cycle, hot)) for s, e in _episodes(drifted)]
     worst = float(np.max(psi[drifted]))
@@ -311,7 +345,7 @@ def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], wind
     eps = [{"start": start_list[s].isoformat(), "end": start_list[e].isoformat(), "windows": e - s + 1, "kind": k}
            for s, e, k in episodes]
     kinds = sorted({k for _, _, k in episodes})
-    return Finding(
+    finding = Finding(
         check="shift.time",
         failure_mode=FailureMode.DISTRIBUTION_SHIFT,
         severity=severity,
@@ -325,6 +359,7 @@ def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], wind
                   **({"estimated": True} if estimated else {})},
         recommendation=_advice(kinds),
     )
+    return finding, most
 
 
 def _advice(kinds: list[str]) -> str:

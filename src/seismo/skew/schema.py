@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
 from seismo.data.text import normal_form
 from seismo.profile import Tails
@@ -60,7 +60,7 @@ def check_columns(ctx: ScanContext) -> list[Finding]:
         col = ctx.schema.get(name)
         role = col.role if col is not None else Role.FEATURE
         if name not in cur:
-            if role in _INPUT_ROLES or role == Role.TARGET:
+            if role in _INPUT_ROLES:  # the target is not a model input: serving has no labels yet
                 sev = Severity.HIGH if role == Role.FEATURE else Severity.MEDIUM
                 out.append(_finding("skew.missing_column", sev, name, f"{name} is in the training data but not in serving",
                                     {"role": role.value, "reference_dtype": dtype},
@@ -91,12 +91,15 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
     out = []
     unseen_tests: list[tuple[str, dict[str, int], int, int, float, float]] = []
+    inputs = judged = 0
     for name, col in ctx.schema.items():
         if col.role not in _INPUT_ROLES or col.kind not in (Kind.CATEGORICAL, Kind.BOOLEAN):
             continue
         r, c = ref_p.columns.get(name), cur_p.columns.get(name)
+        inputs += r is not None and c is not None
         if r is None or c is None or r.kind != "string" or c.kind != "string" or r.other_count or c.other_count:
             continue  # exact counts only: a truncated sketch cannot say a category is new
+        judged += 1
         seen = {str(k) for k, _ in r.top()}
         normal = {normal_form(k): k for k in seen}
         unseen = {str(k): n for k, n in c.top() if str(k) not in seen}
@@ -142,6 +145,9 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
              "threshold": f"q <= {UNSEEN_ALPHA} and {UNSEEN_MIN_EXCESS:.1%} above the expected share"},
             "Decide how the model should treat unknown categories (an explicit 'other' level), and retrain "
             "with the new ones once they have enough examples.", ":unseen", ctx))
+    if not judged:
+        raise NotApplicable("no categorical input column in both tables" if not inputs else
+                            "no categorical input column whose categories both profiles counted exactly")
     return out
 
 
@@ -234,12 +240,14 @@ def check_range(ctx: ScanContext) -> list[Finding]:
 
     ref_p, cur_p = ctx.profile("reference"), ctx.profile("current")
     tested: list[tuple[str, Tails, float, Any, Any]] = []
+    judged = 0
     for name, col in ctx.schema.items():
         if col.role not in _INPUT_ROLES or col.kind != Kind.NUMERIC:
             continue
         r, c = ref_p.columns.get(name), cur_p.columns.get(name)
         if r is None or c is None or r.kind != "numeric" or c.kind != "numeric" or not r.finite_count or not c.finite_count:
             continue
+        judged += 1
         if r.min is None or r.max is None or c.min is None or c.max is None or (c.min >= r.min and c.max <= r.max):
             continue
         if ctx.current is not None and name in ctx.current.frame.columns:
@@ -252,6 +260,8 @@ def check_range(ctx: ScanContext) -> list[Finding]:
         n, m = r.finite_count, c.finite_count
         p = min(1.0, 2 * min(exceedance_p_value(tails.below_least, n, m), exceedance_p_value(tails.above_least, n, m)))
         tested.append((name, tails, p, r, c))
+    if not judged:
+        raise NotApplicable("no numeric input column with values in both tables")
     q_values = benjamini_hochberg([t[2] for t in tested]).tolist() if tested else []
     out = []
     for (name, t, p, r, c), q in zip(tested, q_values, strict=True):
@@ -329,10 +339,12 @@ def check_scale(ctx: ScanContext) -> list[Finding]:
     fitted = ctx.fitted(fit_scale)["columns"]
     cur_p = ctx.profile("current")
     out = []
+    judged = 0
     for name, q_ref in fitted.items():
         c = cur_p.columns.get(name)
         if c is None or c.kind != "numeric" or c.finite_count < 30:
             continue
+        judged += 1
         qc = c.quantiles_array(_SCALE_QUANTILES)
         if qc.min() <= 0:
             continue  # ratios need positive values
@@ -355,4 +367,6 @@ def check_scale(ctx: ScanContext) -> list[Finding]:
              "current_quantiles": qc.tolist(), "ratio_spread": spread, "threshold": "quartile ratios agree within 5%"},
             "One pipeline computes this feature in other units or over another window; make both compute it the "
             "same way (the factor above says by how much they differ).", ctx=ctx))
+    if not judged:
+        raise NotApplicable("no numeric input with 30 or more positive, spread-out values in both tables")
     return out

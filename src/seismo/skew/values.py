@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from seismo.checks import ScanContext
+from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Role
 from seismo.report.model import FailureMode, Finding, Severity
 
@@ -37,20 +37,25 @@ def check_feature_values(ctx: ScanContext) -> list[Finding]:
     assert ctx.reference is not None and ctx.current is not None
     id_col = ctx.schema.first(Role.ID)
     ref, cur = ctx.reference.frame, ctx.current.frame
-    if id_col is None or id_col not in ref.columns or id_col not in cur.columns:
-        return []
+    if id_col is None:
+        raise NotApplicable("no id column (--id) to join the tables by")
+    if id_col not in ref.columns or id_col not in cur.columns:
+        raise NotApplicable(f"the id column {id_col!r} is not in both tables")
     try:
         left = ref.unique(subset=[id_col], keep="first", maintain_order=True)
         right = cur.unique(subset=[id_col], keep="first", maintain_order=True)
         joined = left.join(right, on=id_col, how="inner", suffix="__current")
-    except pl.exceptions.PolarsError:
-        return []  # ids of different types on the two sides: skew.dtype_change reports it
+    except pl.exceptions.PolarsError:  # skew.dtype_change reports the type change
+        raise NotApplicable(f"the id column {id_col!r} has different types in the two tables") from None
     smaller = min(left.height, right.height)
     if smaller == 0 or joined.height < MIN_OVERLAP * smaller:
-        return []
+        raise NotApplicable(f"{joined.height:,} of {smaller:,} ids are in both tables, fewer than "
+                            f"{MIN_OVERLAP:.0%}: two samples, not one population seen by two pipelines")
     features = [n for n, c in ctx.schema.items()
                 if c.role in (Role.FEATURE, Role.PREDICTION, Role.PROBABILITY) and n in ref.columns and n in cur.columns
                 and n != id_col]
+    if not features:
+        raise NotApplicable("no feature in both tables to compare")
     out = []
     for name in features:
         a, b = joined.schema[name], joined.schema[f"{name}__current"]
