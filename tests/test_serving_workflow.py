@@ -63,3 +63,29 @@ def test_a_missing_input_is_still_reported_and_says_how_it_was_named() -> None:
     msg = {f.id: f.message for f in declared.findings}["quality.schema_mismatch:current:city:missing"]
     assert "declared in the schema" in msg
     assert "quality.schema_mismatch:current:y:missing" not in {f.id for f in declared.findings}
+
+
+def test_a_few_decimals_are_compared_as_numbers_and_whole_codes_as_categories() -> None:
+    rng = np.random.default_rng(4)
+    poll = pl.DataFrame({"poll": rng.choice([41.2, 43.5, 44.1, 45.0], 400)})
+    moved = pl.DataFrame({"poll": rng.choice([41.2, 43.5, 46.843213, 45.0], 400)})
+    (f,) = seismo.scan(poll, moved, only=["shift.column"]).findings
+    assert "categor" not in f.message and "wasserstein" in str(f.evidence).lower()
+    codes = pl.DataFrame({"grade": rng.choice([1, 2, 3, 4], 400)})
+    recoded = pl.DataFrame({"grade": rng.choice([1, 2, 3, 5], 400)})
+    (g,) = seismo.scan(codes, recoded, only=["shift.column"]).findings
+    assert "categor" in g.message and g.evidence["new_categories"] == ["5"]
+
+
+def test_rows_in_time_order_are_not_ordered_by_the_label() -> None:
+    n = 4000
+    rng = np.random.default_rng(5)
+    days = np.datetime64("2023-01-01", "D") + np.arange(n) // 10
+    # the label's rate jumps from 5% to 95% within the period: its own drift, and the rows are in time order
+    y = (rng.random(n) < np.where(np.arange(n) < 1500, 0.05, 0.95)).astype(np.int64)
+    frame = pl.DataFrame({"day": days, "x": rng.normal(size=n), "y": y})
+    train, test = frame.head(3000), frame.tail(1000)
+    timed = seismo.scan(train, test, target="y", timestamp="day", only=["leakage.identifier"])
+    assert not timed.findings and "time order" in timed.checks_not_applicable["leakage.identifier"]
+    untimed = seismo.scan(train.drop("day"), test.drop("day"), target="y", only=["leakage.identifier"])
+    assert [f.id for f in untimed.findings] == ["leakage.identifier:row_order"]

@@ -375,6 +375,17 @@ def check_post_event(ctx: ScanContext) -> list[Finding]:
 # --- leakage.identifier -------------------------------------------------------------------------
 
 
+def _in_time_order(ctx: ScanContext, frame: pl.DataFrame) -> bool:
+    """Whether the rows are sorted by the declared or inferred timestamp (either way)."""
+    ts = ctx.schema.first(Role.TIMESTAMP)
+    if ts is None or ts not in frame.columns:
+        return False
+    s = frame.get_column(ts).drop_nulls()
+    if s.len() < 2 or not (s.dtype.is_temporal() or s.dtype.is_numeric() or s.dtype == pl.String):
+        return False
+    return s.is_sorted() or s.is_sorted(descending=True)
+
+
 def check_identifiers(ctx: ScanContext) -> list[Finding]:
     """Identifier columns, and the row order, that predict the target."""
     split, frame, y, k = _labelled_split(ctx)
@@ -385,7 +396,10 @@ def check_identifiers(ctx: ScanContext) -> list[Finding]:
         s = frame.get_column(name)
         rank = (s.to_physical() if s.dtype.is_temporal() else s).rank("dense")
         columns.append((name, rank.cast(pl.Float64).fill_null(float("nan")).to_numpy()))
-    columns.append(("(row order)", np.arange(frame.height, dtype=np.float64)))
+    if not _in_time_order(ctx, frame):  # rows in time order follow the label's own drift, not a sort by it
+        columns.append(("(row order)", np.arange(frame.height, dtype=np.float64)))
+    elif not columns:
+        raise NotApplicable("no identifier column, and the rows are in time order (their position is their time)")
     bar = ID_AUC if k else ID_R2
     out = []
     for name, values in columns:

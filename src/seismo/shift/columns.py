@@ -55,7 +55,7 @@ MIN_WASSERSTEIN = 0.05
 MIN_TV = 0.02
 """Smallest categorical shift reported: two percentage points of probability mass moved."""
 FEW_VALUES = 20
-"""Numeric columns with at most this many distinct values are compared as categories."""
+"""Numeric columns with at most this many distinct values, all whole numbers, are compared as categories."""
 PSI_MEDIUM, PSI_HIGH = 0.1, 0.25
 
 _ROLES = (Role.FEATURE, Role.PREDICTION, Role.PROBABILITY, Role.TARGET)
@@ -118,14 +118,23 @@ def _truncated_counts(fa: dict[str, Any], fb: dict[str, Any]) -> tuple[dict[str,
 
 
 def _few_values(ref: dict[str, Any], cur_p: Any) -> bool:
-    """Whether both sides have at most :data:`FEW_VALUES` distinct values, all counted (then a
-    numeric column is compared as categories). The current's counts are read only when the
-    reference's could qualify."""
+    """Whether both sides have at most :data:`FEW_VALUES` distinct values, all counted and all
+    whole numbers (codes, counts, ratings: then a numeric column is compared as categories). A
+    few decimals are a small sample of a continuous quantity, compared through its quantiles.
+    The current's counts are read only when the reference's could qualify."""
     if ref["counts"] is None or ref["other_count"] or len(ref["counts"]) > FEW_VALUES:
+        return False
+    if not all(_whole(k) for k in ref["counts"]):
         return False
     if cur_p.frequent_items is None or cur_p.other_count:
         return False
-    return len(set(ref["counts"]) | {_key(k) for k, _ in cur_p.top()}) <= FEW_VALUES
+    keys = {_key(k) for k, _ in cur_p.top()}
+    return all(_whole(k) for k in keys) and len(set(ref["counts"]) | keys) <= FEW_VALUES
+
+
+def _whole(key: str) -> bool:
+    """A counted value (as :func:`_key` writes it) that is a whole number: digits, maybe signed."""
+    return key.lstrip("-").isdigit()
 
 
 def _numeric(ref: dict[str, Any], cur_p: Any, kind: Kind) -> bool:
