@@ -325,7 +325,7 @@ def build_report(ctx: ScanContext, run: Run, *, names: Mapping[str, str] | None 
         findings=list(run.findings if findings is None else findings),
         datasets=datasets,
         schema=ctx.schema.to_dict()["columns"],
-        column_table=column_table(ctx.schema, profiles, run.column_stats),
+        column_table=column_table(ctx.schema, profiles, run.column_stats, rows=ctx.row_frames()),
         checks_run=run.evaluated,
         checks_not_run=dict(run.not_run),
         checks_not_applicable=run.not_applicable,

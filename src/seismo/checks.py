@@ -357,6 +357,12 @@ class ScanContext:
         """The profiles of the tables given, keyed ``reference`` / ``current``."""
         return {label: self.profile(label) for label in self.labels()}
 
+    def row_frames(self) -> dict[str, pl.DataFrame]:
+        """Every row of each table given with them (not as a profile or a sample), keyed
+        ``reference`` / ``current``."""
+        return {label: ds.frame for label, ds in (("reference", self.reference), ("current", self.current))
+                if ds is not None and label not in self.partial}
+
     def same_kind(self, name: str) -> bool:
         """Whether ``name`` is in both tables with the same kind of values (numbers in both, text in
         both ...). A column retyped between the tables is skew's finding (``skew.dtype_change``):

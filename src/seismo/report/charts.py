@@ -218,8 +218,9 @@ def _high_cardinality(f: Finding, report: Report) -> ChartResult:
     if value is None:
         return None
     threshold = _num(ev.get("threshold"))
-    return svg.gauge(value, title=f"{_col(f)}: distinct values", threshold=threshold, percent=False,
-                     upper=_nice_upper(max(value, threshold or 0.0) * 1.1), value_label="distinct values")
+    what = "distinct values (estimated)" if ev.get("distinct_estimated") else "distinct values"
+    return svg.gauge(value, title=f"{_col(f)}: {what}", threshold=threshold, percent=False,
+                     upper=_nice_upper(max(value, threshold or 0.0) * 1.1), value_label=what)
 
 
 @chart_for("skew.out_of_range")

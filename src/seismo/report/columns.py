@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from seismo.stats.numbers import finite_or_none as _num
 
 if TYPE_CHECKING:  # pragma: no cover
+    import polars as pl
+
     from seismo.data.schema import Schema
     from seismo.profile import TableProfile
 
@@ -42,8 +44,13 @@ def _stats(cp: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         # NaN is missing, as in the missing-value checks (a float column's gaps are often NaN, not null)
         "missing": ((cp.null_count + cp.nan_count) / cp.count) if cp.count else None,
-        "distinct": int(round(cp.distinct_estimate)) if cp.count and cp.distinct_estimate is not None else None,
     }
+    from seismo.profile import distinct_count
+
+    counted = distinct_count(cp) if cp.count else None
+    out["distinct"] = counted.value if counted is not None else None
+    if counted is not None and not counted.exact:  # HyperLogLog's estimate: shown as one
+        out["distinct_estimated"] = True
     if cp.kind in ("numeric", "datetime", "boolean") and (getattr(cp, "finite_count", None) or 0) > 0:
         out["min"] = _value(cp, cp.min)
         out["median"] = _value(cp, cp.quantile(0.5))
@@ -60,11 +67,17 @@ def _stats(cp: Any) -> dict[str, Any]:
 
 
 def column_table(schema: Schema, profiles: Mapping[str, TableProfile],
-                 column_stats: Mapping[str, Mapping[str, object]] | None = None) -> list[dict[str, Any]]:
+                 column_stats: Mapping[str, Mapping[str, object]] | None = None, *,
+                 rows: Mapping[str, pl.DataFrame] | None = None) -> list[dict[str, Any]]:
     """One row per column of the schema: ``name, role, kind, confidence``, then per-table stats
     read from ``profiles`` (prefixed by their keys, ``reference_`` / ``current_``), then the
-    checks' per-column statistics (``column_stats``)."""
-    rows = []
+    checks' per-column statistics (``column_stats``).
+
+    A distinct count is exact while the frequent items keep every value; beyond them it is
+    HyperLogLog's estimate (``*_distinct_estimated``), except for a near-unique key (text, integers,
+    times: not floats) of a table whose ``rows`` are given, which is counted (an id column's "9,837
+    of 10,000" would read as duplicates): cheap, since only near-unique keys are counted."""
+    out = []
     for name, col in schema.items():
         row: dict[str, Any] = {"name": name, "role": col.role.value, "kind": col.kind.value,
                                "confidence": col.confidence}
@@ -73,10 +86,32 @@ def column_table(schema: Schema, profiles: Mapping[str, TableProfile],
             if cp is None:
                 row[f"{label}_present"] = False
                 continue
-            row.update({f"{label}_{k}": v for k, v in _stats(cp).items()})
+            stats = _stats(cp)
+            frame = (rows or {}).get(label)
+            if stats.get("distinct_estimated") and frame is not None and name in frame.columns:
+                exact = _exact_distinct(cp, frame.get_column(name))
+                if exact is not None:
+                    stats["distinct"] = exact
+                    del stats["distinct_estimated"]
+            row.update({f"{label}_{k}": v for k, v in stats.items()})
         row.update((column_stats or {}).get(name, {}))
-        rows.append(row)
-    return rows
+        out.append(row)
+    return out
+
+
+_NEAR_UNIQUE = 0.9
+"""An estimated distinct count above this share of the values is counted on the rows."""
+
+
+def _exact_distinct(cp: Any, values: pl.Series) -> int | None:
+    """The distinct non-null (numeric: finite) values of ``values`` when the profile's estimate
+    says the column is near-unique; None otherwise (the estimate stands, marked)."""
+    if values.dtype.is_float():  # a measurement, not a key: its estimate stands (counting every float column costs)
+        return None
+    present = cp.finite_count if cp.kind in ("numeric", "datetime") else cp.count - cp.null_count
+    if not present or cp.distinct_estimate is None or cp.distinct_estimate < _NEAR_UNIQUE * present:
+        return None
+    return int(values.drop_nulls().n_unique())
 
 
 _BINS = 24

@@ -264,8 +264,12 @@ def _view(report: Report) -> dict[str, Any]:
                 text = " → ".join(_percent(m) for m in missing)
                 title = ", ".join(f"{t}: {format_value(m)}" for t, m in zip(labels, missing, strict=True))
             elif key == "distinct":
-                text = " → ".join(format_value(d) if d is not None else "–" for d in distinct)
-                title = ""
+                guessed = [bool(row.get(f"{t}_distinct_estimated")) for t in labels]
+                text = " → ".join(("≈" if g else "") + format_value(d) if d is not None else "–"
+                                  for d, g in zip(distinct, guessed, strict=True))
+                title = ("≈: estimated by HyperLogLog (a 1.6% standard error at the default precision); exact while a column "
+                         "has at most 1,024 distinct values, and for near-unique columns of tables given as rows"
+                         if any(guessed) else "")
             elif key == "center":
                 full = [format_value(c) if c is not None else "–" for c in center]
                 text = " → ".join(_cut(c, 16) for c in full)
