@@ -206,7 +206,7 @@ def test_a_saved_current_whose_model_scores_the_other_way_is_judged_as_its_rows_
     rows = seismo.scan(d.reference, inverted, **roles, only=["concept.performance"])
     saved = seismo.scan(reference, current, **roles, only=["concept.performance"])
     expect = [f.to_dict() for f in rows.findings if f.check == "concept.performance"]
-    assert {f["evidence"]["metric"] for f in expect} >= {"accuracy", "roc_auc", "log_loss", "calibration_error"}
+    assert {m for f in expect for m in f["evidence"]["metrics"]} >= {"accuracy", "roc_auc", "log_loss", "calibration_error"}
     assert [f.to_dict() for f in saved.findings if f.check == "concept.performance"] == expect
     assert any(f["severity"] == "high" for f in expect)
 

@@ -285,12 +285,15 @@ def fold_root_causes(checks: Sequence[Check], results: Mapping[str, CheckResult]
     explains = {c: fid for c, fid in explains.items() if fid in present}
     for column, fid in explains.items():
         stats.setdefault(column, {})["explained_by"] = fid
+    root_check = {fid: c.name for c in checks for fid in results[c.name].explains.values()}
     folded: dict[str, list[str]] = {}
     kept: list[Finding] = []
     for check in checks:
         for f in results[check.name].findings:
             roots = {explains.get(c) for c in f.columns}
-            if check.defers and f.columns and None not in roots and f.id not in roots:
+            if check.defers_to:  # only the named checks' root causes
+                roots = {r if r is not None and root_check.get(r) in check.defers_to else None for r in roots}
+            if (check.defers or check.defers_to) and f.columns and None not in roots and f.id not in roots:
                 for root in sorted(r for r in roots if r is not None):
                     folded.setdefault(root, []).append(f.id)
                 continue

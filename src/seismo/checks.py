@@ -438,6 +438,9 @@ class Check:
     """It reads the tables whose rows it does not read through their model summaries
     (:class:`~seismo.profile.ModelSummary`): a table given without rows must bring them."""
     defers: bool = False
+    defers_to: tuple[str, ...] = ()
+    """Give way only to the root causes of these checks (``defers`` gives way to any): the same
+    problem told by a check that says more, such as a column's missing share by its rise."""
     always: bool = False
     """Run even when ``only`` leaves it out (a report on an empty table must never read as a pass)."""
     fit: FitFunction | None = None

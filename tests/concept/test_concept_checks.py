@@ -44,8 +44,10 @@ def test_a_relation_that_changes_midway_is_found_with_its_start() -> None:
     cur = _loans(20_000, 2, flip_after_day=14, start=datetime(2024, 3, 1))
     report = seismo.scan(ref, cur, **ROLES, only=["concept"])
     by_id = {f.id: f for f in report.findings}
-    acc = by_id["concept.performance:accuracy"]
-    assert acc.failure_mode == "concept_drift" and acc.severity == "high"
+    acc = by_id["concept.performance:drop"]
+    assert acc.failure_mode == "concept_drift" and acc.severity == "high" and acc.evidence["metric"] == "accuracy"
+    assert [f.check for f in report.findings].count("concept.performance") == 1  # every metric in one finding
+    assert "accuracy" in acc.evidence["metrics"] and acc.message.startswith("the model got worse from 2024-03-1")
     assert acc.evidence["first_alert"].startswith("2024-03-1")  # the change on 2024-03-15, in daily windows
     series = acc.evidence["series"]
     assert not any(w["alert"] for w in series[:13]) and all(w["alert"] for w in series[15:])
@@ -67,7 +69,7 @@ def test_without_a_timestamp_the_whole_table_is_one_window() -> None:
     cur = _loans(10_000, 2, flip_after_day=0).drop("ts")
     roles = {k: v for k, v in ROLES.items() if k != "timestamp"}
     report = seismo.scan(ref, cur, **roles, only=["concept"])
-    acc = next(f for f in report.findings if f.id == "concept.performance:accuracy")
+    acc = next(f for f in report.findings if f.id == "concept.performance:drop")
     assert acc.evidence["windows_judged"] == 1 and acc.evidence["first_alert"] is None
 
 
@@ -79,7 +81,9 @@ def test_regression_errors() -> None:
         return pl.DataFrame({"x": x, "y": slope * x + rng.normal(0, 0.5, n), "pred": 2.0 * x})
 
     report = seismo.scan(table(5_000, 2.0), table(5_000, 3.0), target="y", prediction="pred", only=["concept"])
-    assert {f.id for f in report.findings} >= {"concept.performance:mae", "concept.performance:rmse"}
+    (drop,) = [f for f in report.findings if f.check == "concept.performance"]  # one cause, one finding
+    assert drop.id == "concept.performance:drop" and {"mae", "rmse"} <= set(drop.evidence["metrics"])
+    assert drop.evidence["metric"] == "mae" and drop.message.startswith("the model got worse")
 
 
 def test_labels_that_arrive_later(tmp_path: Path) -> None:
@@ -90,7 +94,7 @@ def test_labels_that_arrive_later(tmp_path: Path) -> None:
     joined = join_labels(served, late, id="id", target="y")
     assert joined.get_column("y").null_count() == cur.height - late.height
     report = seismo.scan(ref, served, **ROLES, labels=late, only=["concept.performance"])
-    assert "concept.performance:accuracy" in {f.id for f in report.findings}
+    assert "concept.performance:drop" in {f.id for f in report.findings}
     ref.write_parquet(tmp_path / "ref.parquet")
     served.write_parquet(tmp_path / "cur.parquet")
     late.write_csv(tmp_path / "labels.csv")
@@ -99,7 +103,7 @@ def test_labels_that_arrive_later(tmp_path: Path) -> None:
                  "--prediction", "pred", "--proba", "score", "--timestamp", "ts", "--id", "id",
                  "--labels", str(tmp_path / "labels.csv"), "--only", "concept", "--json", str(out), "--quiet"])
     assert code == 1
-    assert "concept.performance:accuracy" in {f["id"] for f in json.loads(out.read_text())["findings"]}
+    assert "concept.performance:drop" in {f["id"] for f in json.loads(out.read_text())["findings"]}
 
 
 def test_labels_need_an_id_and_a_target(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -189,7 +193,7 @@ def test_label_free_estimates_and_the_gap_once_labels_arrive() -> None:
     ref = _loans(20_000, 1)
     cur = _loans(20_000, 2, flip_after_day=14, start=datetime(2024, 3, 1))
     report = seismo.scan(ref, cur, **ROLES, only=["concept.estimated_performance"])
-    gap = next(f for f in report.findings if f.id == "concept.estimate_gap:accuracy")
+    gap = next(f for f in report.findings if f.id == "concept.estimate_gap:gap")
     assert gap.evidence["first_window"].startswith("2024-03-15") and gap.evidence["effect"] < -0.1
     flagged = [w["start"][:10] for w in gap.evidence["windows"] if w["z"] is not None and w["z"] <= -3]
     assert min(flagged) >= "2024-03-15"
@@ -225,7 +229,7 @@ def test_multiclass_probabilities_are_matched_to_classes_by_name() -> None:
     args = {"target": "label", "proba": ["proba_a", "proba_b", "proba_c"], "only": ["concept"]}
     assert seismo.scan(ref, same, **args).findings == []
     ids = {f.id for f in seismo.scan(ref, swapped, **args).findings}
-    assert {"concept.performance:accuracy", "concept.estimate_gap:accuracy"} <= ids
+    assert {"concept.performance:drop", "concept.estimate_gap:gap"} <= ids
 
 
 def test_review_cases_text_labels_counts_and_joins() -> None:

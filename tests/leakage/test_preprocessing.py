@@ -59,7 +59,7 @@ def _only(findings: list[Finding], column: str, severity: Severity) -> Finding:
     assert [f.columns for f in findings] == [(column,)], [f.message for f in findings]
     f = findings[0]
     assert f.severity == severity and f.failure_mode == FailureMode.DATA_LEAKAGE
-    assert f.check == "leakage.preprocessing" and f.id == f"leakage.preprocessing:{column}"
+    assert f.check == "leakage.preprocessing" and f.id.startswith("leakage.preprocessing:")  # :<step>
     assert f.message.startswith(f"{column}: ") and "\n" not in f.message and f.recommendation
     assert {"statistic", "threshold", "train_rows", "test_rows"} <= set(f.evidence)
     json.dumps(f.to_dict(), allow_nan=False)
@@ -225,7 +225,8 @@ def test_column_order_does_not_change_the_findings(seed: int, order: list[int]) 
     names = tuple(f"c{i}" for i in range(6))
     a, b = _frame(X[:cut], y[:cut], names), _frame(X[cut:], y[cut:], names)
     base = sorted(f.to_dict()["id"] for f in _scan(a, b))
-    assert base == ["leakage.preprocessing:c1", "leakage.preprocessing:c2", "leakage.preprocessing:c3"]
+    assert base == ["leakage.preprocessing:min_max_scaling", "leakage.preprocessing:standardisation",
+                    "leakage.preprocessing:target_encoding_train_test"]
     cols = [names[i] for i in order] + ["y"]
     shuffled = _scan(a.select(cols), b.select(cols))
     assert sorted(f.to_dict()["id"] for f in shuffled) == base

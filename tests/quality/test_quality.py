@@ -51,8 +51,11 @@ def test_missing_values_and_rise() -> None:
     cur = pl.DataFrame({"a": a, "b": [None] * n, "c": rng.normal(size=n)}, schema={"a": pl.Float64, "b": pl.Float64, "c": pl.Float64})
     report = seismo.scan(ref, cur)
     got = {f.id: f for f in report.findings}
-    assert got["quality.missing:current:b"].severity == "high"
-    assert got["quality.missing:current:a"].severity == "low"
+    # each column's share is told once, by its rise; alone, quality.missing grades the shares
+    assert got["quality.missing_rise:b"].evidence["explains"] == ["quality.missing:current:b"]
+    alone = {f.id: f for f in seismo.scan(ref, cur, only=["quality.missing"]).findings}
+    assert alone["quality.missing:current:b"].severity == "high"
+    assert alone["quality.missing:current:a"].severity == "low"
     rise = got["quality.missing_rise:a"]
     assert rise.evidence["q_value"] < 0.01 and rise.evidence["rise"] > 0.35 and rise.severity == "high"
     assert "quality.missing_rise:c" not in got

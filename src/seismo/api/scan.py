@@ -87,8 +87,10 @@ def scan(
     >>> ref = pl.DataFrame({"x": [i / 7 for i in range(60)], "y": [0, 1, 0] * 20})
     >>> cur = pl.DataFrame({"x": [i / 7 + 0.05 if i % 3 == 0 else None for i in range(60)], "y": [0, 1, 0] * 20})
     >>> report = seismo.scan(ref, cur, target="y")
-    >>> [f.id for f in report.findings]
-    ['quality.missing_rise:x', 'quality.missing:current:x']
+    >>> [f.id for f in report.findings]  # one cause, one finding: the rise holds the rest
+    ['quality.missing_rise:x']
+    >>> report.findings[0].evidence["explains"]
+    ['quality.missing:current:x', 'shift.multivariate']
     >>> report.exit_code(fail_on="high")
     1
     """

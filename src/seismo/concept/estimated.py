@@ -245,7 +245,7 @@ def _gaps(task: Task, compared: dict[str, Any], windows: Windows, per_window: np
 
     tests = max(1, int((per_window >= MIN_WINDOW_ROWS).sum()) * len(_METRICS))
     z_crit = float(stats.norm.isf(ALPHA / tests))  # one-sided, Bonferroni over windows x metrics
-    out = []
+    gaps: dict[str, dict[str, Any]] = {}
     for name in _METRICS:
         c = compared.get(name)
         if c is None:
@@ -260,25 +260,36 @@ def _gaps(task: Task, compared: dict[str, Any], windows: Windows, per_window: np
             continue
         worst = int(np.nanargmin(np.where(alert, z, np.nan)))
         first = windows.starts[int(np.flatnonzero(alert)[0])] if windows.starts is not None else None
-        out.append(Finding(
-            check="concept.estimate_gap",
-            failure_mode=FailureMode.CONCEPT_DRIFT,
-            severity=Severity.HIGH if estimated[worst] - realised[worst] >= 0.05 else Severity.MEDIUM,
-            columns=(task.target, *([task.proba] if task.proba else [c for _, c in task.class_proba])),
-            message=f"realised {name} falls below what the calibrated scores predict in {int(alert.sum())} window(s): "
-            f"{realised[worst]:.3f} against an estimate of {estimated[worst]:.3f}",
-            evidence={"metric": name, "test": "realised vs estimated, z on the realised metric's sampling sd",
-                      "statistic": float(z[worst]), "threshold": -z_crit, "alpha": ALPHA, "effect_size": "gap",
-                      "effect": float(realised[worst] - estimated[worst]),
-                      "first_window": first.isoformat() if first is not None else None,
-                      "windows": [{"start": windows.starts[i].isoformat() if windows.starts is not None else None,
-                                   "estimated": c["estimated"][i], "realised": c["realised"][i], "z": c["z"][i],
-                                   "labelled_rows": int(per_window[i])} for i in range(windows.count)]},
-            recommendation="The scores no longer mean what they meant in training: the relation between inputs and "
-            "target changed. Retrain on recent labelled data; until then, do not trust score thresholds.",
-            id=f"concept.estimate_gap:{name}",
-        ))
-    return out
+        gaps[name] = {
+            "statistic": float(z[worst]), "effect": float(realised[worst] - estimated[worst]),
+            "realised": float(realised[worst]), "estimated": float(estimated[worst]),
+            "windows_alerting": int(alert.sum()), "first_window": first.isoformat() if first is not None else None,
+            "windows": [{"start": windows.starts[i].isoformat() if windows.starts is not None else None,
+                         "estimated": c["estimated"][i], "realised": c["realised"][i], "z": c["z"][i],
+                         "labelled_rows": int(per_window[i])} for i in range(windows.count)]}
+    if not gaps:
+        return []
+    # one cause, one finding: every metric whose realised value fell below the estimate, led by the first of _METRICS
+    lead = next(n for n in _METRICS if n in gaps)
+    head = gaps[lead]
+    firsts = [g["first_window"] for g in gaps.values() if g["first_window"] is not None]
+    shown = ", ".join(f"{n} {g['realised']:.3f} against {g['estimated']:.3f}" for n, g in gaps.items())
+    return [Finding(
+        check="concept.estimate_gap",
+        failure_mode=FailureMode.CONCEPT_DRIFT,
+        severity=Severity.HIGH if any(g["estimated"] - g["realised"] >= 0.05 for g in gaps.values()) else Severity.MEDIUM,
+        columns=(task.target, *([task.proba] if task.proba else [c for _, c in task.class_proba])),
+        message=f"the realised metrics fall below what the calibrated scores predict in {head['windows_alerting']} "
+        f"window(s): {shown} (realised against estimated, worst window)",
+        evidence={"metric": lead, "metrics": {n: {k: v for k, v in g.items() if k != "windows"} for n, g in gaps.items()},
+                  "test": "realised vs estimated, z on the realised metric's sampling sd",
+                  "statistic": head["statistic"], "threshold": -z_crit, "alpha": ALPHA, "effect_size": "gap",
+                  "effect": head["effect"], "first_window": min(firsts) if firsts else None,
+                  "windows": head["windows"]},
+        recommendation="The scores no longer mean what they meant in training: the relation between inputs and "
+        "target changed. Retrain on recent labelled data; until then, do not trust score thresholds.",
+        id="concept.estimate_gap:gap",
+    )]
 
 
 def _persistent(alert: np.ndarray[Any, Any], judged: np.ndarray[Any, Any],

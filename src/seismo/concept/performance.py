@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -215,47 +216,70 @@ def _nothing_judged(current: dict[str, Any], windows: Windows, levels: bool) -> 
 
 
 def check_performance(ctx: ScanContext) -> list[Finding]:
-    """One finding per metric that fell below its reference range in some window."""
+    """One finding when the model got worse: every metric that fell below its reference range in
+    some window, in one finding that leads with the plainest of them (one cause, one finding)."""
     task, windows, judged = performance_series(ctx)
     for j in judged:
         finite = j.values[np.isfinite(j.values)]
         ctx.note(task.target, **{f"{j.metric}_reference": j.reference,
                                  f"{j.metric}_current_worst": float(finite.min() if j.higher_is_better else finite.max())
                                  if finite.size else None})
-    return [_finding(task, windows, j) for j in judged if j.alert.any()]
+    dropped = [j for j in judged if j.alert.any()]
+    return [_finding(task, windows, dropped)] if dropped else []
+
+
+_HEADLINE = ("accuracy", "mae", "f1", "roc_auc", "rmse", "precision", "recall", "log_loss", "calibration_error", "mape")
+"""The metric a drop is told by, first that dropped: the plainest to read."""
 
 
 def _drop(j: _Judged, i: int) -> float:
     return (j.reference - float(j.values[i])) * (1 if j.higher_is_better else -1)
 
 
-def _finding(task: Task, windows: Windows, j: _Judged) -> Finding:
+def _metric_evidence(windows: Windows, j: _Judged) -> dict[str, Any]:
     alerts = np.flatnonzero(j.alert)
     worst = max(alerts, key=lambda i: _drop(j, int(i)))
     drop = _drop(j, int(worst))
     big = drop >= _BIG_DROP_RATE if j.metric in _RATE_METRICS else drop >= _BIG_DROP_RELATIVE * abs(j.reference)
-    judged = int((j.rows >= MIN_WINDOW_ROWS).sum())
-    where = (f"in {len(alerts)} of {judged} {windows.every} windows" if windows.starts is not None
-             else "on the current table")
     first = windows.starts[int(alerts[0])] if windows.starts is not None else None
     series = [{"start": windows.starts[i].isoformat() if windows.starts is not None else None,
                "rows": int(j.rows[i]), "value": _num(j.values[i]), "lower": _num(j.lower[i]), "upper": _num(j.upper[i]),
                "threshold": _num(j.threshold[i]), "alert": bool(j.alert[i])} for i in range(len(j.values))]
-    verb = "fell" if j.higher_is_better else "rose"
+    return {"reference_value": j.reference, "statistic": _num(j.values[worst]), "effect": drop, "big": big,
+            "natural_sd": j.tau, "first_alert": first.isoformat() if first is not None else None,
+            "windows_alerting": len(alerts), "series": series, "higher_is_better": j.higher_is_better}
+
+
+def _finding(task: Task, windows: Windows, dropped: list[_Judged]) -> Finding:
+    per = {j.metric: _metric_evidence(windows, j) for j in dropped}
+    lead = min(dropped, key=lambda j: _HEADLINE.index(j.metric) if j.metric in _HEADLINE else len(_HEADLINE))
+    head = per[lead.metric]
+    judged = int((lead.rows >= MIN_WINDOW_ROWS).sum())
+    firsts = [m["first_alert"] for m in per.values() if m["first_alert"] is not None]
+    first = min(firsts) if firsts else None
+    when = (" on the current table" if first is None else
+            f" from {first[:16].replace('T', ' ')} UTC" if windows.every == "1h" else f" from {first[:10]}")
+    shown = [f"{name} {m['reference_value']:.3f} → {m['statistic']:.3f}" for name, m in
+             sorted(per.items(), key=lambda kv: _HEADLINE.index(kv[0]) if kv[0] in _HEADLINE else len(_HEADLINE))]
+    more = f" and {len(shown) - 3} more metric{'s' if len(shown) - 3 != 1 else ''}" if len(shown) > 3 else ""
+    start = datetime.fromisoformat(first) if first is not None else None
     return Finding(
         check="concept.performance",
         failure_mode=FailureMode.CONCEPT_DRIFT,
-        severity=Severity.HIGH if big else Severity.MEDIUM,
+        severity=Severity.HIGH if any(m["big"] for m in per.values()) else Severity.MEDIUM,
         columns=tuple(c for c in (task.target, task.prediction or task.proba) if c),
-        message=f"{j.metric} {verb} beyond its reference range {where}: worst {float(j.values[worst]):.3f} against "
-        f"{j.reference:.3f} on the reference",
-        evidence={"metric": j.metric, "task": task.kind, "reference_value": j.reference, "statistic": _num(j.values[worst]),
-                  "effect_size": "drop", "effect": drop, "natural_sd": j.tau, "z_threshold": j.z_crit, "alpha": ALPHA,
+        message=f"the model got worse{when}: {', '.join(shown[:3])}{more} (reference → worst window)",
+        evidence={"metric": lead.metric, "metrics": {k: {n: v for n, v in m.items() if n != "series"}
+                                                     for k, m in per.items()},
+                  "task": task.kind, "reference_value": head["reference_value"], "statistic": head["statistic"],
+                  "effect_size": "drop", "effect": head["effect"], "natural_sd": head["natural_sd"],
+                  "z_threshold": lead.z_crit, "alpha": ALPHA,
                   "threshold": "reference value -/+ z x sqrt(natural variance + window's and reference's sampling variance)",
-                  "window": windows.every, "first_alert": first.isoformat() if first is not None else None,
-                  "windows_alerting": len(alerts), "windows_judged": judged, "series": series},
-        recommendation=_advice(first, windows),
-        id=f"concept.performance:{j.metric}",
+                  "window": windows.every, "first_alert": first, "windows_alerting": head["windows_alerting"],
+                  "windows_judged": judged, "series": head["series"],
+                  "metric_series": {k: m["series"] for k, m in per.items()}},
+        recommendation=_advice(start, windows),
+        id="concept.performance:drop",
     )
 
 

@@ -147,7 +147,7 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     promo[rng.random(n_reference) >= 0.9] = None
     ref["promo_code"] = promo
     cur["promo_code"] = np.full(n_current, None)
-    inject("quality.missing", "promo_code", "current", "the column stopped arriving")
+    # one finding: its rise (10% -> 100%), which folds the current's all-missing share into it
     inject("quality.missing_rise", "promo_code", "current", "the column stopped arriving")
     # Current (serving extract)
     home = cur["home_ownership"].astype(object)
@@ -158,12 +158,12 @@ def make_loans(n_reference: int = 20_000, n_current: int = 10_000, *, seed: int 
     channel = cur["channel"].astype(object)
     channel[(channel == "web") & (rng.random(n_current) < 0.1)] = "Web "
     cur["channel"] = channel
-    inject("quality.inconsistent_categories", "channel", "current", "'Web ' beside 'web' from a second app version")
-    inject("skew.category_spelling", "channel", "current", "serving writes 'Web ' where training wrote 'web'")
+    # one finding: the serving spelling, which folds quality.inconsistent_categories on the column into it
+    inject("skew.category_spelling", "channel", "current",
+           "serving writes 'Web ' where training wrote 'web' (a second app version)")
     broken_join = rng.random(n_current) < 0.35
     cur["employment_length"] = np.where(broken_join, np.nan, cur["employment_length"])
-    inject("quality.missing", "employment_length", "current", "a third of the rows lost their value")
-    inject("quality.missing_rise", "employment_length", "current", "a broken join")
+    inject("quality.missing_rise", "employment_length", "current", "a broken join: a third of the rows lost their value")
     zero_income = rng.random(n_current) < 0.01
     cur["income"] = np.where(zero_income, 0.0, cur["income"])
     cur["income_usd"] = cur["income"].copy()

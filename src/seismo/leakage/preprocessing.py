@@ -53,7 +53,7 @@ crisis in machine-learning-based science", Patterns 4(9) - preprocessing on trai
 from __future__ import annotations
 
 import math
-
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +115,7 @@ def check_preprocessing(ctx: ScanContext) -> list[Finding]:
         raise NotApplicable(f"no numeric feature in both the {split.train_name} and {split.test_name}")
     targets = _targets(split)
     candidates = None if split.command else _screen(ctx, [n for n, _ in split.features])
-    out = []
+    found: list[tuple[str, list[_Signal], int, int]] = []
     judged = 0
     for name, _kind in split.features:
         if candidates is not None and name not in candidates:
@@ -136,7 +136,7 @@ def check_preprocessing(ctx: ScanContext) -> list[Finding]:
             # full sort per column is skipped (2 s over twenty 1M-row columns)
             signals = [s for s in (_standardised(xa, xb, rtol), _min_max(xa, xb, union[:3], rtol)) if s]
             if signals:
-                out.append(_finding(name, signals, xa.size, xb.size))
+                found.append((name, signals, xa.size, xb.size))
             continue
         vals, counts = np.unique(union, return_counts=True)
         signals = [s for s in (_standardised(xa, xb, rtol), _min_max(xa, xb, vals, rtol),
@@ -146,13 +146,16 @@ def check_preprocessing(ctx: ScanContext) -> list[Finding]:
             if te is not None:
                 signals.append(te)
         if signals:
-            out.append(_finding(name, signals, xa.size, xb.size))
+            found.append((name, signals, xa.size, xb.size))
     if not judged and not any(_enough_values(split, name) for name in numeric if candidates is not None
                               and name not in candidates):
         # the merged profiles ruled out the columns the screen left out: those were judged, and passed
         raise NotApplicable(f"no numeric feature with at least {MIN_TRAIN} finite {split.train_name} and "
                             f"{MIN_TEST} finite {split.test_name} values")
-    return out
+    by_step: dict[str, list[tuple[str, list[_Signal], int, int]]] = {}
+    for item in found:  # one cause, one finding: the columns one preprocessing step fitted on both tables
+        by_step.setdefault(max(item[1], key=lambda s: s.severity.rank).step, []).append(item)
+    return [_finding(step, sorted(by_step[step], key=lambda item: item[0])) for step in sorted(by_step)]
 
 
 def _enough_values(split: Split, name: str) -> bool:
@@ -424,17 +427,33 @@ def _encoding_signal(fit: str, gap: tuple[float, int], other: float | None, tol:
 # --- the finding -------------------------------------------------------------------------------
 
 
-def _finding(name: str, signals: list[_Signal], n_train: int, n_test: int) -> Finding:
+def _finding(step: str, items: list[tuple[str, list[_Signal], int, int]]) -> Finding:
+    """One finding for every column whose strongest fingerprint is ``step``: one fitted scaler,
+    imputer or encoder leaves it on each column it touched."""
+    per = {}
+    for name, signals, n_train, n_test in items:
+        top = max(signals, key=lambda s: s.severity.rank)
+        per[name] = {"step": top.step, **top.evidence, "train_rows": n_train, "test_rows": n_test,
+                     "steps": [{"step": s.step, **s.evidence} for s in signals],
+                     "phrase": "; ".join(s.phrase for s in [top, *(s for s in signals if s is not top)])}
+    names = list(per)
+    first = per[names[0]]
+    signals = [s for _, sig, _, _ in items for s in sig]
     top = max(signals, key=lambda s: s.severity.rank)
     recommendations = list(dict.fromkeys(s.recommendation for s in [top, *signals]))
+    if len(names) == 1:
+        message = f"{names[0]}: {first['phrase']}"
+    else:
+        shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        message = f"{len(names)} columns show {step} fitted before the split ({shown}); e.g. {names[0]}: {first['phrase']}"
     return Finding(
         check=CHECK,
         failure_mode=FailureMode.DATA_LEAKAGE,
         severity=top.severity,
-        columns=(name,),
-        id=f"{CHECK}:{name}",
-        message=f"{name}: " + "; ".join(s.phrase for s in [top, *(s for s in signals if s is not top)]),
-        evidence={"step": top.step, **top.evidence, "train_rows": n_train, "test_rows": n_test,
-                  "steps": [{"step": s.step, **s.evidence} for s in signals]},
+        columns=tuple(names),
+        id=f"{CHECK}:{re.sub(r'[^a-z0-9]+', '_', step.lower()).strip('_')}",
+        message=message,
+        evidence={**{k: v for k, v in first.items() if k != "phrase"}, "per_column": {
+            n: {k: v for k, v in e.items() if k != "phrase"} for n, e in per.items()}},
         recommendation=" ".join(recommendations),
     )

@@ -20,7 +20,8 @@ from seismo.quality.values import (
 
 CHECKS: list[Check] = [
     Check("quality.no_rows", check_empty, ("any",), "tables with zero rows", always=True, tier=Tier.PROFILE),
-    Check("quality.missing", check_missing, ("any",), "columns with many missing values", tier=Tier.PROFILE),
+    Check("quality.missing", check_missing, ("any",), "columns with many missing values", tier=Tier.PROFILE,
+          defers_to=("quality.missing_rise",)),
     Check("quality.missing_rise", check_missing_rise, ("both",), "missing values rising against the reference",
           tier=Tier.PROFILE),
     Check("quality.nonfinite", check_nonfinite, ("any",), "NaN and infinite values", tier=Tier.PROFILE),
@@ -36,7 +37,7 @@ CHECKS: list[Check] = [
     Check("quality.disguised_missing", check_disguised_missing, ("any",), "placeholders such as '?' or -999 for missing",
           tier=Tier.PROFILE),
     Check("quality.inconsistent_categories", check_inconsistent_categories, ("any",), "one category spelled several ways",
-          tier=Tier.PROFILE),
+          tier=Tier.PROFILE, defers_to=("skew.category_spelling",)),
     Check("quality.schema_mismatch", check_schema_mismatch, ("any",), "declared columns absent or of the wrong type",
           tier=Tier.PROFILE),
     Check("quality.schema_values", check_schema_values, ("any",), "values the declared schema forbids",

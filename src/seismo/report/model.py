@@ -134,7 +134,8 @@ class Report:
     Attributes
     ----------
     findings
-        Sorted most severe first, then by failure mode and id.
+        What hurts the model first (a performance drop, then its likely causes), then most severe
+        first, then by failure mode and id (:func:`sort_findings`).
     datasets
         ``{"reference": DatasetInfo, "current": DatasetInfo}`` (whichever were given).
     schema
@@ -177,7 +178,7 @@ class Report:
         self.findings = sort_findings(self.findings)
 
     def add(self, findings: Iterable[Finding]) -> None:
-        """Add findings, keeping the order (most severe first)."""
+        """Add findings, keeping the order (:func:`sort_findings`)."""
         self.findings = sort_findings([*self.findings, *findings])
 
     @property
@@ -387,10 +388,35 @@ def _finding_from_dict(i: int, f: Any) -> Finding:
         raise InputError(f"finding {i}: {e}") from None
 
 
+_DROPS = ("concept.performance", "concept.estimated_performance", "concept.estimate_gap")
+"""Checks whose findings are a measured or estimated drop of the model's performance."""
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Most severe first; ties by failure mode (CONTRACT order) then id."""
+    """What hurts the model first, then by severity; ties by failure mode (CONTRACT order) then id.
+
+    When the model's performance dropped (measured or estimated), the drop leads; then its likely
+    causes: the other concept findings and the findings on the inputs that the attribution names
+    (the features along which the error changed most); then the rest, most severe first. Without a
+    drop, the order is by severity alone."""
+    items = list(findings)
     modes = list(FailureMode)
-    return sorted(findings, key=lambda f: (-f.severity.rank, modes.index(f.failure_mode), f.id))
+    drops = [f for f in items if f.check in _DROPS]
+    causes: set[str] = set()
+    for f in items:
+        if f.check == "concept.attribution":
+            causes.update(str(r.get("feature")) for r in f.evidence.get("features") or [] if isinstance(r, Mapping))
+
+    def tier(f: Finding) -> tuple[int, int]:
+        if not drops:
+            return 0, 0
+        if f.check in _DROPS:  # the measured drop before the estimated one
+            return 0, _DROPS.index(f.check)
+        if f.failure_mode == FailureMode.CONCEPT_DRIFT or causes.intersection(f.columns):
+            return 1, 0
+        return 2, 0
+
+    return sorted(items, key=lambda f: (tier(f), -f.severity.rank, modes.index(f.failure_mode), f.id))
 
 
 def jsonable(value: Any) -> Any:

@@ -51,7 +51,7 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
             row = [mode.value] + [str(sum(f.severity == s for f in findings) or "") for s in sevs]
             counts.add_row(*row)
         console.print(counts)
-        table = Table(title="Findings, most severe first", title_justify="left", show_lines=False)
+        table = Table(title="Findings, most important first", title_justify="left", show_lines=False)
         table.add_column("severity", no_wrap=True)
         table.add_column("check", no_wrap=True)
         table.add_column("finding", overflow="fold")

@@ -1,0 +1,86 @@
+"""One finding per cause, and the finding that hurts the model first (issue 14, part 3)."""
+
+from __future__ import annotations
+
+import seismo
+from seismo.report.model import FailureMode, Finding, Severity, sort_findings
+
+
+def _f(check: str, severity: Severity, columns: tuple[str, ...] = (), mode: FailureMode = FailureMode.DATA_QUALITY,
+       **evidence: object) -> Finding:
+    return Finding(check=check, failure_mode=mode, severity=severity, columns=columns, message=check,
+                   evidence=dict(evidence), recommendation="", id=f"{check}:{'.'.join(columns)}")
+
+
+def test_the_demo_leads_with_the_models_drop_told_once() -> None:
+    from seismo.datasets import make_loans
+
+    d = make_loans(4000, 2000)
+    report = seismo.scan(d.reference, d.current, target=d.target, prediction=d.prediction, timestamp=d.timestamp,
+                         id=d.id, schema=d.schema)
+    first = report.findings[0]
+    assert first.id == "concept.performance:drop" and first.message.startswith("the model got worse from ")
+    assert [f.check for f in report.findings].count("concept.performance") == 1
+    assert [f.check for f in report.findings].count("concept.estimate_gap") <= 1
+    assert "accuracy" in first.evidence["metrics"] and first.evidence["metric"] == "accuracy"
+
+
+def test_a_drop_comes_first_then_its_causes_then_the_rest_by_severity() -> None:
+    drop = _f("concept.performance", Severity.MEDIUM, ("y",), FailureMode.CONCEPT_DRIFT)
+    why = _f("concept.attribution", Severity.MEDIUM, ("y", "income"), FailureMode.CONCEPT_DRIFT,
+             features=[{"feature": "income"}])
+    cause = _f("shift.column", Severity.LOW, ("income",), FailureMode.DISTRIBUTION_SHIFT)
+    other = _f("quality.missing", Severity.HIGH, ("notes",))
+    estimate = _f("concept.estimate_gap", Severity.HIGH, ("y",), FailureMode.CONCEPT_DRIFT)
+    ordered = sort_findings([other, cause, estimate, why, drop])
+    assert [f.check for f in ordered] == ["concept.performance", "concept.estimate_gap", "concept.attribution",
+                                          "shift.column", "quality.missing"]
+    assert [f.check for f in sort_findings([cause, other])] == ["quality.missing", "shift.column"]  # no drop: severity
+
+
+def test_one_scaler_fitted_before_the_split_is_one_finding_with_its_columns() -> None:
+    import numpy as np
+    import polars as pl
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = load_breast_cancer(return_X_y=True)
+    x = x[:, :13]
+    scaled = StandardScaler().fit_transform(x)  # fitted on every row, then split: the leak
+    names = [f"f{i}" for i in range(13)]
+    frame = pl.DataFrame({**{n: scaled[:, i] for i, n in enumerate(names)}, "y": y})
+    order = np.random.default_rng(0).permutation(frame.height)
+    train, test = frame[order[:400].tolist()], frame[order[400:].tolist()]
+    report = seismo.scan_leakage(train, test, target="y")
+    found = [f for f in report.findings if f.check == "leakage.preprocessing"]
+    assert [f.id for f in found] == ["leakage.preprocessing:standardisation"]
+    assert sorted(found[0].columns) == sorted(names) and found[0].message.startswith("13 columns show standardisation")
+    assert set(found[0].evidence["per_column"]) == set(names)
+
+
+def test_a_column_that_stopped_arriving_is_one_finding_not_two() -> None:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(1)
+    ref = pl.DataFrame({"promo": rng.choice(["a", "b", None], 2000, p=[0.45, 0.45, 0.1]), "x": rng.normal(size=2000)})
+    cur = pl.DataFrame({"promo": pl.Series([None] * 1000, dtype=pl.String), "x": rng.normal(size=1000)})
+    report = seismo.scan(ref, cur)
+    on_promo = [f for f in report.findings if "promo" in f.columns]
+    assert [f.id for f in on_promo] == ["quality.missing_rise:promo"]
+    assert on_promo[0].evidence["explains"] == ["quality.missing:current:promo"]
+    alone = seismo.scan(ref, cur, only=["quality.missing"])  # without the rise, the share is told on its own
+    assert [f.id for f in alone.findings] == ["quality.missing:current:promo"]
+
+
+def test_a_respelled_category_is_told_once_by_the_serving_skew() -> None:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(2)
+    ref = pl.DataFrame({"channel": rng.choice(["web", "app", "shop"], 3000)})
+    cur = pl.DataFrame({"channel": rng.choice(["web", "Web ", "app", "shop"], 1500, p=[0.25, 0.1, 0.35, 0.3])})
+    report = seismo.scan(ref, cur)
+    on_channel = [f for f in report.findings if "channel" in f.columns]
+    assert [f.id for f in on_channel] == ["skew.category_spelling:channel:spelling"]
+    assert "quality.inconsistent_categories:current:channel" in on_channel[0].evidence["explains"]
