@@ -62,9 +62,9 @@ def test_small_tables_leave_the_row_hungry_checks_not_applicable_and_the_summary
     assert "30" in _na(report, "quality.constant") and "30" in _na(report, "quality.near_constant")
     caveats = report.summary()["caveats"]
     assert caveats and "reference (10 rows) and current (10 rows)" in caveats[0]
-    assert "Too little was evaluated" in report.verdict() or report.findings
-    assert report.summary()["checks_not_applicable"] == len(report.checks_not_applicable)
-    assert report.summary()["checks_evaluated"] == len(report.checks_run)
+    assert not report.findings and "Too little was evaluated to mean much" in report.verdict()
+    assert report.summary()["not_applicable"] == len(report.checks_not_applicable)
+    assert report.summary()["evaluated"] == len(report.checks_run) and report.summary()["failed"] == 0
 
 
 def test_a_single_table_lists_the_checks_that_need_two() -> None:
@@ -80,7 +80,14 @@ def test_zero_rows_leave_every_check_but_no_rows_not_applicable() -> None:
     assert report.checks_run == ["quality.no_rows"]
     assert _na(report, "quality.missing") == "the tables have no rows"
     assert _na(report, "skew.missing_column") == "the reference table has no rows"
-    assert report.verdict() == "No data: every input table has zero rows, so nothing could be checked." or report.findings
+    assert sorted(f.id for f in report.findings) == ["quality.no_rows:current", "quality.no_rows:reference"]
+    assert report.verdict() == "No data: every input table has zero rows, so nothing could be checked."
+
+
+def test_the_verdict_of_a_report_with_findings_counts_them() -> None:
+    report = seismo.scan(_frame(), _frame(seed=1).with_columns(amount=None))
+    assert report.findings and report.verdict().startswith(f"{len(report.findings)} finding")
+    assert "evaluated" in report.verdict()
 
 
 def test_a_failed_check_is_neither_evaluated_nor_a_pass(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,3 +128,24 @@ def test_the_cli_names_what_was_not_applicable_and_what_too_little_data_means(
     assert main(["scan", str(ref), str(cur), "--html", str(html)]) == 0
     page = html.read_text()
     assert "not applicable" in page and "Too little was evaluated" in page
+
+
+def test_profiles_alone_still_report_a_near_unique_declared_category_and_scale_needs_positive_values() -> None:
+    from seismo import _runner
+    from seismo.api import all_checks
+    from seismo.checks import ScanContext
+    from seismo.profile import profile_table
+
+    frame = pl.DataFrame({"shop": [f"s{i}" for i in range(5000)]})
+    schema = Schema.declare(shop=Column(kind=Kind.CATEGORICAL))
+    check = [c for c in all_checks() if c.name == "quality.high_cardinality"]
+    run = _runner.run_checks(check, ScanContext.of_profiles(schema, reference=profile_table(frame)))
+    assert run.findings == ()  # as on the rows: a near-unique declared category is an identifier's to tell
+    rows = seismo.scan(frame, schema=schema, only=["quality.high_cardinality", "quality.identifier_feature"])
+    assert [f.id for f in rows.findings] == ["quality.identifier_feature:reference:shop"]  # told once, from the values
+    both = [c for c in all_checks() if c.name in ("quality.high_cardinality", "quality.identifier_feature")]
+    bare = _runner.run_checks(both, ScanContext.of_profiles(schema, reference=profile_table(frame)))
+    assert "needs rows" in bare.not_run["quality.identifier_feature"]  # not lost in silence: the report says why
+    rng = np.random.default_rng(0)
+    pos, neg = pl.DataFrame({"v": rng.gamma(2.0, 3.0, 500)}), pl.DataFrame({"v": -rng.gamma(2.0, 3.0, 500)})
+    assert "positive" in _na(seismo.scan(pos, neg, only=["skew.scale"]), "skew.scale")

@@ -84,3 +84,24 @@ def test_a_respelled_category_is_told_once_by_the_serving_skew() -> None:
     on_channel = [f for f in report.findings if "channel" in f.columns]
     assert [f.id for f in on_channel] == ["skew.category_spelling:channel:spelling"]
     assert "quality.inconsistent_categories:current:channel" in on_channel[0].evidence["explains"]
+
+
+def test_folds_take_the_named_root_among_several_and_leave_the_references_own_problem() -> None:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(3)
+    ref = pl.DataFrame({"channel": rng.choice(["web", "app", "shop"], 3000)})
+    cur = pl.DataFrame({"channel": rng.choice(["web", "Web ", "app", "shop", None], 1500, p=[0.2, 0.1, 0.3, 0.2, 0.2])})
+    found = {f.id: f for f in seismo.scan(ref, cur).findings}
+    assert "quality.missing_rise:channel" in found  # two roots on one column: the rise and the spelling
+    assert "quality.inconsistent_categories:current:channel" in found["skew.category_spelling:channel:spelling"].evidence[
+        "explains"]
+    a = rng.normal(size=3000)
+    a[rng.random(3000) < 0.5] = np.nan  # the training data's own gap
+    b = rng.normal(size=1500)
+    b[rng.random(1500) < 0.9] = np.nan
+    found = {f.id: f for f in seismo.scan(pl.DataFrame({"a": a, "k": rng.normal(size=3000)}),
+                                          pl.DataFrame({"a": b, "k": rng.normal(size=1500)})).findings}
+    assert "quality.missing:reference:a" in found
+    assert "quality.missing:current:a" in found["quality.missing_rise:a"].evidence["explains"]

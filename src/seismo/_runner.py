@@ -50,11 +50,6 @@ class Run:
     """Checks not run because what they need is absent (a target, a second table): name -> why."""
 
     @property
-    def ran(self) -> list[str]:
-        """Every check that ran, whatever its state."""
-        return list(self.results)
-
-    @property
     def evaluated(self) -> list[str]:
         """The checks that evaluated something (with or without findings)."""
         return [name for name, r in self.results.items() if r.state == "evaluated"]
@@ -271,7 +266,9 @@ def fold_root_causes(checks: Sequence[Check], results: Mapping[str, CheckResult]
     per-column statistics (``explained_by`` added for each explained column).
 
     The root causes are taken in registration order, the first for a column winning, so the
-    result does not depend on the order checks ran in.
+    result does not depend on the order checks ran in. A check that gives way only to some checks
+    (``defers_to``) folds into their root on the column, whichever came first, and only what the
+    current table shows: a reference's own problem stays a finding of its own.
     """
     explains: dict[str, str] = {}
     for check in checks:
@@ -285,14 +282,23 @@ def fold_root_causes(checks: Sequence[Check], results: Mapping[str, CheckResult]
     explains = {c: fid for c, fid in explains.items() if fid in present}
     for column, fid in explains.items():
         stats.setdefault(column, {})["explained_by"] = fid
-    root_check = {fid: c.name for c in checks for fid in results[c.name].explains.values()}
+    # every root of a column by its check, for the checks that give way only to some (defers_to)
+    roots_of: dict[str, dict[str, str]] = {}
+    for check in checks:
+        for column, fid in results[check.name].explains.items():
+            if fid in present:
+                roots_of.setdefault(column, {}).setdefault(check.name, fid)
     folded: dict[str, list[str]] = {}
     kept: list[Finding] = []
     for check in checks:
         for f in results[check.name].findings:
-            roots = {explains.get(c) for c in f.columns}
-            if check.defers_to:  # only the named checks' root causes
-                roots = {r if r is not None and root_check.get(r) in check.defers_to else None for r in roots}
+            if check.defers_to:  # the named checks' roots, for what the current shows (the reference's is its own)
+                roots = {next((roots_of.get(c, {})[n] for n in check.defers_to if n in roots_of.get(c, {})), None)
+                         for c in f.columns}
+                if f.evidence.get("dataset") == "reference":
+                    roots = {None}
+            else:
+                roots = {explains.get(c) for c in f.columns}
             if (check.defers or check.defers_to) and f.columns and None not in roots and f.id not in roots:
                 for root in sorted(r for r in roots if r is not None):
                     folded.setdefault(root, []).append(f.id)

@@ -211,3 +211,9 @@ def test_semicolon_csv_on_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", type("S", (), {"buffer": io.BytesIO(data)})())
     ds = load("-")
     assert ds.frame.columns == ["x", "y"] and ds.rows == 20
+
+
+def test_semicolon_csv_with_dot_decimals_keeps_its_numbers(tmp_path: Path) -> None:
+    p = tmp_path / "dots.csv"
+    p.write_text("a;b;c\n1.5;2;x\n2.5;3;y\n")
+    assert load(p).frame.get_column("a").to_list() == [1.5, 2.5]

@@ -4,6 +4,7 @@ bundled tables split 70/30."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -59,7 +60,8 @@ def _only(findings: list[Finding], column: str, severity: Severity) -> Finding:
     assert [f.columns for f in findings] == [(column,)], [f.message for f in findings]
     f = findings[0]
     assert f.severity == severity and f.failure_mode == FailureMode.DATA_LEAKAGE
-    assert f.check == "leakage.preprocessing" and f.id.startswith("leakage.preprocessing:")  # :<step>
+    step = re.sub(r"[^a-z0-9]+", "_", str(f.evidence["step"]).lower()).strip("_")
+    assert f.check == "leakage.preprocessing" and f.id == f"leakage.preprocessing:{step}"  # one finding per step
     assert f.message.startswith(f"{column}: ") and "\n" not in f.message and f.recommendation
     assert {"statistic", "threshold", "train_rows", "test_rows"} <= set(f.evidence)
     json.dumps(f.to_dict(), allow_nan=False)

@@ -11,30 +11,18 @@ import numpy as np
 import polars as pl
 
 from seismo.checks import NotApplicable, ScanContext
-from seismo.data.labels import (
-    Task,
-    class_columns,
-    few_whole_values,
-    is_classification,
-    label_array,
-    label_arrays,
-    missing_labels,
-    named_after,
-)
+from seismo.data.labels import Task, class_columns, few_whole_values, label_array, label_arrays, missing_labels
 from seismo.data.schema import Kind, Role
-from seismo.data.time import choose_window, plausible_times, to_utc, window_name
+from seismo.data.time import MIN_WINDOW_ROWS, choose_window, plausible_times, to_utc
 from seismo.data.time import window_starts as _windows
 from seismo.exceptions import InputError
-from seismo.data.time import MIN_WINDOW_ROWS
 
-__all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "absent_from", "few_whole_values", "is_classification", "label_array",
-           "label_arrays", "missing_labels", "named_after", "no_task_reason",
-           "reference_windows", "require_prediction", "require_task", "task_and_reason", "task_difference", "task_of",
-           "time_windows"]
+__all__ = ["MIN_WINDOW_ROWS", "REFERENCE_CHUNKS", "Task", "Windows", "absent_from", "label_array", "label_arrays",
+           "missing_labels", "no_task_reason", "reference_windows", "require_prediction", "require_task",
+           "task_and_reason", "task_difference", "task_of", "time_windows"]
 
 REFERENCE_CHUNKS = 10
 """Without a timestamp, the reference's natural variation is measured over this many row-order chunks."""
-
 
 
 @dataclass(frozen=True)

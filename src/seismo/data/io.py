@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -366,6 +367,15 @@ def sniff_separator(head: bytes, default: str = ",") -> str:
     return max(scored)[1] if scored else default
 
 
+_COMMA_DECIMAL = re.compile(rb"(?:^|;)\s*-?\d+,\d+\s*(?=;|$)", re.M)
+_DOT_DECIMAL = re.compile(rb"(?:^|;)\s*-?\d+\.\d+\s*(?=;|$)", re.M)
+
+
+def _comma_decimals(head: bytes) -> bool:
+    """Whether a ``;`` file's first bytes write decimals with a comma (``1,5``) and none with a dot."""
+    return bool(_COMMA_DECIMAL.search(head)) and not _DOT_DECIMAL.search(head)
+
+
 def _read_csv(src: Any, *, source: str, head: bytes, separator: str = ",") -> Dataset:
     if not head.strip():
         raise DataLoadError(f"{source}: file is empty (no header, no rows)")
@@ -380,7 +390,7 @@ def _read_csv(src: Any, *, source: str, head: bytes, separator: str = ",") -> Da
     header = _csv_header(src, head, sniffed)
     _check_unique(header, source)
     kwargs: dict[str, Any] = {"separator": sniffed, "try_parse_dates": False}
-    if sniffed == ";" and separator != ";":  # the separator of locales whose decimal mark is a comma
+    if sniffed == ";" and separator != ";" and _comma_decimals(head):  # locales whose decimal mark is a comma
         kwargs["decimal_comma"] = True
     try:
         frame = pl.read_csv(src, infer_schema_length=10_000, **kwargs)

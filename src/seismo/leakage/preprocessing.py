@@ -105,7 +105,7 @@ class _Signal:
 
 def check_preprocessing(ctx: ScanContext) -> list[Finding]:
     """Numeric features standardised, min-max scaled, imputed or target-encoded with statistics of
-    train ∪ test (or target-encoded in sample); one finding per column."""
+    train ∪ test (or target-encoded in sample); one finding per step, with every column it touched."""
     split = two_tables(ctx)
     test = split.test
     assert test is not None

@@ -35,6 +35,8 @@ import polars as pl
 
 from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
+from seismo.data.time import to_utc
+from seismo.exceptions import InputError
 from seismo.leakage._common import Split, auc, split_of, target_values, times
 from seismo.report.model import FailureMode, Finding, Severity
 
@@ -375,15 +377,24 @@ def check_post_event(ctx: ScanContext) -> list[Finding]:
 # --- leakage.identifier -------------------------------------------------------------------------
 
 
-def _in_time_order(ctx: ScanContext, frame: pl.DataFrame) -> bool:
-    """Whether the rows are sorted by the declared or inferred timestamp (either way)."""
+def _order_within_times(ctx: ScanContext, frame: pl.DataFrame) -> Array | None:
+    """When the timestamp sorts the rows (either way), each row's position among the rows of its
+    time: the order that time does not explain (a table sorted by time and then by its label);
+    None when the rows are not in time order."""
     ts = ctx.schema.first(Role.TIMESTAMP)
     if ts is None or ts not in frame.columns:
-        return False
-    s = frame.get_column(ts).drop_nulls()
-    if s.len() < 2 or not (s.dtype.is_temporal() or s.dtype.is_numeric() or s.dtype == pl.String):
-        return False
-    return s.is_sorted() or s.is_sorted(descending=True)
+        return None
+    try:
+        s = to_utc(frame.get_column(ts)).values
+    except InputError:
+        return None
+    if s.null_count() or s.len() < 2 or not (s.is_sorted() or s.is_sorted(descending=True)):
+        return None
+    phys = s.to_physical().to_numpy()
+    starts = np.r_[0, np.flatnonzero(phys[1:] != phys[:-1]) + 1]  # each run of equal times
+    block = np.repeat(np.arange(starts.size), np.diff(np.r_[starts, phys.size]))
+    within: Array = (np.arange(phys.size) - starts[block]).astype(np.float64)
+    return within
 
 
 def check_identifiers(ctx: ScanContext) -> list[Finding]:
@@ -396,8 +407,11 @@ def check_identifiers(ctx: ScanContext) -> list[Finding]:
         s = frame.get_column(name)
         rank = (s.to_physical() if s.dtype.is_temporal() else s).rank("dense")
         columns.append((name, rank.cast(pl.Float64).fill_null(float("nan")).to_numpy()))
-    if not _in_time_order(ctx, frame):  # rows in time order follow the label's own drift, not a sort by it
+    within = _order_within_times(ctx, frame)
+    if within is None:
         columns.append(("(row order)", np.arange(frame.height, dtype=np.float64)))
+    elif within.any():  # rows in time order follow the label's own drift; among equal times, order is a sort
+        columns.append(("(row order)", within))
     elif not columns:
         raise NotApplicable("no identifier column, and the rows are in time order (their position is their time)")
     bar = ID_AUC if k else ID_R2

@@ -25,13 +25,13 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from seismo.report.model import FailureMode, Finding, Report, Severity, jsonable, register_html, u_escape
+from seismo.report.model import FailureMode, Finding, Report, Severity, by_reason, jsonable, register_html, u_escape
 from seismo.report.svg import caption, visible
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ _ESCAPE_IN_JSON = re.compile("[&<>\u2028\u2029\ud800-\udfff\u202a-\u202e\u2066-\
 can hold them) and bidi controls (they reorder the source text around them)."""
 
 EAGER_CHARTS = 12
-"""Charts of the first findings (most severe first) drawn at once; the rest are lazy."""
+"""Charts of the first findings (in the report's order: what hurts the model first) drawn at once; the rest are lazy."""
 
 SECTION_SHOWN = 40
 """Findings shown per failure-mode section before the rest fold under "N more"."""
@@ -188,14 +188,6 @@ def _chart_box(charts: Sequence[Markup], eager: bool) -> list[dict[str, Any]]:
     return [{"svg": c, "eager": eager, "caption": caption(c)} for c in charts]
 
 
-def _by_reason(checks: Mapping[str, str]) -> list[tuple[str, list[str]]]:
-    """``name -> why`` as ``(why, names)``, reasons in the order first met."""
-    grouped: dict[str, list[str]] = {}
-    for name, why in checks.items():
-        grouped.setdefault(why, []).append(name)
-    return list(grouped.items())
-
-
 def _safely(draw: Any) -> Markup | None:
     """A chart, or None when drawing it fails (raised under ``SEISMO_RAISE``, as in charts_of)."""
     try:
@@ -306,8 +298,8 @@ def _view(report: Report) -> dict[str, Any]:
         "counts": counts, "severities": [s.value for s in severities],
         "top": [{"anchor": f"f{i}", "f": f} for i, f in enumerate(findings[:TOP_FINDINGS])],
         "sections": sections, "table_columns": _TABLE_COLUMNS, "rows": rows,
-        "caveats": caveats, "not_applicable": _by_reason(report.checks_not_applicable),
-        "not_run": _by_reason(report.checks_not_run),
+        "caveats": caveats, "not_applicable": by_reason(report.checks_not_applicable),
+        "not_run": by_reason(report.checks_not_run),
         "json": embed_json(report.to_dict()), "css": Markup(css), "js": Markup(js), "csp": csp,
     }
 

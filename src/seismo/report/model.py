@@ -199,7 +199,8 @@ class Report:
             out.append(f"the {tables} tables are too small for the tests to decide anything (they need at least "
                        f"{FEW_ROWS} rows)")
         if not self.checks_run and (self.checks_not_applicable or self.checks_failed or self.checks_not_run):
-            out.append("no check had anything to evaluate")
+            out.append("no check had anything to evaluate" if not self.checks_failed else
+                       "every check failed, could not run or had nothing to evaluate")
         return out
 
     def summary(self) -> dict[str, Any]:
@@ -212,8 +213,9 @@ class Report:
             "by_severity": {s.value: by_sev[s.value] for s in reversed(_SEVERITY_ORDER) if by_sev[s.value]},
             "max_severity": top.value if top is not None else None,
             "findings": len(self.findings),
-            "checks_evaluated": len(self.checks_run),
-            "checks_not_applicable": len(self.checks_not_applicable),
+            "evaluated": len(self.checks_run),
+            "not_applicable": len(self.checks_not_applicable),
+            "failed": len(self.checks_failed),
             **({"caveats": caveats} if caveats else {}),
         }
 
@@ -223,6 +225,13 @@ class Report:
         n, na = len(self.checks_run), len(self.checks_not_applicable)
         if self.datasets and all(d.rows == 0 for d in self.datasets.values()):
             return "No data: every input table has zero rows, so nothing could be checked."
+        if self.findings:
+            top = self.max_severity
+            worst = sum(f.severity == top for f in self.findings)
+            assert top is not None
+            text = (f"{len(self.findings):,} finding{'s' if len(self.findings) != 1 else ''}; {worst:,} "
+                    f"{'is' if worst == 1 else 'are'} {top.value}, from the {n} check{'s' if n != 1 else ''} evaluated")
+            return text + (f"; {na} not applicable." if na else ".")
         if n:
             text = f"No findings from the {n} check{'s' if n != 1 else ''} evaluated"
         elif na or self.checks_failed or self.checks_not_run:
@@ -386,6 +395,15 @@ def _finding_from_dict(i: int, f: Any) -> Finding:
         raise
     except (TypeError, ValueError) as e:  # an unknown failure mode or severity: the parsers say which
         raise InputError(f"finding {i}: {e}") from None
+
+
+def by_reason(checks: Mapping[str, str]) -> list[tuple[str, list[str]]]:
+    """``name -> why`` as ``(why, names)``, the reasons in the order first met: how the terminal
+    and the page list the checks that were not applicable or did not run."""
+    grouped: dict[str, list[str]] = {}
+    for name, why in checks.items():
+        grouped.setdefault(why, []).append(name)
+    return list(grouped.items())
 
 
 _DROPS = ("concept.performance", "concept.estimated_performance", "concept.estimate_gap")

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from seismo.report.model import Report, Severity
+from seismo.report.model import Report, Severity, by_reason
 
 __all__ = ["print_summary", "printable"]
 
@@ -60,22 +60,14 @@ def print_summary(report: Report, *, file: IO[str] | None = None, max_findings: 
         console.print(table)
         if len(report.findings) > max_findings:
             console.print(f"... and {len(report.findings) - max_findings} more (see the JSON or HTML report)")
-    if report.checks_not_run:
-        by_reason: dict[str, list[str]] = {}
-        for name, why in report.checks_not_run.items():
-            by_reason.setdefault(why, []).append(name)
-        console.print(f"[yellow]{len(report.checks_not_run)} check(s) did not run on every table:[/yellow]")
-        for why, names in by_reason.items():
+    for checks, style, what in ((report.checks_not_run, "yellow", "did not run on every table"),
+                                (report.checks_not_applicable, "dim", "not applicable (nothing to evaluate)")):
+        if not checks:
+            continue
+        console.print(f"[{style}]{len(checks)} check(s) {what}:[/{style}]")
+        for why, names in by_reason(checks):
             shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-            console.print(f"  {escape(printable(shown))}: {escape(printable(why))}")
-    if report.checks_not_applicable:
-        grouped: dict[str, list[str]] = {}
-        for name, why in report.checks_not_applicable.items():
-            grouped.setdefault(why, []).append(name)
-        console.print(f"[dim]{len(report.checks_not_applicable)} check(s) not applicable (nothing to evaluate):[/dim]")
-        for why, names in grouped.items():
-            shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-            console.print(f"  [dim]{escape(printable(shown))}: {escape(printable(why))}[/dim]")
+            console.print(f"  [{style}]{escape(printable(shown))}: {escape(printable(why))}[/{style}]")
     if report.findings and report.caveats():
         console.print(f"[yellow]Too little was evaluated to mean much: {escape(printable('; '.join(report.caveats())))}.[/yellow]")
     for label, path in (paths or {}).items():

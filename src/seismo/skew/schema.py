@@ -344,10 +344,10 @@ def check_scale(ctx: ScanContext) -> list[Finding]:
         c = cur_p.columns.get(name)
         if c is None or c.kind != "numeric" or c.finite_count < 30:
             continue
-        judged += 1
         qc = c.quantiles_array(_SCALE_QUANTILES)
         if qc.min() <= 0:
             continue  # ratios need positive values
+        judged += 1
         qr = np.asarray(q_ref, dtype=np.float64)
         ratios = qc / qr
         factor = float(np.exp(np.mean(np.log(ratios))))

@@ -22,7 +22,6 @@ __all__ = ["MAX_CODES", "domain_classifier", "encode_features", "evenly_spaced"]
 MAX_CODES = 250
 """Categories with more levels are encoded as their frequency (HistGradientBoosting takes
 categories with fewer codes than its bins)."""
-_MAX_CODES = MAX_CODES
 
 
 def evenly_spaced(frame: pl.DataFrame, n: int) -> pl.DataFrame:
@@ -45,7 +44,7 @@ def encode_features(ref: pl.DataFrame, cur: pl.DataFrame, columns: Sequence[tupl
         text = s.cast(pl.String)
         codes = text.rank("dense").cast(pl.Float64) - 1.0  # nulls stay null
         top = codes.max()
-        if not isinstance(top, (int, float)) or top < _MAX_CODES:
+        if not isinstance(top, (int, float)) or top < MAX_CODES:
             out.append(codes.fill_null(float("nan")).to_numpy())
             is_cat.append(True)
         else:
