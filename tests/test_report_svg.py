@@ -297,6 +297,22 @@ def test_line_y_axis_covers_band_and_thresholds() -> None:
     assert min(y_ticks) <= -10 and max(y_ticks) >= 50
 
 
+def test_a_rate_axis_never_runs_past_what_the_rate_can_take() -> None:
+    """Issue 14: calibration error drawn below 0, ROC AUC to 1.1. Bands and thresholds are cut at
+    the bounds, and no tick lies beyond them."""
+    auc = svg.line(["a", "b", "c"], {"roc_auc": [0.97, 0.99, 0.93]}, title="t", band=([0.9, 0.95, 0.85], [1.04, 1.06, 1.01]),
+                   thresholds={"limit": [0.92, 0.94, 0.9]}, bounds=(0.0, 1.0))
+    ticks = [float(el.text or "nan") for el in by_class(parse(auc), "tick") if el.attrib.get("text-anchor") == "end"]
+    assert max(ticks) <= 1.0 and len(ticks) >= 2
+    err = svg.line(["a", "b"], {"calibration_error": [0.01, 0.02]}, title="t", band=([-0.03, -0.02], [0.05, 0.06]),
+                   bounds=(0.0, 1.0))
+    ticks = [float(el.text or "nan") for el in by_class(parse(err), "tick") if el.attrib.get("text-anchor") == "end"]
+    assert min(ticks) >= 0.0
+    free = svg.line(["a", "b"], {"v": [0.01, 0.02]}, title="t", band=([-0.03, -0.02], [0.05, 0.06]))
+    ticks = [float(el.text or "nan") for el in by_class(parse(free), "tick") if el.attrib.get("text-anchor") == "end"]
+    assert min(ticks) < 0.0  # without bounds the band is drawn as it is
+
+
 def test_line_tick_labels_are_few_and_short() -> None:
     days = [f"2023-08-{1 + i % 28:02d}T00:00:00+00:00" for i in range(100)]
     root = parse(svg.line(days, {"v": [float(i) for i in range(100)]}, title="t"))

@@ -265,6 +265,14 @@ def _error_marks(report: Report, x: Sequence[str]) -> list[tuple[float, str]]:
     return marks
 
 
+_RATES = {"accuracy", "precision", "recall", "f1", "roc_auc", "calibration_error"}
+
+
+def _metric_bounds(metric: str) -> tuple[float | None, float | None]:
+    """The values a model metric can take: a rate lies in [0, 1], an error or a loss is >= 0."""
+    return (0.0, 1.0) if metric in _RATES else (0.0, None)
+
+
 @chart_for("concept.performance")
 def _performance(f: Finding, report: Report) -> ChartResult:
     ev = f.evidence
@@ -277,7 +285,8 @@ def _performance(f: Finding, report: Report) -> ChartResult:
         lines["reference value"] = [ref] * len(x)
     return svg.line(x, lines, title=f"{metric} per {ev.get('window', 'window')}", y_label=metric,
                     band=(s["lower"], s["upper"]), thresholds={"alert threshold": s["threshold"]},
-                    marks=_error_marks(report, x), alerts=[bool(r.get("alert")) for r in rows])
+                    marks=_error_marks(report, x), alerts=[bool(r.get("alert")) for r in rows],
+                    bounds=_metric_bounds(metric))
 
 
 @chart_for("concept.estimate_gap")
@@ -286,7 +295,8 @@ def _estimate_gap(f: Finding, report: Report) -> ChartResult:
     x, s = _series_points(ev.get("windows") or [], "estimated", "realised")
     metric = str(ev.get("metric", "metric"))
     return svg.line(x, {f"realised {metric}": s["realised"], "estimated from the scores": s["estimated"]},
-                    title=f"{metric}: realised vs estimated per window", y_label=metric, marks=_error_marks(report, x))
+                    title=f"{metric}: realised vs estimated per window", y_label=metric, marks=_error_marks(report, x),
+                    bounds=_metric_bounds(metric))
 
 
 @chart_for("concept.error_stream")

@@ -676,9 +676,10 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
          y_label: str = "", band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
          thresholds: Mapping[str, Sequence[float | None] | float] | None = None,
          shaded: Sequence[tuple[int, int, str]] = (), marks: Sequence[tuple[float, str]] = (),
-         alerts: Sequence[bool] | None = None) -> Markup:
+         alerts: Sequence[bool] | None = None, bounds: tuple[float | None, float | None] = (None, None)) -> Markup:
     """A time series on an index axis (point i at x = i) with optional band, thresholds, shaded periods,
-    change-point marks and alert points. None/NaN/inf are gaps.
+    change-point marks and alert points. None/NaN/inf are gaps. ``bounds``: the values the quantity
+    can take (``(0, 1)`` for a rate): bands and thresholds are cut there and the axis never runs past.
 
     ``shaded`` ranges ``(i0, i1, label)`` are inclusive and each index stands for its whole window, so
     the shade reaches half a step past both ends (a single window, ``(i, i, ...)``, is one step wide).
@@ -700,6 +701,17 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
             thr_lines.append((name, const))
         elif not isinstance(spec, (str, bytes)) and not isinstance(spec, SupportsFloat):
             thr_lines.append((name, _values(spec, n)))
+    floor, ceiling = bounds
+
+    def cut(v: float | None) -> float | None:
+        if v is None:
+            return None
+        v = max(v, floor) if floor is not None else v
+        return min(v, ceiling) if ceiling is not None else v
+
+    lower, upper = [cut(v) for v in lower], [cut(v) for v in upper]
+    thr_lines = [(name, cut(spec) if isinstance(spec, float) else [cut(v) for v in spec])  # type: ignore[misc]
+                 for name, spec in thr_lines]
     extra = [v for v in lower + upper if v is not None]
     for _, spec in thr_lines:
         extra += [spec] if isinstance(spec, float) else [v for v in spec if v is not None]
@@ -708,6 +720,10 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
     if math.isfinite(pad) and math.isfinite(lo - pad) and math.isfinite(hi + pad):
         lo, hi = lo - pad, hi + pad
     d0, d1, yticks = _nice(lo, hi, 5)
+    if floor is not None and d0 < floor <= min(ys):
+        d0, yticks = floor, [t for t in yticks if t >= floor - 1e-12]
+    if ceiling is not None and d1 > ceiling >= max(ys):
+        d1, yticks = ceiling, [t for t in yticks if t <= ceiling + 1e-12]
     ytexts = _tick_texts(yticks, False)
 
     w, h = 640.0, 260.0
