@@ -313,6 +313,17 @@ def test_a_rate_axis_never_runs_past_what_the_rate_can_take() -> None:
     assert min(ticks) < 0.0  # without bounds the band is drawn as it is
 
 
+def test_change_point_labels_are_never_drawn_on_each_other() -> None:
+    """Issue 14: "ADWIN change point" and "DDM change point" were drawn on top of each other."""
+    root = parse(svg.line([str(i) for i in range(30)], {"accuracy": [0.8] * 30}, title="t",
+                          marks=[(12.0, "ADWIN change point"), (12.0, "DDM change point"), (13.0, "KSWIN change point"),
+                                 (25.0, "DDM change point")]))
+    texts = [el for el in root.iter() if el.tag.endswith("text") and "change point" in (el.text or "")]
+    assert [t.text for t in texts] == ["ADWIN, DDM change point", "KSWIN change point", "DDM change point"]
+    spots = {(t.attrib.get("x"), t.attrib.get("y")) for t in texts}
+    assert len(spots) == 3 and texts[0].attrib["y"] != texts[1].attrib["y"]  # the close pair on two rows
+
+
 def test_line_tick_labels_are_few_and_short() -> None:
     days = [f"2023-08-{1 + i % 28:02d}T00:00:00+00:00" for i in range(100)]
     root = parse(svg.line(days, {"v": [float(i) for i in range(100)]}, title="t"))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import SupportsFloat
 
 from markupsafe import Markup, escape
@@ -672,6 +672,41 @@ def _line_path(points: Sequence[tuple[float, float] | None]) -> str:
     return "".join(d)
 
 
+_MARK_LABEL_W = 120.0
+"""The room a change-point label takes on the x axis; closer labels go on the next row."""
+
+
+def _mark_layout(marks: Sequence[tuple[float, str]], sx: Callable[[float], float],
+                 x_span: tuple[float, float]) -> list[tuple[float, str, int]]:
+    """Marks as ``(x, label, row)``: marks at the same place (within 4 px) share one line and one
+    label ("ADWIN, DDM change point"); a label that would overlap the one before it goes a row
+    lower (three rows, then back to the top), so no two labels are drawn on each other."""
+    placed: list[tuple[float, list[str]]] = []
+    for pos, label in sorted(((p, str(lab)) for p, lab in marks if _num(p) is not None), key=lambda m: float(m[0])):
+        p = float(pos)
+        if p < x_span[0] or p > x_span[1]:
+            continue
+        x = sx(p)
+        if placed and abs(x - placed[-1][0]) < 4:
+            if label not in placed[-1][1]:
+                placed[-1][1].append(label)
+            continue
+        placed.append((x, [label]))
+    out: list[tuple[float, str, int]] = []
+    for x, labels in placed:
+        if len(labels) == 1:
+            text = labels[0]
+        elif all(lab.endswith(" change point") for lab in labels):
+            text = ", ".join(lab.removesuffix(" change point") for lab in labels) + " change point"
+        else:
+            text = ", ".join(labels)
+        row = 0
+        if out and x - out[-1][0] < _MARK_LABEL_W:
+            row = (out[-1][2] + 1) % 3
+        out.append((x, text, row))
+    return out
+
+
 def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], *, title: str,
          y_label: str = "", band: tuple[Sequence[float | None], Sequence[float | None]] | None = None,
          thresholds: Mapping[str, Sequence[float | None] | float] | None = None,
@@ -794,14 +829,11 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
         path = _line_path([(sx(i), sy(v)) if v is not None else None for i, v in enumerate(col)])
         if path:
             body.append(f'<path class="{_series_class(k)}" d="{path}"/>')
-    for pos, label in marks:
-        p = _num(pos)
-        if p is None or p < x_span[0] or p > x_span[1]:
-            continue
-        x = sx(p)
+    for x, label, row in _mark_layout(marks, sx, x_span):
         body.append(f'<path class="mark" d="M{_n(x)} {_n(y_top)}V{_n(y_bot)}"><title>{_esc(label, 200)}</title></path>')
         anchor = "start" if x < w - 120 else "end"
-        body.append(_text(x + (3 if anchor == "start" else -3), y_top + 20, label, "tick", anchor=anchor, limit=20))
+        body.append(_text(x + (3 if anchor == "start" else -3), y_top + 20 + 12 * row, label, "tick", anchor=anchor,
+                          limit=28))
     if alerts is not None:
         for i, flag in enumerate(list(alerts)[:n]):
             if not flag:
