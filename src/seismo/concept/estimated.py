@@ -169,10 +169,6 @@ def _estimate(ctx: ScanContext) -> _Halves:
     return _Halves(tuple(out), unjudged)
 
 
-def _windows_word(windows: Windows) -> str:
-    return window_name(windows.every) if windows.starts is not None and windows.every else "windows"
-
-
 def _estimate_unjudged(est: Any, estimated: dict[str, Any], windows: Windows, per_window: np.ndarray[Any, Any]) -> str:
     """Why no window waiting for its labels was judged ("" when one was), by :func:`_unlabelled`'s rule."""
     waiting = per_window < MIN_WINDOW_ROWS
@@ -186,7 +182,7 @@ def _estimate_unjudged(est: Any, estimated: dict[str, Any], windows: Windows, pe
     if most < MIN_WINDOW_ROWS:
         if windows.starts is None:
             return f"only {most} scored rows in the current, below the {MIN_WINDOW_ROWS}-row minimum"
-        return (f"{_windows_word(windows)} of the current hold {most} scored rows at most, below the "
+        return (f"{window_name(windows.every)} of the current hold {most} scored rows at most, below the "
                 f"{MIN_WINDOW_ROWS}-row minimum")
     if not any((waiting & (s.rows >= MIN_WINDOW_ROWS)).any() for s in based):
         return (f"every window of the current with {MIN_WINDOW_ROWS} scored rows or more already has "
@@ -198,7 +194,7 @@ def _gap_unjudged(compared: dict[str, Any], windows: Windows, per_window: np.nda
     """Why no labelled window was compared with its estimate ("" when one was), by :func:`_gaps`' rule."""
     judged = per_window >= MIN_WINDOW_ROWS
     if not judged.any():
-        return (f"{_windows_word(windows)} of the current hold {int(per_window.max(initial=0))} labelled rows at most, "
+        return (f"{window_name(windows.every)} of the current hold {int(per_window.max(initial=0))} labelled rows at most, "
                 f"below the {MIN_WINDOW_ROWS}-row minimum")
     for name in _METRICS:
         c = compared.get(name)

@@ -207,8 +207,7 @@ def _nothing_judged(current: dict[str, Any], windows: Windows, levels: bool) -> 
     if most < MIN_WINDOW_ROWS:
         if windows.starts is None:
             return f"only {most} labelled rows in the current, below the {MIN_WINDOW_ROWS}-row minimum"
-        where = window_name(windows.every) if windows.every else "windows"
-        return (f"{where} of the current hold {most} labelled rows at most, below the "
+        return (f"{window_name(windows.every)} of the current hold {most} labelled rows at most, below the "
                 f"{MIN_WINDOW_ROWS}-row minimum")
     if not levels:
         return "no model metric could be computed on the reference"

@@ -31,9 +31,10 @@ MIN_WINDOW_ROWS = 30
 _WINDOW_NAMES = {"1h": "hourly", "1d": "daily", "1w": "weekly"}
 
 
-def window_name(every: str) -> str:
-    """``"weekly windows"`` for ``"1w"``, ``"6h windows"`` for a length without a word: for reasons."""
-    return f"{_WINDOW_NAMES.get(every, every)} windows"
+def window_name(every: str | None) -> str:
+    """``"weekly windows"`` for ``"1w"``, ``"6h windows"`` for a length without a word, plain
+    ``"windows"`` for windows that are not cut by time: for reasons."""
+    return "windows" if every is None else f"{_WINDOW_NAMES.get(every, every)} windows"
 
 _WINDOWS = (("1h", timedelta(hours=1), 24), ("1d", timedelta(days=1), 7), ("1w", timedelta(weeks=1), 52))
 _PLAUSIBLE = (datetime(1990, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))

@@ -280,17 +280,14 @@ def _view(report: Report) -> dict[str, Any]:
 
     zero_rows = bool(report.datasets) and all(d.rows == 0 for d in report.datasets.values())
     top = report.max_severity
-    n = len(findings)
     caveats = report.caveats()
     if zero_rows:
         verdict = ("empty", report.verdict())
     elif top is None:
         verdict = ("warn" if caveats or not report.checks_run else "ok", report.verdict())
     else:
-        worst = summary["by_severity"][top.value]
         style = "bad" if top.rank >= Severity.HIGH.rank else "warn" if top.rank >= Severity.MEDIUM.rank else "note"
-        verdict = (style,
-                   f"{n:,} finding{'s' if n != 1 else ''}; {worst:,} {'is' if worst == 1 else 'are'} {top.value}.")
+        verdict = (style, report.verdict())
     css, js, csp = _assets()
     return {
         "report": report, "summary": summary, "verdict": verdict, "zero_rows": zero_rows,
