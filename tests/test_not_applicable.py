@@ -80,7 +80,9 @@ def test_zero_rows_leave_every_check_but_no_rows_not_applicable() -> None:
     assert report.checks_run == ["quality.no_rows"]
     assert _na(report, "quality.missing") == "the tables have no rows"
     assert _na(report, "skew.missing_column") == "the reference table has no rows"
-    assert sorted(f.id for f in report.findings) == ["quality.no_rows:current", "quality.no_rows:reference"]
+    (both,) = report.findings  # one problem both tables show: one finding with both tables' figures
+    assert both.id == "quality.no_rows" and both.evidence["dataset"] == "both"
+    assert set(both.evidence["per_table"]) == {"reference", "current"}
     assert report.verdict() == "No data: every input table has zero rows, so nothing could be checked."
 
 

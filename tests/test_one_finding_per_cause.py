@@ -105,3 +105,27 @@ def test_folds_take_the_named_root_among_several_and_leave_the_references_own_pr
                                           pl.DataFrame({"a": b, "k": rng.normal(size=1500)})).findings}
     assert "quality.missing:reference:a" in found
     assert "quality.missing:current:a" in found["quality.missing_rise:a"].evidence["explains"]
+
+
+def test_a_problem_both_tables_show_is_one_finding_with_both_tables_figures() -> None:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(0)
+
+    def table(n: int, varied: int) -> pl.DataFrame:
+        return pl.DataFrame({"currency": ["USD"] * n, "x": rng.normal(0, 1, n),
+                             "employer": [f"e{i}" for i in rng.integers(0, varied, n)]})
+
+    report = seismo.scan(table(6_000, 3_000), table(5_000, 2_000))
+    constant = [f for f in report.findings if f.check == "quality.constant"]
+    assert [f.id for f in constant] == ["quality.constant:currency"]
+    (f,) = constant
+    assert f.evidence["dataset"] == "both" and set(f.evidence["per_table"]) == {"reference", "current"}
+    assert f.message.startswith("'currency' (both tables) is constant: 100.0%")
+    many = [f for f in report.findings if f.check == "quality.high_cardinality"]
+    assert [f.id for f in many] == ["quality.high_cardinality:employer"]  # figures differ: both are given
+    assert "(current) has" in many[0].message and "; reference has" in many[0].message
+    varied = table(5_000, 10).with_columns(pl.Series("currency", ["USD", "EUR"] * 2_500))
+    only_ref = seismo.scan(table(6_000, 10), varied)
+    assert [f.evidence["dataset"] for f in only_ref.findings if f.check == "quality.constant"] == ["reference"]

@@ -600,3 +600,135 @@ def test_findings_filter_by_severity_and_words(browser: Any, edge_pages: dict[st
         page.locator("#finding-filter").fill("no data to draw")
         assert page.evaluate(visible) == 0
     _clean(rec)
+
+
+# ---------------------------------------------------------------- 7. nothing cut off (issue 14 §5)
+
+_TEXT_OUTSIDE_JS = """() => [...document.querySelectorAll('svg.chart')].flatMap(s => {
+    const box = s.getBoundingClientRect();
+    return [...s.querySelectorAll('text')].filter(t => {
+        const r = t.getBoundingClientRect();
+        return r.width > 0 && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1
+                               || r.bottom > box.bottom + 1);
+    }).map(t => (s.getAttribute('aria-label') || '').slice(0, 60) + ' :: ' + t.textContent);
+})"""
+
+
+def _table_fit(page: Any) -> dict[str, int]:
+    fit: dict[str, int] = page.evaluate("""() => {
+        const box = document.querySelector('.scroll'), table = box.querySelector('table.columns');
+        return {table: table.scrollWidth, box: box.clientWidth, scroll: box.scrollWidth,
+                page: document.documentElement.scrollWidth, window: window.innerWidth};
+    }""")
+    return fit
+
+
+@pytest.fixture(scope="module")
+def long_cells(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A report whose column table has long names, long category values and big numbers in every column."""
+    rng = np.random.default_rng(3)
+    n = 3000
+
+    def frame(shift: float) -> pl.DataFrame:
+        words = ["an unusually long category value that goes on", "SHORT", "MORTGAGE_INSURANCE_PREMIUM_PAYMENTS"]
+        return pl.DataFrame({
+            "a_column_name_that_is_much_longer_than_anyone_would_choose_for_a_feature": rng.normal(shift, 1, n),
+            "amount_in_the_smallest_currency_unit": rng.lognormal(12 + shift, 2, n),
+            "free_text_description_of_the_application_purpose": rng.choice(words, n),
+            "tiny": rng.normal(0, 1e-9, n),
+            "wide_categories": rng.choice([f"category number {i} of many" for i in range(40)], n),
+        })
+
+    report = seismo.scan(frame(0.0), frame(0.5))
+    path = tmp_path_factory.mktemp("long") / "report.html"
+    report.to_html(str(path))
+    return path
+
+
+@pytest.mark.parametrize("page_name", ["demo", "long cells"])
+def test_column_table_fits_a_1920_px_window(browser: Any, demo_dir: Path, long_cells: Path, page_name: str) -> None:
+    """Issue 14: the column table was cut off at the right, behind a horizontal scroll, even at 1920 px."""
+    path = demo_dir / "report.html" if page_name == "demo" else long_cells
+    shot = artifacts_dir() / f"table-1920-{page_name.replace(' ', '-')}.png"
+    with open_page(path, browser=browser, width=1920, height=1000, screenshot=shot) as rec:
+        fit = _table_fit(rec.page)
+    _clean(rec)
+    assert fit["table"] <= fit["box"] and fit["scroll"] <= fit["box"], fit
+    assert fit["page"] <= fit["window"], f"the page itself scrolls sideways: {fit}"
+
+
+def test_column_table_stays_usable_when_narrow(browser: Any, demo_dir: Path) -> None:
+    """At 800 px the table may scroll in its own box, but the page does not, the column names stay in
+    view while the box scrolls, and numbers are never split over lines."""
+    with open_page(demo_dir / "report.html", browser=browser, width=800, height=900) as rec:
+        page = rec.page
+        fit = _table_fit(page)
+        assert fit["page"] <= fit["window"], fit
+        page.evaluate("document.querySelector('.scroll').scrollLeft = 1e6")
+        page.wait_for_timeout(50)
+        edges = page.evaluate("""() => {
+            const box = document.querySelector('.scroll').getBoundingClientRect();
+            const name = document.querySelector('table.columns tbody td').getBoundingClientRect();
+            const lines = (td) => { const r = document.createRange(); r.selectNodeContents(td);
+                                    return new Set([...r.getClientRects()].map(q => Math.round(q.top))).size; };
+            const split = [...document.querySelectorAll('table.columns td.num:not(.pair)')]
+                .filter(td => td.textContent.trim() && lines(td) > 1).map(td => td.textContent);
+            return {box: box.left, name: name.left, split: split};
+        }""")
+    _clean(rec)
+    assert abs(edges["name"] - edges["box"]) <= 1, f"the column names scrolled away: {edges}"
+    assert edges["split"] == [], f"numbers split over lines: {edges['split']}"
+
+
+def _chart_page(tmp_path: Path, charts: list[Any]) -> Path:
+    from seismo.report.html import _assets
+
+    figures = "".join(f'<figure class="chart-box">{c}</figure>' for c in charts)
+    path = tmp_path / "charts.html"
+    path.write_text(f'<!DOCTYPE html><html><head><meta charset="utf-8"><style>{_assets()[0]}</style></head>'
+                    f'<body><main><div class="charts">{figures}</div></main></body></html>', encoding="utf-8")
+    return path
+
+
+def test_chart_labels_are_never_clipped(browser: Any, tmp_path: Path) -> None:
+    """Issue 14: "MORTGAGE" and long category names were cut at the left of bar charts, and class
+    names of the noise matrix were tiny and rotated. Every text of every chart lies within its chart."""
+    from seismo.report import svg
+
+    wide = ["MORTGAGE", "WWWWWWWWWWWWWWWWWW", "OTHER_MORTGAGE_PRODUCTS", "中文类别名称很长", "🙂🙂🙂 emoji", "ill"]
+    long = [f"{w} and a long tail of words to go past any margin" for w in wide]
+    classes = ["Spruce/Fir", "Lodgepole Pine", "Ponderosa Pine", "Cottonwood/Willow", "Aspen", "Douglas-fir",
+               "Krummholz alpine scrub"]
+    many = [f"CATEGORY_{i:02d}_LONG_NAME" for i in range(20)]
+    noise = [[0.8 if i == j else 0.2 / 6 for j in range(7)] for i in range(7)]
+    charts = [
+        svg.bars(wide, {"reference": [0.1] * 6, "current": [0.2] * 6}, title="bars"),
+        svg.bars(long, {"reference": [0.1] * 6}, title="long bars"),
+        svg.hbars(long, [0.3, 0.2, 0.1, 0.05, 0.02, 0.01], title="hbars", threshold=0.15,
+                  threshold_label="a threshold with a long label"),
+        svg.matrix(classes, classes, noise, title="noise", row_title="given label", col_title="true label"),
+        svg.matrix(many, many, [[0.5 if i == j else 0.01 for j in range(20)] for i in range(20)], title="big"),
+        svg.range_histogram([0, 1, 2, 3], {"reference": [0.3, 0.4, 0.3], "current": [0.3, 0.3, 0.3]}, title="range",
+                            lower=0.5, upper=2.5, below=0.05, above=0.05, below_note="1,234,567 rows\ndown to -1e+12",
+                            above_note="12 rows\nup to 999,999,999", x_label="x"),
+        svg.gauge(0.0196, title="g", threshold=0.011, upper=0.05, whole=1.0, value_label="share of the rows " * 5),
+    ]
+    with open_page(_chart_page(tmp_path, charts), browser=browser, width=1400, height=900,
+                   screenshot=artifacts_dir() / "chart-labels.png") as rec:
+        outside = rec.page.evaluate(_TEXT_OUTSIDE_JS)
+        sizes = rec.page.evaluate("""() => [...document.querySelectorAll('svg.chart.matrix text.tick')]
+            .map(t => { const m = t.getScreenCTM(); return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b); })""")
+    _clean(rec)
+    assert outside == [], outside
+    assert min(sizes) >= 10.5, f"matrix class labels drawn at {min(sizes):.1f} px"
+
+
+@pytest.mark.parametrize("page_name", ["demo", "labels", "leakage"])
+def test_report_chart_texts_stay_inside_their_charts(browser: Any, demo_dir: Path,
+                                                     labels_and_leakage: dict[str, Path], page_name: str) -> None:
+    path = demo_dir / "report.html" if page_name == "demo" else labels_and_leakage[page_name]
+    with open_page(path, browser=browser, width=1920, height=1000) as rec:
+        scroll_to_bottom(rec.page)
+        outside = rec.page.evaluate(_TEXT_OUTSIDE_JS)
+    _clean(rec)
+    assert outside == [], outside

@@ -456,6 +456,158 @@ def test_gauge_degenerate_inputs() -> None:
 
 
 # ---------------------------------------------------------------------------------------------------------
+# room for labels (issue 14 §5: labels clipped, matrix labels tiny and rotated, share gauges that look full)
+
+
+def test_text_width_counts_wide_letters_wide_and_narrow_ones_narrow() -> None:
+    assert svg._text_width("MORTGAGE") > svg._text_width("mortgage") > svg._text_width("illlllll")
+    assert svg._text_width("WWWW") > 4 * 10 and svg._text_width("1234") == 4 * svg._text_width("0")
+    assert svg._text_width("中文") >= 2 * 11 and svg._text_width("🙂") > 11
+    assert svg._text_width("MORTGAGE", 22) == 2 * svg._text_width("MORTGAGE")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=80), st.floats(min_value=14, max_value=600))  # 14: the widest character
+def test_fitted_text_fits(text: str, room: float) -> None:
+    shown = svg._trunc(text, svg._fit(text, room))
+    assert svg._text_width(shown) <= room + 1e-9
+    assert shown == text or shown.endswith("…")
+
+
+def _axis_x(root: ET.Element) -> float:
+    """Where the value axis of a bar chart starts: the left end of its horizontal axis line."""
+    (axis,) = by_class(root, "axis", "path")
+    return float(re.findall(r"M([\d.]+) [\d.]+H", axis.attrib["d"])[-1])
+
+
+@pytest.mark.parametrize("draw", [
+    lambda labels: svg.bars(labels, {"s": [0.5] * len(labels)}, title="t"),
+    lambda labels: svg.hbars(labels, [0.5] * len(labels), title="t"),
+])
+def test_bar_charts_size_their_margin_to_their_labels(draw: Callable[[list[str]], Markup]) -> None:
+    narrow, wide = parse(draw(["ill", "lit"])), parse(draw(["RENT", "MORTGAGE"]))
+    assert _axis_x(wide) >= svg._text_width("MORTGAGE") + 8 > _axis_x(narrow)
+    assert not [el for el in wide.iter(f"{NS}text") if el.find(f"{NS}title") is not None]  # nothing cut
+    huge = "W" * 60
+    root = parse(draw([huge, "b"]))
+    (label,) = [el for el in root.iter(f"{NS}text") if el.find(f"{NS}title") is not None]
+    tip = label.find(f"{NS}title")
+    assert tip is not None and tip.text == huge and tip.tail is not None and tip.tail.endswith("…")
+    assert svg._text_width(tip.tail) <= _axis_x(root) - 6  # the label ends left of the axis, within the chart
+    assert _axis_x(root) < float(root.attrib["width"]) / 2  # and the bars keep most of the width
+
+
+FOREST = ["Spruce/Fir", "Lodgepole Pine", "Ponderosa Pine", "Cottonwood/Willow", "Aspen", "Douglas-fir",
+          "Krummholz alpine scrub"]
+
+
+def _tip(el: ET.Element) -> str | None:
+    tip = el.find(f"{NS}title")
+    return None if tip is None else tip.text
+
+
+def _shown(el: ET.Element) -> str:
+    """The text a ``<text>`` element shows (after its tooltip, when it has one)."""
+    tip = el.find(f"{NS}title")
+    return (el.text if tip is None else tip.tail) or ""
+
+
+def _column_labels(root: ET.Element) -> list[ET.Element]:
+    return [el for el in by_class(root, "tick", "text") if el.attrib.get("text-anchor") != "end"]
+
+
+def _noise(n: int) -> list[list[float]]:
+    return [[0.9 if i == j else 0.1 / (n - 1) for j in range(n)] for i in range(n)]
+
+
+def test_matrix_class_labels_read_horizontally_where_they_fit() -> None:
+    digits = parse(svg.matrix([str(i) for i in range(10)], [str(i) for i in range(10)], _noise(10), title="t"))
+    labels = _column_labels(digits)
+    assert [el.text for el in labels] == [str(i) for i in range(10)]
+    assert all("transform" not in el.attrib for el in labels)
+    forest = parse(svg.matrix(FOREST, FOREST, _noise(7), title="t", col_title="true label"))
+    labels = _column_labels(forest)
+    assert all("transform" not in el.attrib for el in labels)
+    for name in FOREST:  # whole, or on two lines that together are the whole (with the name as their tooltip)
+        lines = [el for el in labels if _shown(el) == name or _tip(el) == name]
+        shown = " ".join(_shown(el) for el in lines)
+        assert shown.replace("/ ", "/").replace("- ", "-") == name, (name, shown)
+        assert "…" not in shown
+    width = float(forest.attrib["width"])
+    assert width <= 780
+
+
+def test_matrix_labels_of_many_classes_turn_and_keep_their_names_in_tooltips() -> None:
+    names = [f"CATEGORY_{i:02d}_WITH_A_VERY_LONG_NAME" for i in range(20)]
+    root = parse(svg.matrix(names, names, _noise(20), title="t"))
+    labels = _column_labels(root)
+    assert len(labels) == 20 and all(el.attrib["transform"].startswith("rotate(-90 ") for el in labels)
+    tips = [el.find(f"{NS}title") for el in labels]
+    assert all(t is not None and t.text in names and (t.tail or "").endswith("…") for t in tips)
+    rows = [el for el in by_class(root, "tick", "text") if el.attrib.get("text-anchor") == "end"]
+    assert all((el.find(f"{NS}title") is not None or el.text in names) for el in rows)
+
+
+def test_a_gauge_whose_scale_stops_short_of_the_whole_says_so() -> None:
+    root = parse(svg.gauge(0.0196, title="t", upper=0.05, whole=1.0, value_label="share"))
+    (track,) = by_class(root, "grid", "rect")
+    (bar,) = by_class(root, "s1", "rect")
+    assert abs(number_attr(bar, "width") / number_attr(track, "width") - 0.0196 / 0.05) < 0.01
+    assert {"5%", "100%"} <= set(texts(root))
+    assert any("the scale is cut" in (t.text or "") for t in root.iter(f"{NS}title"))
+    whole = parse(svg.gauge(0.6, title="t", whole=1.0))  # a scale that is the whole draws no break
+    assert "the scale is cut" not in str(svg.gauge(0.6, title="t", whole=1.0))
+    assert texts(whole).count("100%") == 1
+
+
+# ---------------------------------------------------------------------------------------------------------
+# range histogram and one axis per table
+
+
+def test_range_histogram_marks_the_range_and_shows_what_lies_beyond() -> None:
+    chart = svg.range_histogram([20, 30, 40, 50, 60], {"reference": [0.2, 0.3, 0.3, 0.2], "current": [0.2, 0.3, 0.3, 0.19]},
+                                title="age", lower=18, upper=85, below=0.002, above=0.01, below_note="20 rows\ndown to -1",
+                                above_note="100 rows\nup to 999", x_label="age")
+    assert_safe(chart)
+    root = parse(chart)
+    (band,) = by_class(root, "band", "rect")
+    (s0,) = by_class(root, "s0", "path")
+    assert len(by_class(root, "thr", "path")) == 2
+    xs = [float(v) for v in re.findall(r"[MH]([\d.]+)", s0.attrib["d"])]
+    # the axis reaches the whole training range, beyond the bins (20-60) on both sides
+    assert number_attr(band, "x") < min(xs) and number_attr(band, "x") + number_attr(band, "width") > max(xs)
+    over = by_class(root, "s1", "rect")
+    assert len(over) == 2 and all(number_attr(r, "height") >= 2 for r in over)  # however small, a bin shows
+    assert number_attr(over[0], "x") < number_attr(band, "x") and number_attr(over[1], "x") > max(xs)
+    assert {"< 18", "> 85", "20 rows", "down to -1", "100 rows", "up to 999", "0.2%", "1%"} <= set(texts(root))
+    assert "training range 18 to 85" in texts(root)
+    none_below = parse(svg.range_histogram([20, 40, 60], {"current": [0.5, 0.5]}, title="t", lower=18, upper=85,
+                                           below=0.0, above=0.01))
+    assert len(by_class(none_below, "s0", "rect")) == 1 and "< 18" not in texts(none_below)
+    bare = parse(svg.range_histogram([], {}, title="t", lower=0, upper=1, above=0.5))  # no distribution: the range
+    assert by_class(bare, "band", "rect") and len(by_class(bare, "s1", "rect")) == 1
+
+
+def test_histogram_panels_give_each_table_its_own_axis() -> None:
+    ref = {"edges": [10 + i for i in range(11)], "shares": [0.1] * 10, "scale": "linear"}
+    cur = {"edges": [1000 + 100 * i for i in range(11)], "shares": [0.05, 0.15] * 5, "scale": "linear"}
+    chart = svg.histogram_panels({"reference": ref, "current": cur}, title="t", x_label="price")
+    assert_safe(chart)
+    root = parse(chart)
+    assert "panels" in root.attrib["class"].split()
+    assert len(by_class(root, "s0", "path")) == 1 and len(by_class(root, "s1", "path")) == 1
+    found = texts(root)
+    assert "reference: 10 to 20" in found and "current: 1k to 2k" in found
+    ticks = [el for el in by_class(root, "tick", "text") if el.attrib.get("text-anchor") != "end"]
+    y_of = sorted({el.attrib["y"] for el in ticks}, key=float)
+    assert len(y_of) == 2  # one x axis per panel
+    first = [svg._fmt(float(t), False) for t in (10, 20)]
+    assert {el.text for el in ticks if el.attrib["y"] == y_of[0]} & set(first)
+    assert all("k" in (el.text or "") for el in ticks if el.attrib["y"] == y_of[1])
+    assert by_class(parse(svg.histogram_panels({"a": {"edges": [], "shares": []}}, title="t")), "empty")
+
+
+# ---------------------------------------------------------------------------------------------------------
 # numbers
 
 

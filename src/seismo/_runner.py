@@ -12,6 +12,11 @@ is a preset over :func:`run_checks` and :func:`build_report`. The steps:
    columns all have a root cause (a unit change, a field that stopped arriving) is folded into
    that root cause's finding (its evidence lists it under ``explains``). The pass only removes and
    annotates findings; it never changes a check's statistics or the family it tested.
+4. :func:`join_parts`: the findings of a check that ``joins`` another's finding (the error
+   stream's change point, the estimate gap and the attribution join the model's drop) become
+   parts of it, so that one event makes one finding with all its evidence.
+5. :func:`pair_tables`: a problem both tables show (the same check and columns on the reference
+   and on the current) is one finding with both tables' figures.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from seismo.data.schema import Schema
 from seismo.exceptions import InputError
 from seismo.report.model import FailureMode, Finding, Report, Severity
 
-__all__ = ["Run", "build_report", "fit_checks", "fold_root_causes", "run_checks", "run_windows", "select"]
+__all__ = ["Run", "build_report", "fit_checks", "fold_root_causes", "join_parts", "pair_tables", "run_checks", "run_windows", "select"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from seismo.profile import TableProfile
@@ -157,6 +162,7 @@ def run_checks(checks: Sequence[Check], ctx: ScanContext, *, progress: Progress 
         ran.append(check)
         results[check.name] = run_one(check, view, raise_errors)
     findings, stats = fold_root_causes(ran, results)
+    findings = pair_tables(join_parts(ran, findings))
     return Run(tuple(ran), results, tuple(findings), stats, not_run, unmet)
 
 
@@ -307,6 +313,94 @@ def fold_root_causes(checks: Sequence[Check], results: Mapping[str, CheckResult]
     if folded:
         kept = [replace(f, evidence={**f.evidence, "explains": folded[f.id]}) if f.id in folded else f for f in kept]
     return kept, stats
+
+
+def join_parts(checks: Sequence[Check], findings: Sequence[Finding]) -> list[Finding]:
+    """The findings with those of a check that ``joins`` a finding present made part of it.
+
+    A part keeps everything it said (its id, severity, message, evidence and recommendation under
+    the whole's ``evidence["parts"][check]``, with its columns); the whole's message gains the
+    part's one-clause ``evidence["summary"]`` and its severity is the higher of the two. Parts join in registration order, so the result does not depend on the order checks ran
+    in. Without the whole (it was not selected, or found nothing) a part stays a finding.
+    """
+    joins = {c.name: c.joins for c in checks if c.joins}
+    if not joins:
+        return list(findings)
+    present = {f.id for f in findings}
+    owner = {f.check: c.name for f in findings for c in checks if c.owns(f.check)}
+    parts: dict[str, list[Finding]] = {}
+    kept: list[Finding] = []
+    for f in findings:
+        whole = joins.get(owner.get(f.check, ""), "")
+        if whole and whole in present and whole != f.id:
+            parts.setdefault(whole, []).append(f)
+        else:
+            kept.append(f)
+    order = {c.name: i for i, c in enumerate(checks)}
+    out = []
+    for f in kept:
+        joined = sorted(parts.get(f.id, []), key=lambda g: (order.get(owner.get(g.check, ""), 0), g.id))
+        if not joined:
+            out.append(f)
+            continue
+        clauses = [str(g.evidence["summary"]) for g in joined if g.evidence.get("summary")]
+        severity = max((f.severity, *(g.severity for g in joined)), key=lambda s: s.rank)
+        told = {g.check: {"id": g.id, "severity": g.severity.value, "columns": list(g.columns), "message": g.message,
+                          "evidence": g.evidence, "recommendation": g.recommendation} for g in joined}
+        out.append(replace(f, message="; ".join([f.message, *clauses]), severity=severity,
+                           evidence={**f.evidence, "parts": {**dict(f.evidence.get("parts") or {}), **told}}))
+    return out
+
+
+_TABLES = ("reference", "current")
+
+
+def pair_tables(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per column and problem: a check's finding on the reference and its finding on
+    the current about the same columns (ids that differ only by the table) become one, with both
+    tables' figures (``evidence["per_table"]``) and ``evidence["dataset"] == "both"``. Its id drops
+    the table; its severity is the higher of the two; the message says both tables once when
+    their figures agree, else gives the current's and then the reference's."""
+    keyed: dict[tuple[str, str], dict[str, Finding]] = {}
+    for f in findings:
+        label = f.evidence.get("dataset")
+        if label in _TABLES and f":{label}" in f.id:
+            keyed.setdefault((f.check, f.id.replace(f":{label}", "", 1)), {})[str(label)] = f
+    merged: dict[str, Finding] = {}
+    for (_, key), pair in keyed.items():
+        if len(pair) == 2:
+            ref, cur = pair["reference"], pair["current"]
+            merged[ref.id] = merged[cur.id] = replace(
+                cur, id=key, severity=max(ref.severity, cur.severity, key=lambda s: s.rank),
+                columns=tuple(dict.fromkeys((*cur.columns, *ref.columns))), message=_both_tables(ref, cur),
+                evidence={**cur.evidence, "dataset": "both",
+                          "per_table": {"reference": dict(ref.evidence), "current": dict(cur.evidence)}})
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for f in findings:
+        g = merged.get(f.id, f)
+        if g.id not in seen:
+            seen.add(g.id)
+            out.append(g)
+    return out
+
+
+def _both_tables(ref: Finding, cur: Finding) -> str:
+    """The message of a problem both tables show: "c (both tables) is constant: ..." when the two
+    say the same, else the current's message and then what the reference shows."""
+    def split(f: Finding, label: str) -> tuple[str, str] | None:
+        if f.message.startswith(f"{label}: "):
+            return "", f.message[len(label):]
+        head, sep, rest = f.message.partition(f" ({label})")
+        return (head, rest) if sep else None
+
+    r, c = split(ref, "reference"), split(cur, "current")
+    if r is None or c is None or r[0] != c[0]:
+        return f"{cur.message}; {ref.message}"
+    head, rest = c
+    if r[1] == rest:
+        return f"{head} (both tables){rest}" if head else f"both tables{rest}"
+    return f"{cur.message}; reference{r[1]}"
 
 
 def _error_finding(check: Check, what: str) -> Finding:

@@ -441,6 +441,10 @@ class Check:
     defers_to: tuple[str, ...] = ()
     """Give way only to the root causes of these checks (``defers`` gives way to any): the same
     problem told by a check that says more, such as a column's missing share by its rise."""
+    joins: str = ""
+    """The id of a finding this check's findings become part of when that finding is in the report
+    (:func:`seismo._runner.join_parts`): a change point, an estimate gap and an attribution tell more
+    of the drop they belong to, so they are its evidence (``parts``), not findings of their own."""
     always: bool = False
     """Run even when ``only`` leaves it out (a report on an empty table must never read as a pass)."""
     fit: FitFunction | None = None

@@ -51,11 +51,21 @@ def test_a_relation_that_changes_midway_is_found_with_its_start() -> None:
     assert acc.evidence["first_alert"].startswith("2024-03-1")  # the change on 2024-03-15, in daily windows
     series = acc.evidence["series"]
     assert not any(w["alert"] for w in series[:13]) and all(w["alert"] for w in series[15:])
-    stream = by_id["concept.error_stream"]
-    assert stream.evidence["after"] > stream.evidence["before"] + 0.1
-    first = datetime.fromisoformat(min(v[0] for v in stream.evidence["detections"].values() if v))
+    # the change point, the estimate gap and the attribution are parts of the one drop, not findings of their own
+    assert {f.check for f in report.findings} == {"concept.performance"}
+    parts = acc.evidence["parts"]
+    assert set(parts) == {"concept.error_stream", "concept.estimate_gap", "concept.attribution"}
+    stream = parts["concept.error_stream"]["evidence"]
+    assert stream["after"] > stream["before"] + 0.1
+    first = datetime.fromisoformat(min(v[0] for v in stream["detections"].values() if v))
     assert abs(first - datetime(2024, 3, 15, tzinfo=first.tzinfo)) < timedelta(days=2)
+    split = parts["concept.attribution"]["evidence"]  # the rise at the change point is a changed relation
+    assert split["baseline"] == "the current before its change point" and split["concept_led"]
+    assert split["concept_part"] > 0.1 and abs(split["covariate_part"]) < 0.03
+    assert "errors changed level at 2024-03-1" in acc.message and "mostly a changed relation" in acc.message
     assert "retrain" in acc.recommendation
+    alone = seismo.scan(ref, cur, **ROLES, only=["concept.error_stream"])  # without the drop, a finding of its own
+    assert [f.id for f in alone.findings] == ["concept.error_stream"]
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -228,8 +238,8 @@ def test_multiclass_probabilities_are_matched_to_classes_by_name() -> None:
     ref, same, swapped = _three_classes(10_000, 1), _three_classes(10_000, 2), _three_classes(10_000, 3, swap=True)
     args = {"target": "label", "proba": ["proba_a", "proba_b", "proba_c"], "only": ["concept"]}
     assert seismo.scan(ref, same, **args).findings == []
-    ids = {f.id for f in seismo.scan(ref, swapped, **args).findings}
-    assert {"concept.performance:drop", "concept.estimate_gap:gap"} <= ids
+    (drop,) = seismo.scan(ref, swapped, **args).findings  # the estimate gap is a part of the drop
+    assert drop.id == "concept.performance:drop" and "concept.estimate_gap" in drop.evidence["parts"]
 
 
 def test_review_cases_text_labels_counts_and_joins() -> None:

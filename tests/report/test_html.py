@@ -402,3 +402,100 @@ def test_categories_that_differ_by_a_space_look_different() -> None:
     chart = distribution_chart(r, "channel")
     assert chart is not None and "Web␠" in chart
     assert "&#34;&#34;" in chart  # the empty string, escaped in the SVG
+
+
+# --- issue 14 §5: charts that show what they are about ------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(0.0, 1.0), st.one_of(st.none(), st.floats(0.0, 1.0)))
+def test_a_share_gauge_fills_at_most_half_its_scale_unless_on_the_whole(value: float, threshold: float | None) -> None:
+    from seismo.report.charts import _share_upper
+
+    top = max(value, threshold or 0.0)
+    upper = _share_upper(top)
+    assert upper >= top
+    assert upper == 1.0 or top <= upper / 2, (value, threshold, upper)
+    if upper == 1.0 and top > 0:
+        assert top > 0.1  # the whole scale only for shares that can be seen on it
+
+
+def test_a_two_percent_share_does_not_look_full() -> None:
+    """Issue 14: 1.96% drawn on a 0-2.5% gauge looked full."""
+    f = Finding(check="quality.duplicate_rows", failure_mode=FailureMode.DATA_QUALITY, severity=Severity.MEDIUM,
+                message="m", evidence={"share": 0.0196, "threshold": "> 10 x expected by chance"})
+    (chart,) = charts_of(f, Report(findings=[f]))
+    track = re.search(r'class="grid" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', chart)
+    bar = re.search(r'class="s1" x="[\d.]+" y="[\d.]+" width="([\d.]+)"', chart)
+    assert track and bar and float(bar.group(1)) / float(track.group(1)) <= 0.5
+    assert ">100%<" in chart and "the scale is cut" in chart
+
+
+def _unit_change(factor: float) -> Report:
+    rng = np.random.default_rng(4)
+    ref = pl.DataFrame({"price": rng.normal(50, 5, 6000), "x": rng.normal(0, 1, 6000)})
+    cur = pl.DataFrame({"price": rng.normal(50, 5, 3000) * factor, "x": rng.normal(0.3, 1, 3000)})
+    return seismo.scan(ref, cur)
+
+
+@pytest.mark.parametrize("factor", [100.0, 0.01])
+def test_a_unit_change_draws_each_table_on_its_own_axis(factor: float) -> None:
+    """Issue 14: a table x100 (or /100) sat in one shared bin, its shape invisible."""
+    from seismo.report.charts import distribution_chart
+    from seismo.report.columns import _bins_holding
+
+    r = _unit_change(factor)
+    d = r.distributions["price"]
+    squeezed = "reference" if factor > 1 else "current"
+    assert _bins_holding(d["shares"][squeezed]) <= 3  # the shared bins still squeeze it (the sparkline keeps them)
+    own = d["own_bins"]
+    assert set(own) == {"reference", "current"}
+    for label, panel in own.items():
+        assert _bins_holding(panel["shares"]) >= 6, label  # on its own bins its shape shows
+        assert abs(sum(panel["shares"]) - 1) < 1e-3 and len(panel["shares"]) == len(panel["edges"]) - 1
+    assert own["reference"]["edges"][0] > 20 and own["reference"]["edges"][-1] < 80
+    chart = distribution_chart(r, "price")
+    assert chart is not None and 'class="chart histogram panels"' in chart
+    scale = next(f for f in r.findings if f.check == "skew.scale")
+    assert charts_of(scale, r) == [chart]
+    assert "own_bins" not in r.distributions["x"]  # overlapping tables share their bins
+    small = distribution_chart(r, "price", small=True)
+    assert small is not None and "histogram small" in small
+
+
+def test_out_of_range_chart_reaches_the_values_outside_the_training_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 14: the range chart could not show the out-of-range values it is about."""
+    drawn: dict[str, Any] = {}
+    real = svg.range_histogram
+
+    def spy(edges: Any, series: Any, **kw: Any) -> Markup:
+        drawn.update(series=series, **kw)
+        return real(edges, series, **kw)
+
+    monkeypatch.setattr(svg, "range_histogram", spy)
+    rng = np.random.default_rng(5)
+    ref = pl.DataFrame({"age": rng.integers(18, 86, 8000).astype(float)})
+    ages = rng.integers(20, 80, 4000).astype(float)
+    ages[:6], ages[6:10] = 999.0, -1.0
+    r = seismo.scan(ref, pl.DataFrame({"age": ages}))
+    f = next(f for f in r.findings if f.check == "skew.out_of_range")
+    (chart,) = charts_of(f, r)
+    assert 'class="chart histogram range"' in chart
+    for text in ("&lt; 18", "&gt; 85", ">4 rows<", ">down to -1<", ">6 rows<", ">up to 999<", "training range 18 to 85"):
+        assert text in chart, text
+    assert chart.count('class="thr"') == 2 and 'class="band"' in chart
+    # the overflow bins hold those rows: the distribution's end bins (which fold in the tails) give them up
+    shares = r.distributions["age"]["shares"]["current"]
+    assert drawn["below"] == pytest.approx(4 / 4000) and drawn["above"] == pytest.approx(6 / 4000)
+    assert drawn["series"]["current"][0] == pytest.approx(shares[0] - 4 / 4000, abs=1e-4)
+    assert drawn["series"]["current"][-1] == pytest.approx(max(shares[-1] - 6 / 4000, 0.0), abs=1e-4)
+    assert drawn["series"]["current"][1:-1] == shares[1:-1] and drawn["series"]["reference"] == \
+        r.distributions["age"]["shares"]["reference"]
+
+
+def test_column_table_cells_wrap_only_between_the_tables_values(loans_report: Report) -> None:
+    page = render_html(loans_report)
+    cells = re.findall(r'<td class="([^"]*)"[^>]*>([^<]*)</td>', page)
+    pairs = [text for cls, text in cells if "pair" in cls.split()]
+    assert pairs and all(" →\u00a0" in t or "→" not in t for t in pairs)
+    assert all("→" not in text for cls, text in cells if "pair" not in cls.split())

@@ -64,9 +64,11 @@ def _describe(result: object) -> str:
     if isinstance(a, ClassAssessment):
         f = a.floor
         verdict = "evidence of label noise" if f.significant else "no evidence of label noise beyond ambiguity"
-        return (f"labels: {int(a.combined.is_issue.sum()):,} suspects of {a.positions.size:,} rows; noise floor "
-                f"{f.rate:.1%} (labels flipped independently of the features), confident learning "
-                f"{a.issues.noise_rate:.1%} (with ambiguous rows); {verdict} (signals: {', '.join(a.signals_used)})")
+        e = a.estimate
+        return (f"labels: about {e.rate:.1%} look wrong ({e.level:.0%} interval {e.interval[0]:.1%}-"
+                f"{e.interval[1]:.1%}, an estimate); {int(a.combined.is_issue.sum()):,} suspects listed of "
+                f"{a.positions.size:,} rows; at least {f.rate:.1%} flipped independently of the features (the "
+                f"noise floor, a lower bound); {verdict} (signals: {', '.join(a.signals_used)})")
     if isinstance(a, ResidualAssessment):
         return (f"labels: {a.flagged.size:,} of {a.positions.size:,} values beyond robust z {a.threshold:.1f} "
                 "(out-of-fold residuals)")

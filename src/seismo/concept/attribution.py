@@ -11,6 +11,14 @@ expectation to the realised current metric, is concept drift. Weights are capped
 :data:`MAX_WEIGHT` (a standard guard against a few extreme odds) and the effective sample size
 is reported.
 
+Baseline. When the current's own error stream changed level at a point in time (the change point
+of ``concept.error_stream``: ADWIN and DDM, then a one-sided test of the level after against
+before), the rise split is the one at that point: the current before it is the baseline and the
+current after it the shifted table. Inputs that moved from training to serving and cost the model
+nothing (or a unit change that makes the two tables barely overlap) then do not hide a relation
+that broke later. The reference's error is given beside it. Without a change point the reference
+is the baseline and the whole current the shifted table.
+
 Features. For each feature, the change of the model's error level between the tables is measured
 within each of the feature's reference-decile bins (or commonest categories, at least 30 rows on
 each side), and tested for heterogeneity: do the bins' changes differ from the change they share
@@ -29,12 +37,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from seismo.checks import NotApplicable, ScanContext
 from seismo.concept._task import require_prediction
+from seismo.concept.error_stream import change_point
 from seismo.concept.error_stream import errors_of as _errors_of
 from seismo.data.schema import Kind, Role
 from seismo.report.model import FailureMode, Finding, Severity
@@ -76,7 +86,13 @@ def covariate_expectation(x: np.ndarray[Any, Any], domain: np.ndarray[Any, Any],
 
 
 def check_attribution(ctx: ScanContext) -> list[Finding]:
-    """When the realised metric dropped: the covariate and concept parts, and the features."""
+    """When the realised metric dropped: the covariate and concept parts, and the features.
+
+    When the current's own error stream changed level at a point in time (the change point of
+    :func:`~seismo.concept.error_stream.change_point`), the rise at that point is the one split:
+    the current before it against the current after it, so that inputs that moved from training
+    to serving and did not cost the model anything do not hide a relation that broke later. Else
+    the reference against the whole current."""
     task = require_prediction(ctx)
     assert ctx.reference is not None and ctx.current is not None
     ref, cur = evenly_spaced(ctx.reference.frame, _SAMPLE), evenly_spaced(ctx.current.frame, _SAMPLE)
@@ -88,6 +104,12 @@ def check_attribution(ctx: ScanContext) -> list[Finding]:
             raise NotApplicable(f"only {int(ok.sum())} {label} rows with a label and a prediction, below the "
                                 f"{_MIN_ROWS} the drop test needs")
     ref, cur, e_ref, e_cur = ref.filter(ok_ref), cur.filter(ok_cur), e_ref[ok_ref], e_cur[ok_cur]
+    ref_err = float(e_ref.mean())
+    split = _at_change_point(ctx, task)
+    baseline = "reference"
+    if split is not None:
+        (cur_before, e_before), (cur_after, e_after), when = split
+        ref, e_ref, cur, e_cur, baseline = cur_before, e_before, cur_after, e_after, when
     z, p = _drop_test(e_ref, e_cur)
     rise = float(e_cur.mean() - e_ref.mean())
     if p > _DROP_ALPHA or rise < (MIN_EFFECT if task.kind == "classification" else 0.1 * float(e_ref.mean())):
@@ -108,7 +130,40 @@ def check_attribution(ctx: ScanContext) -> list[Finding]:
         expected_error, ess = covariate_expectation(x, domain, e_ref, is_cat)
     named = _features(features, ref, cur, e_ref, e_cur)
     expected = expected_error if ess >= MIN_ESS_SHARE * ref.height else None
-    return [_finding(task.kind, task.target, float(e_ref.mean()), expected, float(e_cur.mean()), ess, z, p, named)]
+    return [_finding(task.kind, task.target, _Split(ref_err, baseline, float(e_ref.mean()), expected,
+                                                    float(e_cur.mean()), int(ref.height), int(cur.height)),
+                     ess, z, p, named)]
+
+
+@dataclass(frozen=True)
+class _Split:
+    reference_error: float
+    baseline: str
+    """``"reference"``, or the ISO time of the current's change point (the rise split is the one there)."""
+    before: float
+    expected: float | None
+    after: float
+    rows_before: int
+    rows_after: int
+
+
+def _at_change_point(ctx: ScanContext, task: Any) -> tuple[tuple[Any, np.ndarray[Any, Any]],
+                                                           tuple[Any, np.ndarray[Any, Any]], str] | None:
+    """The current's rows before and after its error stream's change point, with their errors,
+    when there is one and each side has :data:`_MIN_ROWS` rows (evenly spaced samples of each)."""
+    try:
+        cp = change_point(ctx)
+    except NotApplicable:
+        return None
+    if cp is None or cp.at < _MIN_ROWS or cp.rows.size - cp.at < _MIN_ROWS:
+        return None
+    assert ctx.current is not None
+    frame = ctx.current.frame
+    sides = []
+    for rows in (cp.rows[:cp.at], cp.rows[cp.at:]):
+        side = evenly_spaced(frame[np.sort(rows)], _SAMPLE)
+        sides.append((side, _errors_of(side, task)))
+    return sides[0], sides[1], cp.when.isoformat()
 
 
 def _drop_test(e_ref: np.ndarray[Any, Any], e_cur: np.ndarray[Any, Any]) -> tuple[float, float]:
@@ -174,40 +229,58 @@ def _bin_label(binned: Any, i: int) -> str:
     return f"[{lo}, {hi})"
 
 
-def _finding(kind: str, target: str, ref_err: float, expected: float | None, cur_err: float, ess: float, z: float,
-             p: float, named: list[dict[str, Any]]) -> Finding:
+def _finding(kind: str, target: str, split: _Split, ess: float, z: float, p: float,
+             named: list[dict[str, Any]]) -> Finding:
     what = "error rate" if kind == "classification" else "mean absolute error"
-    names = ", ".join(r["feature"] for r in named[:5])
+    names = ", ".join(repr(r["feature"]) for r in named[:5])
     along = f"; it changed most unevenly along {names}" if names else "; the change is the same across every feature"
+    at_change = split.baseline != "reference"
+    ref_err, before, expected, after = split.reference_error, split.before, split.expected, split.after
     if expected is None:
         covariate = concept = share = None
-        split = "the tables barely overlap, so the inputs' part and the relation's part cannot be told apart"
+        parts = ("the inputs before and after the change barely overlap" if at_change else "the tables barely overlap")
+        parts += ", so the inputs' part and the relation's part cannot be told apart"
         concept_led = False
+        brief = "the inputs' part and the relation's part cannot be told apart"
     else:
-        covariate, concept = expected - ref_err, cur_err - expected
-        total = cur_err - ref_err
+        covariate, concept = expected - before, after - expected
+        total = after - before
         share = concept / total if total > 0 else None
         concept_led = concept >= covariate
-        split = (f"{covariate:+.3g} explained by the inputs' shift, {concept:+.3g} by a changed relation "
+        parts = (f"{covariate:+.3g} explained by the inputs' shift, {concept:+.3g} by a changed relation "
                  f"(mostly {'concept drift' if concept_led else 'covariate shift'})")
+        brief = (f"mostly a changed relation ({concept:+.2g} of {total:+.2g} in {what})" if concept_led else
+                 f"mostly the inputs' shift ({covariate:+.2g} of {total:+.2g} in {what}), the relation held")
+    if at_change:
+        when = split.baseline[:16].replace("T", " ")
+        head = (f"the {what} rose from {before:.3g} to {after:.3g} at the change point {when} UTC "
+                f"(reference {ref_err:.3g}): {parts}")
+    else:
+        head = f"the {what} rose from {before:.3g} to {after:.3g}: {parts}"
     return Finding(
         check="concept.attribution",
         failure_mode=FailureMode.CONCEPT_DRIFT,
         severity=Severity.HIGH if concept_led else Severity.MEDIUM,
         columns=(target, *[r["feature"] for r in named[:5]]),
-        message=f"the {what} rose from {ref_err:.3g} to {cur_err:.3g}: {split}{along}",
-        evidence={"test": "one-sided z-test of the error level, current vs reference", "statistic": z, "p_value": p,
+        message=f"{head}{along}",
+        evidence={"test": "one-sided z-test of the error level, after vs before" if at_change else
+                  "one-sided z-test of the error level, current vs reference", "statistic": z, "p_value": p,
                   "alpha": _DROP_ALPHA, "effect_size": "concept_share", "effect": share,
                   "threshold": f"importance weights capped at {MAX_WEIGHT:g}; effective sample size >= "
-                  f"{MIN_ESS_SHARE:.0%} of the reference rows",
-                  "reference_error": ref_err, "expected_error_under_reference_relation": expected,
-                  "current_error": cur_err, "covariate_part": covariate, "concept_part": concept,
+                  f"{MIN_ESS_SHARE:.0%} of the baseline rows",
+                  "baseline": "the current before its change point" if at_change else "reference",
+                  "change_point": split.baseline if at_change else None,
+                  "error_measure": what, "reference_error": ref_err, "baseline_error": before,
+                  "expected_error_under_reference_relation": expected, "current_error": after,
+                  "rows_baseline": split.rows_before, "rows_current": split.rows_after,
+                  "covariate_part": covariate, "concept_part": concept, "concept_led": concept_led,
                   "effective_sample_size": ess, "features": named[:20],
-                  "method": "domain-classifier odds as importance weights on the reference's per-row errors"},
+                  "method": "domain-classifier odds as importance weights on the baseline's per-row errors",
+                  "summary": brief},
         recommendation="A changed relation needs new labels: retrain on recent labelled data, and look first at the "
         "features named here." if concept_led else
-        "The tables have too little in common to tell a shift of the inputs from a changed relation: read the shift "
-        "and skew findings first; if the serving population is really new, label a sample of it and retrain."
+        "The inputs compared have too little in common to tell a shift of the inputs from a changed relation: read "
+        "the shift and skew findings first; if the serving population is really new, label a sample of it and retrain."
         if expected is None else
         "Most of the drop comes from the inputs moving into regions where the model was always weaker: reweight "
         "or collect training rows like the current ones; the relation itself held.",

@@ -281,7 +281,8 @@ def _gaps(task: Task, compared: dict[str, Any], windows: Windows, per_window: np
                   "test": "realised vs estimated, z on the realised metric's sampling sd",
                   "statistic": head["statistic"], "threshold": -z_crit, "alpha": ALPHA, "effect_size": "gap",
                   "effect": head["effect"], "first_window": min(firsts) if firsts else None,
-                  "windows": head["windows"]},
+                  "windows": head["windows"],
+                  "summary": f"the scores expected {lead} {head['estimated']:.3f}, it was {head['realised']:.3f}"},
         recommendation="The scores no longer mean what they meant in training: the relation between inputs and "
         "target changed. Retrain on recent labelled data; until then, do not trust score thresholds.",
         id="concept.estimate_gap:gap",

@@ -2,15 +2,17 @@
 
 :func:`seismo.scan_labels` (``seismo labels``) judges one labelled table and returns the report with the
 suspects; the ``labels.noise`` check does the same inside ``seismo scan`` for the reference. The
-parts: :func:`find_label_issues` (confident learning, Northcutt, Jiang & Chuang, 2021, JAIR 70) on
-out-of-fold probabilities (:func:`out_of_fold_proba`), :func:`noise_floor` (label noise told from
-a hard target), :func:`knn_disagreement`, :func:`conflicting_duplicates`,
+parts: :func:`estimate_noise` (the one headline: the share of wrong labels, with its interval and its
+split by class), :func:`find_label_issues` (confident learning, Northcutt, Jiang & Chuang, 2021,
+JAIR 70) on out-of-fold probabilities (:func:`out_of_fold_proba`), :func:`noise_floor` (label noise
+told from a hard target), :func:`knn_disagreement`, :func:`conflicting_duplicates`,
 :func:`annotator_consensus`, combined per row by :func:`combine_signals`.
 """
 
 from seismo.checks import Check, Tier, part_of
 from seismo.labels.check import check_labels, for_task
 from seismo.labels.confident import LabelIssues, find_label_issues
+from seismo.labels.estimate import NoiseEstimate, estimate_noise
 from seismo.labels.floor import NoiseFloor, noise_floor
 from seismo.labels.oof import out_of_fold_proba
 from seismo.labels.signals import (
@@ -25,7 +27,8 @@ from seismo.labels.signals import (
 CHECKS: list[Check] = [
     Check("labels.noise", for_task("classification", part_of(check_labels, "labels", "labels.noise")),
           ("any", "target"),
-          "wrong labels in the reference: confident learning, noise floor, neighbours, duplicates", tier=Tier.ROWS),
+          "wrong labels in the reference: their estimated share with its interval; the suspects by confident "
+          "learning, neighbours, duplicates", tier=Tier.ROWS),
     Check("labels.residual", for_task("regression", part_of(check_labels, "labels", "labels.residual")),
           ("any", "target"),
           "regression targets: out-of-fold residuals far outside the model's error", aliases=("labels.noise",),
@@ -38,10 +41,12 @@ __all__ = [
     "AnnotatorResult",
     "CombinedIssues",
     "LabelIssues",
+    "NoiseEstimate",
     "NoiseFloor",
     "annotator_consensus",
     "combine_signals",
     "conflicting_duplicates",
+    "estimate_noise",
     "find_label_issues",
     "knn_disagreement",
     "noise_floor",

@@ -1,6 +1,8 @@
 """One labelled table judged for wrong labels: every signal, the verdict, the findings.
 
-Classification targets get confident learning on out-of-fold probabilities (the given probability
+Classification targets get one headline, the estimated share of wrong labels with its interval
+(:mod:`seismo.labels.estimate`: the labels read where the model is surest of the class), of which the
+finding's other figures are parts; confident learning on out-of-fold probabilities (the given probability
 columns, or a 5-fold default model on the feature columns), the noise floor
 (:mod:`seismo.labels.floor`) that tells label noise from a hard target, and the supporting
 signals: nearest-neighbour disagreement, duplicated inputs with conflicting labels and, with
@@ -31,6 +33,7 @@ from seismo.data.labels import is_classification, named_after
 from seismo.data.schema import Kind, Role, Schema
 from seismo.exceptions import InputError
 from seismo.labels.confident import LabelIssues, find_label_issues
+from seismo.labels.estimate import BANDS, LEVEL, RESAMPLES, NoiseEstimate, estimate_noise
 from seismo.labels.floor import (
     ALPHA,
     FLOOR_MIN,
@@ -74,6 +77,8 @@ class ClassAssessment:
     given: Array
     issues: LabelIssues
     floor: NoiseFloor
+    estimate: NoiseEstimate
+    """The headline: the estimated share of wrong labels, its interval, its split by class."""
     combined: CombinedIssues
     source: str
     labelled_rows: int
@@ -311,6 +316,7 @@ def _assess_classes(frame: pl.DataFrame, schema: Schema, target: str, *, proba: 
     issues = find_label_issues(y, p, classes=np.asarray(classes, dtype=object))
     codes = np.searchsorted(np.asarray(classes, dtype=object), y)
     floor = noise_floor(codes, p)
+    estimate = estimate_noise(codes, p, seed=seed)
     used = ["confident"]
     knn = dups = None
     if x is not None:
@@ -332,8 +338,9 @@ def _assess_classes(frame: pl.DataFrame, schema: Schema, target: str, *, proba: 
     # who is right): their consensus votes with the other signals but never decides alone
     combined = combine_signals(int(rows.size), confident=issues, knn=knn, duplicates=dups, annotators=ann, labels=y,
                                annotators_decisive=len(annotators) >= 3)
-    return ClassAssessment(target=target, positions=rows, given=y, issues=issues, floor=floor, combined=combined,
-                           source=source, labelled_rows=total, signals_used=tuple(used), annotators=quality)
+    return ClassAssessment(target=target, positions=rows, given=y, issues=issues, floor=floor, estimate=estimate,
+                           combined=combined, source=source, labelled_rows=total, signals_used=tuple(used),
+                           annotators=quality)
 
 
 def _assess_residuals(frame: pl.DataFrame, schema: Schema, target: str, *, model: Any, folds: int,
@@ -454,16 +461,10 @@ def _class_findings(a: ClassAssessment, dataset: str, listed: int | None) -> lis
         return []
     comb = a.combined
     ranked = comb.ranked if listed is None else comb.ranked[:listed]
-    classes = [str(c) for c in a.issues.classes]
     n_suspects = int(comb.is_issue.sum())
-    rate = floor.rate if floor.significant else n_suspects / max(1, a.positions.size)
-    message = (f"{dataset}: {n_suspects:,} of {a.positions.size:,} labels of {a.target} look wrong; "
-               + (f"about {floor.rate:.1%} of the labels are flipped independently of the features (the "
-                  f"disagreement left where the model has no doubt; confident learning counts "
-                  f"{a.issues.noise_rate:.1%} including ambiguous rows)" if floor.significant
-                  else "the annotators' weighted consensus contradicts them") + _sample_note(a))
+    rate = a.estimate.rate if floor.significant else n_suspects / max(1, a.positions.size)
     evidence: dict[str, Any] = {
-        "dataset": dataset,
+        "dataset": dataset, **_estimate_evidence(a),
         "rows": [int(r) for r in a.positions[ranked]],
         "suggested_labels": [None if v is None else str(v) for v in comb.suggested[ranked]],
         "given_labels": [str(v) for v in a.given[ranked]],
@@ -471,19 +472,20 @@ def _class_findings(a: ClassAssessment, dataset: str, listed: int | None) -> lis
         "flagged_by": [list(comb.signals[i]) for i in ranked],
         "label_quality_direction": "low = likely wrong (geometric mean of the signals' qualities)",
         "suspects": n_suspects, "listed": len(ranked), "labelled_rows": a.labelled_rows,
-        "assessed_rows": int(a.positions.size), "noise_rate": float(a.issues.noise_rate),
-        "noise_rate_per_class": dict(zip(classes, [float(v) for v in a.issues.noise_rate_per_class], strict=True)),
-        "noise_matrix": {"given_rows_true_columns": classes,
-                         "values": [[float(v) for v in r] for r in a.issues.noise_matrix]},
-        "noise_floor": floor.to_dict(classes),
+        "assessed_rows": int(a.positions.size),
+        "noise_floor": floor.to_dict([str(c) for c in a.issues.classes]),
         "statistic": floor.rate, "p_value": floor.p_value, "sample_size": int(a.positions.size),
         "threshold": f"a predicted class's noise floor >= {FLOOR_MIN:.0%} and above {FLOOR_NULL:.0%} (one-sided, "
                      f"Bonferroni over classes, p < {ALPHA}) where the model is skilled (AUC >= {SKILL_AUC})",
         "signals": list(a.signals_used),
         "probabilities": a.source,
-        "method": "confident learning, prune by noise rate (Northcutt et al. 2021); kNN editing (Wilson 1972); "
+        "method": "share of wrong labels: the labels against the model in each predicted class's most confident "
+                  f"rows (anchor points; {BANDS[0]:.0%} to {BANDS[-1]:.0%} of them, widened while their disagreement "
+                  f"stays flat), {LEVEL:.0%} percentile bootstrap over rows ({RESAMPLES} resamples); suspects: "
+                  "confident learning, prune by noise rate (Northcutt et al. 2021), kNN editing (Wilson 1972), "
                   "one-coin Dawid-Skene consensus (1979); noise floor: intercept of disagreement on the model's "
                   "doubt in each predicted class's most confident 40%",
+        "figures": _FIGURES,
     }
     if a.annotators:
         evidence["annotator_quality"] = a.annotators
@@ -496,8 +498,54 @@ def _class_findings(a: ClassAssessment, dataset: str, listed: int | None) -> lis
     recommendation += (f"; most of the noise is {top_pair}: clarify that distinction in the labelling guide."
                        if top_pair else ".")
     return [Finding(check="labels.noise", failure_mode=FailureMode.LABEL_NOISE, severity=_severity(rate),
-                    columns=(a.target,), message=message, evidence=evidence, recommendation=recommendation,
-                    id=f"labels.noise:{dataset}:{a.target}")]
+                    columns=(a.target,), message=_class_message(a, dataset, n_suspects, by_annotators),
+                    evidence=evidence, recommendation=recommendation, id=f"labels.noise:{dataset}:{a.target}")]
+
+
+_FIGURES = {
+    "noise_rate": "the estimate: the share of wrong labels, noise_rate_interval its interval (estimated: true)",
+    "noise_rate_per_class": "noise_rate split by class: the share of wrong labels among the rows of each class (the "
+                            "rows the model assigns to it); weighted by noise_rate_class_shares they sum to noise_rate",
+    "noise_matrix": "where each class's wrong labels went, P(given label | true class), read from the same rows",
+    "suspects": "a count, not a rate: the rows listed for review (confident learning, and rows two other signals "
+                "doubt), most suspect first; a confident suspect can be ambiguous rather than wrong",
+    "noise_floor": "the part of noise_rate flipped independently of the features, a lower bound (a model that "
+                   "learned the noise hides some of it); its test (statistic, p_value, threshold) decides the finding",
+}
+"""What each figure of a ``labels.noise`` finding is, in words (evidence ``figures``)."""
+
+
+def _estimate_evidence(a: ClassAssessment) -> dict[str, Any]:
+    """The headline and its parts, in the order the card shows them."""
+    est = a.estimate
+    classes = [str(c) for c in a.issues.classes]
+    return {
+        "noise_rate": est.rate, "noise_rate_interval": [est.interval[0], est.interval[1]],
+        "interval_level": est.level, "estimated": True,
+        "noise_rate_per_class": dict(zip(classes, [float(v) for v in est.per_class], strict=True)),
+        "noise_rate_class_shares": dict(zip(classes, [float(v) for v in est.shares], strict=True)),
+        "noise_rate_rows_read": est.rows, "noise_rate_band": est.band,
+        "noise_matrix": {"given_rows_true_columns": classes, "values": [[float(v) for v in r] for r in est.matrix]},
+    }
+
+
+def _class_message(a: ClassAssessment, dataset: str, n_suspects: int, by_annotators: dict[str, Any] | None) -> str:
+    """The headline first, in plain words; then its parts: the noise floor, the suspects listed."""
+    est, floor = a.estimate, a.floor
+    lo, hi = est.interval
+    text = (f"{dataset}: about {est.rate:.1%} of the labels of {a.target!r} look wrong ({est.level:.0%} interval "
+            f"{lo:.1%}-{hi:.1%}), judged where the model is surest of the class")
+    if floor.significant and floor.rate <= est.rate:
+        text += (f"; at least {floor.rate:.1%} look flipped independently of the features (the noise floor, "
+                 "a lower bound)")
+    elif floor.significant:
+        text += (f"; the noise floor, a lower bound that counts only labels flipped independently of the features, "
+                 f"finds as many ({floor.rate:.1%}): they look flipped at random")
+    if by_annotators:
+        text += (f"; the annotators' weighted consensus contradicts {by_annotators['rows_against_consensus']:,} of the "
+                 "given labels")
+    return (text + f". {n_suspects:,} of {a.positions.size:,} rows are listed as suspects, most suspect first"
+            + _sample_note(a))
 
 
 def _annotator_evidence(a: ClassAssessment) -> dict[str, Any] | None:

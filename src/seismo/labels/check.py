@@ -40,7 +40,9 @@ def check_labels(ctx: ScanContext) -> list[Finding]:
     if result is None or target is None:
         raise NotApplicable(why or "no target column (--target)")
     if isinstance(result, ClassAssessment):
-        ctx.note(target, label_suspects=int(result.combined.is_issue.sum()), label_noise_floor=result.floor.rate,
+        est = result.estimate
+        ctx.note(target, label_noise_rate=est.rate, label_noise_rate_interval=[est.interval[0], est.interval[1]],
+                 label_suspects=int(result.combined.is_issue.sum()), label_noise_floor=result.floor.rate,
                  label_noise_rate_cl=float(result.issues.noise_rate))
     else:
         ctx.note(target, label_outliers=int(result.flagged.size))

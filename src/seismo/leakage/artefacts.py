@@ -284,7 +284,7 @@ def _target_finding(name: str, target: str, s: dict[str, Any]) -> Finding:
     return Finding(
         check="leakage.artefacts", failure_mode=FailureMode.DATA_LEAKAGE,
         severity=Severity.HIGH if high else Severity.MEDIUM, columns=(name,), id=f"leakage.artefacts:{name}",
-        message=f"{name}: how often a value occurs predicts {target}{which} with AUC {s['count_auc']:.2f}, "
+        message=f"{name!r}: how often a value occurs predicts {target!r}{which} with AUC {s['count_auc']:.2f}, "
                 f"the value itself only {s['value_auc']:.2f}",
         evidence={"statistic": s["count_auc"] - s["value_auc"], "statistic_name": "count-encoding AUC minus value AUC",
                   "count_auc": s["count_auc"],

@@ -239,7 +239,7 @@ def _target_finding(name: str, scores: dict[str, tuple[float, float]], best_othe
     return Finding(
         check="leakage.target", failure_mode=FailureMode.DATA_LEAKAGE,
         severity=Severity.CRITICAL if critical else Severity.HIGH, columns=(name,),
-        message=f"{name} alone predicts {split.target} almost perfectly ({metric} {score:.4f} out of fold){other_text}",
+        message=f"{name!r} alone predicts {split.target!r} almost perfectly ({metric} {score:.4f} out of fold){other_text}",
         evidence={"test": f"out-of-fold one-feature model, {metric}", "statistic": score, "mutual_information": mi,
                   "best_other_feature": best_other, "best_other_score": other,
                   "threshold": f"{metric} >= {_leak_bar(split.classification)} and error <= {APART:g} x the best "
@@ -359,7 +359,7 @@ def check_post_event(ctx: ScanContext) -> list[Finding]:
         out.append(Finding(
             check="leakage.post_event", failure_mode=FailureMode.DATA_LEAKAGE,
             severity=Severity.HIGH if share >= 0.5 else Severity.MEDIUM, columns=(name, split.timestamp),
-            message=f"{name} is later than {split.timestamp} in {share:.1%} of the rows (median {median_h:.1f} h "
+            message=f"{name!r} is later than {split.timestamp!r} in {share:.1%} of the rows (median {median_h:.1f} h "
                     "after): it is recorded after the event",
             evidence={"statistic": share, "rows_later": later, "sample_size": both.height,
                       "median_hours_after": median_h, "threshold": f"share later >= {POST_EVENT_SHARE:.0%}"},
@@ -430,7 +430,7 @@ def check_identifiers(ctx: ScanContext) -> list[Finding]:
             columns=() if row_order else (name,),
             message=(f"the training rows are ordered by {split.target}: their position alone predicts it ({metric} "
                      f"{score:.3f})" if row_order else
-                     f"identifier {name} predicts {split.target} ({metric} {score:.3f} out of fold): ids were "
+                     f"identifier {name!r} predicts {split.target!r} ({metric} {score:.3f} out of fold): ids were "
                      "assigned by outcome"),
             evidence={"test": f"out-of-fold one-feature model on the {'row position' if row_order else 'id rank'}, "
                               f"{metric}", "statistic": score, "mutual_information": mi, "sample_size": frame.height,

@@ -192,7 +192,7 @@ def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
                         failure_mode=DQ,
                         severity=Severity.LOW,
                         columns=cols,
-                        message=f"{label}: columns {', '.join(cols)} hold identical values",
+                        message=f"{label}: columns {', '.join(repr(c) for c in cols)} hold identical values",
                         evidence={"dataset": label, "columns": list(cols), "rows": ds.rows},
                         recommendation="Keep one of them; copies double a feature's weight in some models and "
                         "hide which name the serving pipeline must provide.",

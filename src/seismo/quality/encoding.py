@@ -184,9 +184,9 @@ def _finding(label: str, c: str, hits: list[tuple[object, int]], n: int, what: s
     return Finding(
         check="quality.disguised_missing",
         failure_mode=DQ,
-        severity=Severity.MEDIUM if share >= 0.01 else Severity.LOW,
+        severity=Severity.HIGH if share >= 0.1 else Severity.MEDIUM if share >= 0.01 else Severity.LOW,
         columns=(c,),
-        message=f"{c} ({label}): {count:,} values ({share:.1%}) look like missing values written as {shown}"
+        message=f"{c!r} ({label}): {count:,} values ({share:.1%}) look like missing values written as {shown}"
         + (f" (estimated from the profile: up to {gap.near_at_most:,} other values may lie near the placeholder)"
            if gap is not None and gap.near_at_most else ""),
         evidence={"dataset": label, "values": {str(v): k for v, k in hits}, "count": count, "share": share,
@@ -222,7 +222,7 @@ def check_inconsistent_categories(ctx: ScanContext) -> list[Finding]:
                     failure_mode=DQ,
                     severity=Severity.LOW,
                     columns=(c,),
-                    message=f"{c} ({label}): {len(clashes)} categor{'y is' if len(clashes) == 1 else 'ies are'} "
+                    message=f"{c!r} ({label}): {len(clashes)} categor{'y is' if len(clashes) == 1 else 'ies are'} "
                     f"spelled several ways, e.g. {' / '.join(repr(v) for v in examples[0][:3])}",
                     evidence={"dataset": label, "groups": examples, "rows_in_minority_spellings": rows,
                               "threshold": "same after NFKC, case folding and whitespace trimming"},

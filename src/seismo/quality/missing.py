@@ -78,7 +78,7 @@ def check_missing(ctx: ScanContext) -> list[Finding]:
                     failure_mode=DQ,
                     severity=severity,
                     columns=(name,),
-                    message=f"{name} ({label}): {what}",
+                    message=f"{name!r} ({label}): {what}",
                     evidence={"dataset": label, "null_count": nulls, "rows": ds.rows, "null_share": share,
                               "threshold": threshold},
                     recommendation=(
@@ -121,7 +121,7 @@ def check_missing_rise(ctx: ScanContext) -> list[Finding]:
             failure_mode=DQ,
             severity=severity,
             columns=(c,),
-            message=f"{c}: missing values rose from {r_share:.1%} in the reference to {c_share:.1%}",
+            message=f"{c!r}: missing values rose from {r_share:.1%} in the reference to {c_share:.1%}",
             evidence={
                 "test": "two-proportion z-test, Benjamini-Hochberg across columns",
                 "statistic": tests[i][0], "p_value": tests[i][1], "q_value": float(q[i]),

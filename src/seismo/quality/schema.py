@@ -30,7 +30,7 @@ def check_schema_mismatch(ctx: ScanContext) -> list[Finding]:
                     failure_mode=FailureMode.DATA_QUALITY,
                     severity=Severity.MEDIUM,
                     columns=(name,),
-                    message=f"{name} is {how} but missing from the {label} data ({info.source})",
+                    message=f"{name!r} is {how} but missing from the {label} data ({info.source})",
                     evidence={"dataset": label, "declared": col.to_dict(), "columns_present": info.columns},
                     recommendation="Restore the column upstream, or remove it from the schema if it was dropped on purpose.",
                     id=f"quality.schema_mismatch:{label}:{name}:missing",
@@ -43,7 +43,7 @@ def check_schema_mismatch(ctx: ScanContext) -> list[Finding]:
                     failure_mode=FailureMode.DATA_QUALITY,
                     severity=Severity.HIGH,
                     columns=(name,),
-                    message=f"{name} ({label}) is declared {col.kind.value} but stored as {dtype}",
+                    message=f"{name!r} ({label}) is declared {col.kind.value} but stored as {dtype}",
                     evidence={"dataset": label, "declared_kind": col.kind.value, "dtype": dtype},
                     recommendation="A type change upstream usually means a format change (a thousands separator, a "
                     "unit suffix, a placeholder string); parse the column to its declared type at the source.",

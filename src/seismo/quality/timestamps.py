@@ -52,7 +52,7 @@ def _finding(label: str, c: str, sev: Severity, what: str, evidence: dict[str, o
         failure_mode=DQ,
         severity=sev,
         columns=(c,),
-        message=f"{c} ({label}): {what}",
+        message=f"{c!r} ({label}): {what}",
         evidence={"dataset": label, **evidence},
         recommendation=rec,
         id=f"quality.timestamps:{label}:{c}:{key}",

@@ -56,9 +56,10 @@ def check_nonfinite(ctx: ScanContext) -> list[Finding]:
                 Finding(
                     check="quality.nonfinite",
                     failure_mode=DQ,
-                    severity=Severity.MEDIUM if inf or nan / ds.rows >= 0.05 else Severity.LOW,
+                    severity=Severity.HIGH if (nan + inf) / ds.rows >= 0.1 else
+                    Severity.MEDIUM if inf or nan / ds.rows >= 0.01 else Severity.LOW,
                     columns=(c,),
-                    message=f"{c} ({label}): {' and '.join(parts)} values",
+                    message=f"{c!r} ({label}): {' and '.join(parts)} values",
                     evidence={"dataset": label, "nan_count": nan, "inf_count": inf, "rows": ds.rows,
                               "nan_share": nan / ds.rows, "inf_share": inf / ds.rows, "threshold": 0},
                     recommendation="Infinities usually come from a division by zero or a log of zero upstream; "
@@ -109,7 +110,7 @@ def _constant_finding(label: str, c: str, what: str, severity: Severity, top_val
         failure_mode=DQ,
         severity=severity,
         columns=(c,),
-        message=f"{c} ({label}) is {what}: {share:.1%} of non-null values are {str(top_value)[:60]!r}",
+        message=f"{c!r} ({label}) is {what}: {share:.1%} of non-null values are {str(top_value)[:60]!r}",
         evidence={"dataset": label, "top_value": str(top_value), "top_share": share, "non_null": n,
                   "threshold": 1.0 if what == "constant" else NEAR_CONSTANT},
         recommendation="A column that does not vary cannot inform a model; drop it, or check whether "
@@ -164,7 +165,7 @@ def _mixed(label: str, c: str, what: str, evidence: dict[str, object], sev: Seve
         failure_mode=DQ,
         severity=sev,
         columns=(c,),
-        message=f"{c} ({label}) holds {what}",
+        message=f"{c!r} ({label}) holds {what}",
         evidence={"dataset": label, **evidence},
         recommendation="Parse the column to one type at the source; map missing-value tokens to real nulls so "
         "that the column is read as numeric and its missingness is visible.",
@@ -214,7 +215,7 @@ def _schema_finding(label: str, c: str, rule: str, v: Count, rows: int) -> Findi
         failure_mode=DQ,
         severity=Severity.HIGH if v.least / rows >= 0.01 else Severity.MEDIUM,
         columns=(c,),
-        message=f"{c} ({label}): {v.phrase(rows)} break the schema rule {rule}",
+        message=f"{c!r} ({label}): {v.phrase(rows)} break the schema rule {rule}",
         evidence={"dataset": label, "rule": rule, "count": v.count, "share": v.count / rows,
                   "rows": rows, "examples": v.examples, "threshold": 0, **v.bounds()},
         recommendation="Values the schema forbids reach the model as garbage; find the producer "
@@ -373,7 +374,7 @@ def check_identifier_features(ctx: ScanContext) -> list[Finding]:
                     failure_mode=DQ,
                     severity=Severity.MEDIUM,
                     columns=(c,),
-                    message=f"{c} ({label}) is used as a feature but looks like an identifier",
+                    message=f"{c!r} ({label}) is used as a feature but looks like an identifier",
                     evidence={"dataset": label, "confidence": inferred.confidence, "signals": list(inferred.signals),
                               "threshold": 0.6},
                     recommendation="Identifiers let a model memorise rows instead of learning; drop the column "
@@ -431,7 +432,7 @@ def check_high_cardinality(ctx: ScanContext) -> list[Finding]:
                     failure_mode=DQ,
                     severity=Severity.LOW,
                     columns=(c,),
-                    message=f"{c} ({label}) has {about}{d.value:,} distinct categories",
+                    message=f"{c!r} ({label}) has {about}{d.value:,} distinct categories",
                     evidence={"dataset": label, **d.evidence(), "rows": info.rows,
                               "distinct_share": d.value / info.rows, "threshold": HIGH_CARDINALITY},
                     recommendation="One-hot encoding this many categories overfits and serving will meet unseen "

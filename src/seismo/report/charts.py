@@ -100,6 +100,10 @@ def distribution_chart(report: Report, column: str, *, small: bool = False) -> M
         return None
     shares: Mapping[str, Sequence[float]] = d["shares"]
     if d["kind"] == "numeric":
+        own = d.get("own_bins")
+        if own and not small:  # shared bins squeeze a table into a bin or two: one axis per table
+            return svg.histogram_panels(own, title=f"{column}: distribution by table (ranges too far apart to "
+                                        "share an axis)", x_label=column)
         return svg.histogram(d["edges"], shares, title=f"{column}: distribution by table", x_label=column, small=small,
                              x_scale=str(d.get("scale", "linear")), x_unit=float(d.get("unit", 1.0)))
     cats = [_shown(c) for c in d["categories"]]
@@ -109,9 +113,12 @@ def distribution_chart(report: Report, column: str, *, small: bool = False) -> M
 
 
 def _share_upper(top: float) -> float:
-    """The end of a share's scale: the whole (100%) for large shares, else a round number just
-    above ``top``, so that a 2% share does not vanish at the left of a 0-100% bar."""
-    return 1.0 if top > 0.2 else _nice_upper(top * 1.25)
+    """The end of a share's scale: a round number at least twice ``top`` (the larger of the value
+    and its threshold), so that the bar fills at most half of the scale: a 2% share neither
+    vanishes at the left of a 0-100% bar nor fills a 0-2.5% one. Once that end would reach half the
+    whole, the scale is the whole (0-100%), where a bar looks full only when the share nearly is."""
+    end = _nice_upper(max(2.0 * top, 1e-4))  # a share under 0.005% is drawn on a 0-0.01% scale
+    return 1.0 if end >= 0.5 else end
 
 
 def _gauge_for_share(f: Finding, key: str, *, label: str = "") -> Markup | None:
@@ -125,7 +132,7 @@ def _gauge_for_share(f: Finding, key: str, *, label: str = "") -> Markup | None:
         threshold = None
     name = label or key.replace("_", " ")
     return svg.gauge(value, title=f"{_col(f) or f.check}: {name}", threshold=threshold, lower=0.0,
-                     upper=_share_upper(max(value, threshold or 0.0)), percent=True, value_label=name)
+                     upper=_share_upper(max(value, threshold or 0.0)), percent=True, value_label=name, whole=1.0)
 
 
 def _nice_upper(x: float) -> float:
@@ -152,7 +159,7 @@ def _generic(f: Finding, report: Report) -> ChartResult:
         return None
     top = max(abs(value), abs(threshold or 0.0))
     return svg.gauge(value, title=f"{_col(f) or f.check}: statistic", threshold=threshold,
-                     lower=min(0.0, value), upper=_nice_upper(top * 1.15), percent=False, value_label="statistic")
+                     lower=min(0.0, value), upper=_nice_upper(top * 2.0), percent=False, value_label="statistic")
 
 
 def _series_points(series: Iterable[Mapping[str, Any]], *keys: str) -> tuple[list[str], dict[str, list[float | None]]]:
@@ -219,21 +226,67 @@ def _high_cardinality(f: Finding, report: Report) -> ChartResult:
         return None
     threshold = _num(ev.get("threshold"))
     what = "distinct values (estimated)" if ev.get("distinct_estimated") else "distinct values"
-    return svg.gauge(value, title=f"{_col(f)}: {what}", threshold=threshold, percent=False,
-                     upper=_nice_upper(max(value, threshold or 0.0) * 1.1), value_label=what)
+    top = max(value, threshold or 0.0)
+    rows = _num(ev.get("rows"))  # a column holds at most one distinct value per row: the natural end of the scale
+    upper = rows if rows is not None and rows >= top else _nice_upper(top * 2.0)
+    label = what
+    if rows is not None and rows >= top:
+        label = f"distinct{' (estimated)' if ev.get('distinct_estimated') else ''} in {svg.fmt_number(rows)} rows"
+    return svg.gauge(value, title=f"{_col(f)}: {what}", threshold=threshold, percent=False, upper=upper,
+                     value_label=label)
+
+
+def _current_series(shares: Mapping[str, Any], report: Report) -> str | None:
+    """The name the current (serving) table has among a distribution's series: ``current``, else the
+    report's second table (renamed, e.g. ``test``), else the last series."""
+    if "current" in shares:
+        return "current"
+    tables = list(report.datasets)
+    if len(tables) >= 2 and tables[1] in shares:
+        return tables[1]
+    return list(shares)[-1] if shares else None
 
 
 @chart_for("skew.out_of_range")
 def _out_of_range(f: Finding, report: Report) -> ChartResult:
+    """Both tables' distributions with the training range marked, and the serving rows beyond it
+    in overflow bins (the shared bins end at the tables' 0.5% and 99.5% quantiles, so a handful of
+    rows far outside, an age of 999, would not show on them)."""
     ev = f.evidence
     n = _num(ev.get("current_rows"))
-    if not n:
+    lo, hi = _num(ev.get("reference_min")), _num(ev.get("reference_max"))
+    if not n or lo is None or hi is None:
         return None
-    lo, hi = svg.fmt_number(_num(ev.get("reference_min")) or 0.0), svg.fmt_number(_num(ev.get("reference_max")) or 0.0)
-    values = [(_num(ev.get("below")) or 0.0) / n, (_num(ev.get("above")) or 0.0) / n]
-    return svg.hbars([f"below the training minimum {lo}", f"above the training maximum {hi}"], values,
-                     title=f"{_col(f)}: serving rows outside the training range", percent=True,
-                     threshold=0.001, threshold_label="finding at")
+    below, above = (_num(ev.get("below")) or 0.0), (_num(ev.get("above")) or 0.0)
+    d = report.distributions.get(_col(f)) or {}
+    edges: list[float] = list(d.get("edges") or []) if d.get("kind") == "numeric" else []
+    shares: dict[str, list[float]] = {k: list(v) for k, v in (d.get("shares") or {}).items()} if edges else {}
+    cur = _current_series(shares, report)
+    if cur is not None and len(edges) >= 3:
+        # the end bins hold every row beyond them; the rows beyond the training range move to the overflow bins
+        # (when the range ends inside an end bin; else the bins beyond the range show those rows themselves)
+        if below and lo <= edges[1]:
+            shares[cur][0] = max(shares[cur][0] - below / n, 0.0)
+        elif below:
+            below = 0.0
+        if above and hi >= edges[-2]:
+            shares[cur][-1] = max(shares[cur][-1] - above / n, 0.0)
+        elif above:
+            above = 0.0
+        shares = {**{k: v for k, v in shares.items() if k != cur}, cur: shares[cur]}  # the current last
+    elif edges:
+        edges, shares = [], {}
+
+    def note(count: float, extreme: Any, word: str) -> str:
+        far = _num(extreme)
+        rows = f"{count:,.0f} row" + ("" if count == 1 else "s")
+        return rows + (f"\n{word} {svg.fmt_number(far)}" if far is not None else "")
+
+    return svg.range_histogram(edges, shares, title=f"{_col(f)}: serving values outside the training range",
+                               lower=lo, upper=hi, below=below / n, above=above / n,
+                               below_note=note(below, ev.get("current_min"), "down to"),
+                               above_note=note(above, ev.get("current_max"), "up to"), x_label=_col(f),
+                               x_scale=str(d.get("scale", "linear")), x_unit=float(d.get("unit", 1.0)))
 
 
 @chart_for("shift.time")
@@ -251,13 +304,23 @@ def _shift_time(f: Finding, report: Report) -> ChartResult:
                     alerts=[bool(r.get("drifted")) for r in rows])
 
 
+def _told(report: Report, check: str) -> list[Mapping[str, Any]]:
+    """The evidence ``check`` gave: of its own findings, and of the parts it is of another's."""
+    out: list[Mapping[str, Any]] = []
+    for g in report.findings:
+        if g.check == check:
+            out.append(g.evidence)
+        part = (g.evidence.get("parts") or {}).get(check)
+        if isinstance(part, Mapping) and isinstance(part.get("evidence"), Mapping):
+            out.append(part["evidence"])
+    return out
+
+
 def _error_marks(report: Report, x: Sequence[str]) -> list[tuple[float, str]]:
     """Change points of the error-stream detectors, placed on a window axis."""
     marks: list[tuple[float, str]] = []
-    for g in report.findings:
-        if g.check != "concept.error_stream":
-            continue
-        for detector, times in (g.evidence.get("detections") or {}).items():
+    for ev in _told(report, "concept.error_stream"):
+        for detector, times in (ev.get("detections") or {}).items():
             for t in times or []:
                 pos = _index_of(x, str(t))
                 if pos is not None:
@@ -283,10 +346,17 @@ def _performance(f: Finding, report: Report) -> ChartResult:
     ref = _num(ev.get("reference_value"))
     if ref is not None:  # a line of its own (a series colour), not a second dashed threshold
         lines["reference value"] = [ref] * len(x)
-    return svg.line(x, lines, title=f"{metric} per {ev.get('window', 'window')}", y_label=metric,
-                    band=(s["lower"], s["upper"]), thresholds={"alert threshold": s["threshold"]},
-                    marks=_error_marks(report, x), alerts=[bool(r.get("alert")) for r in rows],
-                    bounds=_metric_bounds(metric))
+    parts = ev.get("parts") or {}
+    gap = (parts.get("concept.estimate_gap") or {}).get("evidence") or {}
+    if gap.get("metric") == metric and gap.get("windows"):  # what the scores expected, on the same windows
+        expected = {str(w.get("start")): _num(w.get("estimated")) for w in gap["windows"]}
+        lines["expected from the scores"] = [expected.get(t) for t in x]
+    chart = svg.line(x, lines, title=f"{metric} per {ev.get('window', 'window')}", y_label=metric,
+                     band=(s["lower"], s["upper"]), thresholds={"alert threshold": s["threshold"]},
+                     marks=_error_marks(report, x), alerts=[bool(r.get("alert")) for r in rows],
+                     bounds=_metric_bounds(metric))
+    split = (parts.get("concept.attribution") or {}).get("evidence")
+    return [chart, c] if split and (c := _attribution_chart(split)) is not None else chart
 
 
 @chart_for("concept.estimate_gap")
@@ -299,11 +369,25 @@ def _estimate_gap(f: Finding, report: Report) -> ChartResult:
                     bounds=_metric_bounds(metric))
 
 
+@chart_for("concept.label_coverage")
+def _label_coverage(f: Finding, report: Report) -> ChartResult:
+    ev = f.evidence
+    rows = list(ev.get("series") or [])
+    x, s = _series_points(rows, "coverage")
+    gaps = set(str(g) for g in ev.get("gap_windows") or [])
+    shaded = [(i, i, "no labels") for i, t in enumerate(x) if t in gaps]
+    ref = _num(ev.get("reference_coverage"))
+    return svg.line(x, {"labelled share": s["coverage"]}, title=f"labels arrived per {ev.get('window', 'window')}",
+                    y_label="labelled share", thresholds={"reference coverage": ref} if ref is not None else None,
+                    shaded=shaded, bounds=(0.0, 1.0))
+
+
 @chart_for("concept.error_stream")
 def _error_stream(f: Finding, report: Report) -> ChartResult:
     for g in report.findings:  # the accuracy series, when there is one, with the change points on it
         if g.check == "concept.performance" and g.evidence.get("metric") in ("accuracy", "mae", "rmse"):
-            return _performance(g, report)
+            chart = _performance(g, report)
+            return chart[0] if isinstance(chart, list) else chart
     ev = f.evidence
     before, after = _num(ev.get("before")), _num(ev.get("after"))
     return svg.hbars(["before the first change point", "after it"], [before, after],
@@ -312,11 +396,24 @@ def _error_stream(f: Finding, report: Report) -> ChartResult:
 
 @chart_for("concept.attribution")
 def _attribution(f: Finding, report: Report) -> ChartResult:
-    ev = f.evidence
-    labels = ["reference error", "expected with the reference's relation", "current error"]
-    values = [_num(ev.get(k)) for k in ("reference_error", "expected_error_under_reference_relation", "current_error")]
+    return _attribution_chart(f.evidence)
+
+
+def _attribution_chart(ev: Mapping[str, Any]) -> Markup | None:
+    """The error before, expected with the earlier relation on the later inputs, and after."""
+    at_change = ev.get("change_point") is not None
+    labels = ["before the change point", "expected with the earlier relation", "after the change point"] if at_change \
+        else ["reference error", "expected with the reference's relation", "current error"]
+    values = [_num(ev.get(k)) for k in ("baseline_error" if "baseline_error" in ev else "reference_error",
+                                        "expected_error_under_reference_relation", "current_error")]
+    if at_change and _num(ev.get("reference_error")) is not None:
+        labels.insert(0, "reference error")
+        values.insert(0, _num(ev.get("reference_error")))
+    if all(v is None for v in values):
+        return None
     return svg.hbars(labels, values, title="error: how much the inputs explain (covariate) vs the relation (concept)",
-                     percent=True, highlight=[False, False, True])
+                     percent=ev.get("error_measure", "error rate") == "error rate",
+                     highlight=[i == len(values) - 1 for i in range(len(values))])
 
 
 @chart_for("shift.multivariate")
@@ -369,17 +466,19 @@ def _label_noise(f: Finding, report: Report) -> ChartResult:
     nm = ev.get("noise_matrix") or {}
     classes = [str(c) for c in nm.get("given_rows_true_columns") or []]
     if classes and nm.get("values"):
-        charts.append(svg.matrix(classes, classes, nm["values"], title="estimated noise: given label (rows) vs true label (columns)",
-                                 row_title="given label", col_title="true label", percent=True))
+        charts.append(svg.matrix(classes, classes, nm["values"],
+                                 title="where the wrong labels went: given label (rows) of each true class (columns)",
+                                 row_title="given label", col_title="true class", percent=True))
     per = ev.get("noise_rate_per_class") or {}
     if per:
-        floor = ev.get("noise_floor") or {}
-        evident = {str(k): bool(v.get("evident")) for k, v in (floor.get("per_predicted_class") or {}).items()}
+        # the bars are the headline split by class; its line is the headline itself, the one rate of the message
+        overall = _num(ev.get("noise_rate"))
         items = sorted(per.items(), key=lambda kv: -(_num(kv[1]) or 0.0))
         charts.append(svg.hbars([str(k) for k, _ in items], [_num(v) for _, v in items],
-                                title="estimated share of wrong labels per class (highlighted: above the noise floor)", percent=True,
-                                threshold=_num(floor.get("min_rate")), threshold_label="floor",
-                                highlight=[evident.get(str(k), False) for k, _ in items]))
+                                title="estimated share of wrong labels in each class (line: all classes, as in the "
+                                      "message; highlighted: above it)", percent=True,
+                                threshold=overall, threshold_label="all classes",
+                                highlight=[overall is not None and (_num(v) or 0.0) > overall for _, v in items]))
     return charts or None
 
 
@@ -435,7 +534,7 @@ def _leak_overlap(f: Finding, report: Report) -> ChartResult:
             "leakage.duplicates": "test rows that repeat a training row",
             "leakage.near_duplicates": "test rows nearly repeating a training row"}[f.check]
     return svg.gauge(value, title=what, reference=natural, lower=0.0, upper=_share_upper(max(value, natural or 0.0)),
-                     percent=True, value_label="share of test rows")
+                     percent=True, value_label="share of test rows", whole=1.0)
 
 
 @chart_for("leakage.chronology")

@@ -128,7 +128,47 @@ def _round(values: Any) -> list[float]:
     return [float(f"{v:.5g}") for v in values]
 
 
+_SQUEEZED = 3
+"""A table with 90% of its rows in this many shared bins or fewer is squeezed by the others' range."""
+_SPREAD = 6
+"""... and its own bins are worth drawing when they spread those 90% over this many bins or more."""
+
+
+def _bins_holding(shares: Any, mass: float = 0.9) -> int:
+    """The fewest bins that hold ``mass`` of a table's rows."""
+    total, count = 0.0, 0
+    for share in sorted((float(v) for v in shares), reverse=True):
+        if total >= mass - 1e-9:
+            break
+        total += share
+        count += 1
+    return count
+
+
 def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
+    """Shares of each table on one set of bins (see :func:`_shared_bins`); when those squeeze a
+    table into a bin or two (its range is a sliver of the others': a unit change, one table the
+    other x100) and its own bins would show its shape, ``own_bins`` adds each table's distribution
+    on bins of its own (``{table: {"edges", "shares", "scale"[, "unit"]}}``), which the report draws
+    on one axis per table."""
+    usable = {k: cp for k, cp in cps.items() if cp.quantile_sketch is not None and (cp.finite_count or 0) > 0}
+    shared = _shared_bins(usable)
+    if shared is None or len(usable) < 2:
+        return shared
+    squeezed = [label for label, shares in shared["shares"].items() if _bins_holding(shares) <= _SQUEEZED]
+    if not squeezed:
+        return shared
+    own: dict[str, dict[str, Any]] = {}
+    for label, cp in usable.items():
+        d = _shared_bins({label: cp})
+        if d is not None:
+            own[label] = {**{k: v for k, v in d.items() if k not in ("kind", "shares")}, "shares": d["shares"][label]}
+    if any(label in own and _bins_holding(own[label]["shares"]) >= _SPREAD for label in squeezed):
+        shared["own_bins"] = own
+    return shared
+
+
+def _shared_bins(usable: dict[str, Any]) -> dict[str, Any] | None:
     """Shares of each table on one set of bins over the pooled 0.5%-99.5% range: equal widths;
     geometric ones (``scale: "log"``) for positive values spanning three decades or more; or equal
     widths in ``asinh(x / unit)`` (``scale: "asinh"``, ``unit`` a tenth of the larger quartile) when
@@ -137,7 +177,6 @@ def _numeric_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
     table's shares sum to one."""
     import numpy as np
 
-    usable = {k: cp for k, cp in cps.items() if cp.quantile_sketch is not None and (cp.finite_count or 0) > 0}
     if not usable:
         return None
     lo = min(cp.quantile(0.005) for cp in usable.values())
@@ -227,7 +266,9 @@ def _categorical_distribution(cps: dict[str, Any]) -> dict[str, Any] | None:
 def distributions(schema: Schema, profiles: Mapping[str, TableProfile],
                   names: Mapping[str, str] | None = None) -> dict[str, dict[str, Any]]:
     """Per column, each table's distribution on shared bins (numeric) or shared categories, read
-    from the profiles: what the report draws for a column, shifted or not.
+    from the profiles: what the report draws for a column, shifted or not. A numeric column whose
+    shared bins squeeze a table into a bin or two (a unit change) also carries each table on bins
+    of its own (``own_bins``), drawn one axis per table.
 
     ``names`` renames the tables (e.g. ``{"reference": "train", "current": "test"}``). Identifier
     columns and date-times are left out (their distributions say nothing a reader can use).

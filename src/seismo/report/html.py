@@ -81,13 +81,19 @@ _TABLE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("drifted", "drifted", "text"),
     ("shift_test", "test", "text"),
     ("shift_statistic", "statistic", "number"),
-    ("shift_q_value", "q-value", "number"),
+    ("shift_q_value", "q\u2011value", "number"),  # a non-breaking hyphen: a narrow header wraps at spaces only
     ("shift_effect_size", "effect", "number"),
     ("shift_psi", "PSI", "number"),
     ("missing", "missing", "number"),
     ("distinct", "distinct", "number"),
     ("center", "median / top", "text"),
 )
+
+
+_ARROW = " →\u00a0"
+"""Between the tables' values in a cell ("0% → 34.9%"): a narrow column wraps before the arrow, never after."""
+_PAIRED = frozenset({"missing", "distinct", "center"})
+"""The cells that show each table's value (class ``pair``): the only ones that wrap, at their arrows."""
 
 
 def embed_json(value: Any) -> Markup:
@@ -253,26 +259,26 @@ def _view(report: Report) -> dict[str, Any]:
         for key, _, kind in _TABLE_COLUMNS:
             v = view[key]
             if key == "missing":
-                text = " → ".join(_percent(m) for m in missing)
+                text = _ARROW.join(_percent(m) for m in missing)
                 title = ", ".join(f"{t}: {format_value(m)}" for t, m in zip(labels, missing, strict=True))
             elif key == "distinct":
                 guessed = [bool(row.get(f"{t}_distinct_estimated")) for t in labels]
-                text = " → ".join(("≈" if g else "") + format_value(d) if d is not None else "–"
+                text = _ARROW.join(("≈" if g else "") + format_value(d) if d is not None else "–"
                                   for d, g in zip(distinct, guessed, strict=True))
                 title = ("≈: estimated by HyperLogLog (a 1.6% standard error at the default precision); exact while a column "
                          "has at most 1,024 distinct values, and for near-unique columns of tables given as rows"
                          if any(guessed) else "")
             elif key == "center":
                 full = [format_value(c) if c is not None else "–" for c in center]
-                text = " → ".join(_cut(c, 16) for c in full)
-                title = " → ".join(full) if text != " → ".join(full) else ""
+                text = _ARROW.join(_cut(c, 16) for c in full)
+                title = " → ".join(full) if any(_cut(c, 16) != c for c in full) else ""
                 v = text
             elif key == "shift_test":
                 text, title = _TEST_NAMES.get(str(v), format_value(v)), format_value(v)
             else:
                 text, title = format_value(v), ""
-            cells.append({"text": text, "sort": _sort_value(v) if kind == "number" else "", "title": title,
-                          "cls": "num" if kind == "number" else ""})
+            cls = " ".join(c for c in ("num" if kind == "number" else "", "pair" if key in _PAIRED else "") if c)
+            cells.append({"text": text, "sort": _sort_value(v) if kind == "number" else "", "title": title, "cls": cls})
         spark = _safely(lambda: distribution_chart(report, name, small=True))
         rows.append({"cells": cells, "anchor": f"c{i}",
                      "flag": bool(row.get("drifted")) or bool(per_column.get(name)), "spark": spark,

@@ -410,27 +410,36 @@ _DROPS = ("concept.performance", "concept.estimated_performance", "concept.estim
 """Checks whose findings are a measured or estimated drop of the model's performance."""
 
 
+_MOVED = (FailureMode.DISTRIBUTION_SHIFT, FailureMode.TRAINING_SERVING_SKEW)
+"""Findings that inputs moved: the likely causes of a drop the attribution lays on the inputs."""
+
+
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     """What hurts the model first, then by severity; ties by failure mode (CONTRACT order) then id.
 
     When the model's performance dropped (measured or estimated), the drop leads; then its likely
-    causes: the other concept findings and the findings on the inputs that the attribution names
-    (the features along which the error changed most); then the rest, most severe first. Without a
+    causes: the other concept findings and, when the attribution lays the drop on the inputs
+    rather than on a changed relation, the shift and skew findings on the features it names; then
+    the rest, most severe first. Without a
     drop, the order is by severity alone."""
     items = list(findings)
     modes = list(FailureMode)
     drops = [f for f in items if f.check in _DROPS]
     causes: set[str] = set()
     for f in items:
-        if f.check == "concept.attribution":
-            causes.update(str(r.get("feature")) for r in f.evidence.get("features") or [] if isinstance(r, Mapping))
+        told = [f.evidence] if f.check == "concept.attribution" else [
+            p.get("evidence") or {} for name, p in (f.evidence.get("parts") or {}).items()
+            if name == "concept.attribution" and isinstance(p, Mapping)]
+        for ev in told:  # the attribution's own finding, or the part of the drop it joined
+            if not ev.get("concept_led"):  # inputs that moved explain the drop: they are its causes
+                causes.update(str(r.get("feature")) for r in ev.get("features") or [] if isinstance(r, Mapping))
 
     def tier(f: Finding) -> tuple[int, int]:
         if not drops:
             return 0, 0
         if f.check in _DROPS:  # the measured drop before the estimated one
             return 0, _DROPS.index(f.check)
-        if f.failure_mode == FailureMode.CONCEPT_DRIFT or causes.intersection(f.columns):
+        if f.failure_mode == FailureMode.CONCEPT_DRIFT or (f.failure_mode in _MOVED and causes.intersection(f.columns)):
             return 1, 0
         return 2, 0
 

@@ -8,10 +8,14 @@ page's own ``<style>`` block. So every chart here is plain geometry plus CSS cla
   ``height``, ``d``, ``transform``, ``text-anchor``, ``dominant-baseline``, and ``fill-opacity`` for
   the intensity of a matrix cell);
 * all colours, strokes, fills and fonts come from the page's CSS through classes: ``chart`` plus the
-  chart kind on the root (``histogram``, ``bars``, ``line``, ``matrix``, ``hbars``, ``gauge``), and
-  ``axis``, ``grid``, ``tick``, ``label``, ``s0``..``s3``, ``band``, ``thr``, ``shade``, ``mark``,
-  ``alert``, ``cell``/``diag``/``cell-text``, ``legend``, ``hi``, ``empty`` on the parts. Layout assumes
-  a text size of about 11px.
+  chart kind on the root (``histogram``, with ``small``, ``panels`` or ``range``; ``bars``, ``line``,
+  ``matrix``, ``hbars``, ``gauge``), and ``axis``, ``grid``, ``tick``, ``label``, ``s0``..``s3``,
+  ``band``, ``thr``, ``shade``, ``mark``, ``alert``, ``cell``/``diag``/``cell-text``, ``legend``, ``hi``,
+  ``empty`` on the parts. Layout assumes a text size of about 11px.
+
+Margins are sized to the text they hold, measured by :func:`_text_width` (per-character widths of a
+wide sans-serif, so "MORTGAGE" gets more room than "ill"); text longer than the room it may take is
+cut with "…" and keeps its whole value in a ``<title>`` tooltip, so no label is ever clipped.
 
 Every string that comes from data (titles, labels, category names, legends) is data, never markup: it is
 cleaned of characters XML cannot carry, truncated by characters with "…", and then escaped with
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import SupportsFloat
 
@@ -30,9 +35,11 @@ from markupsafe import Markup, escape
 from seismo.stats.numbers import finite_or_none as _num
 from seismo.stats.numbers import float_or_none as _raw
 
-__all__ = ["bars", "caption", "fmt_number", "gauge", "hbars", "histogram", "line", "matrix", "visible"]
+__all__ = ["bars", "caption", "fmt_number", "gauge", "hbars", "histogram", "histogram_panels", "line", "matrix",
+           "range_histogram", "visible"]
 
-_CHAR_W = 6.5  # estimated width of one character of tick/label text, in px (text of about 11px)
+_CHAR_W = 6.5  # the width of a typical character of tick/label text, in px (text of about 11px)
+_BOLD = 1.08  # how much wider the bold (600) ``label`` text runs than ``_text_width``'s regular text
 _EMPTY_TEXT = "no data to draw"
 _MAX_MATRIX = 30
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -288,6 +295,70 @@ def _trunc(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Advance widths in em of the page's sans-serif, measured in Chromium on DejaVu Sans (what "system-ui,
+# sans-serif" resolves to on most Linux desktops, and among the widest of the common faces: an estimate
+# from it errs on the side of room on Segoe UI, San Francisco or Roboto).
+_EM_GROUPS = (
+    ("ijl'", 0.28), ("IJ.,", 0.3), (" :;/\\|", 0.34), ("-", 0.37), ("ftr()[]", 0.4), ("!", 0.41),
+    ('"', 0.47), ("_*`", 0.5), ("sz?", 0.54), ("ckvxy", 0.6), ("LF", 0.58), ("PTY", 0.62),
+    ("abdeghnopqu0123456789$", 0.64), ("{}ESK", 0.66), ("BRACVXZ", 0.71), ("GDUNH", 0.78), ("&OQ", 0.8),
+    ("w", 0.82), ("#+<=>^~", 0.84), ("M", 0.87), ("%m", 0.98), ("W@", 1.0),
+)
+_EM = {c: em for chars, em in _EM_GROUPS for c in chars}
+_EM_OTHER = 0.72
+"""Letters outside ASCII (accented Latin, Greek, Cyrillic, Hebrew, Arabic): about an uppercase letter."""
+_EM_SYMBOL = 0.84  # arrows, math operators, ≈: as wide as "+" in DejaVu Sans
+
+
+def _char_em(c: str) -> float:
+    em = _EM.get(c)
+    if em is not None:
+        return em
+    if unicodedata.combining(c) or c in "\u200b\u200c\u200d\ufe0f":
+        return 0.0
+    if ord(c) >= 0x1F000:  # emoji
+        return 1.25
+    if unicodedata.east_asian_width(c) in ("W", "F"):  # CJK and other full-width characters
+        return 1.0
+    if c == "…":
+        return 1.0
+    if unicodedata.category(c).startswith("S"):
+        return _EM_SYMBOL
+    return _EM_OTHER
+
+
+def _text_width(text: str, size: float = 11.0) -> float:
+    """The estimated width in px of ``text`` drawn at ``size`` px in the page's sans-serif (see
+    ``_EM_GROUPS``): wide letters and digits count as wide, ``i`` and ``l`` as narrow, so that a
+    margin sized by it holds "MORTGAGE" as well as "ill".
+
+    >>> round(_text_width("MORTGAGE")), round(_text_width("ill"))
+    (65, 9)
+    """
+    return size * sum(_char_em(c) for c in text)
+
+
+def _fit(text: str, max_px: float, size: float = 11.0) -> int:
+    """The character limit (for ``_trunc``) under which ``text`` fits in ``max_px``: its length
+    when it fits whole, else the most characters that fit before a "…"."""
+    if _text_width(text, size) <= max_px:
+        return max(len(text), 1)
+    room = max_px - _char_em("…") * size
+    used, keep = 0.0, 0
+    for c in text:
+        used += _char_em(c) * size
+        if used > room:
+            break
+        keep += 1
+    return max(min(keep + 1, len(text) - 1), 1)  # _trunc keeps limit - 1 characters, then the ellipsis
+
+
+def _label_room(labels: Sequence[str], cap: float, chars: int, size: float = 11.0) -> float:
+    """The width a column of labels needs: its widest label (cut to ``chars`` characters), at most ``cap``."""
+    widest = max((_text_width(_trunc(t, chars), size) for t in labels), default=0.0)
+    return min(max(widest, size), cap)
+
+
 def _esc(value: object, limit: int | None = None) -> str:
     """Clean, truncate (by characters, before escaping), escape."""
     text = _clean(value)
@@ -297,8 +368,9 @@ def _esc(value: object, limit: int | None = None) -> str:
 
 
 def _text(x: float, y: float, content: object, cls: str, anchor: str | None = None, middle: bool = True,
-          limit: int | None = None, transform: str | None = None) -> str:
-    """A ``<text>`` element; a truncated text keeps its full value in a ``<title>`` child."""
+          limit: int | None = None, transform: str | None = None, tip: str | None = None) -> str:
+    """A ``<text>`` element; a truncated text keeps its full value in a ``<title>`` child (``tip``:
+    that tooltip's text whatever the truncation, for part of a label drawn on two lines)."""
     full = _clean(content)
     shown = full if limit is None else _trunc(full, limit)
     attrs = f'class="{cls}" x="{_n(x)}" y="{_n(y)}"'
@@ -308,8 +380,9 @@ def _text(x: float, y: float, content: object, cls: str, anchor: str | None = No
         attrs += ' dominant-baseline="middle"'
     if transform:
         attrs += f' transform="{transform}"'
-    tip = f"<title>{escape(full)}</title>" if shown != full else ""
-    return f"<text {attrs}>{tip}{escape(shown)}</text>"
+    tip_text = _clean(tip) if tip is not None else full if shown != full else ""
+    title = f"<title>{escape(tip_text)}</title>" if tip_text else ""
+    return f"<text {attrs}>{title}{escape(shown)}</text>"
 
 
 def _svg(kind: str, width: float, height: float, title: object, body: Sequence[str]) -> Markup:
@@ -347,7 +420,7 @@ def _legend(items: Sequence[tuple[str, str, bool]], x0: float, y0: float, width:
     x, y, row_h = x0, y0, 16.0
     for cls, name, as_line in items:
         label = _trunc(_clean(name), 28)
-        item_w = 18 + len(label) * _CHAR_W + 14
+        item_w = 18 + _text_width(label) + 14
         if x > x0 and x + item_w > x0 + width:
             x, y = x0, y + row_h
         cy = y + 7
@@ -382,7 +455,7 @@ def _x_axis_ticks(scale: _Scale, ticks: Sequence[float], texts: Sequence[str], y
     lo, hi = min(scale.r0, scale.r1), max(scale.r0, scale.r1)
     out = []
     for t, s in zip(ticks, texts):
-        x, half = scale(t), len(s) * _CHAR_W / 2
+        x, half = scale(t), _text_width(s) / 2
         anchor = "start" if x - half < lo - 8 else "end" if x + half > hi + 8 else "middle"
         out.append(_text(x, y, s, "tick", anchor=anchor))
     return out
@@ -444,6 +517,70 @@ def _step_path(bins: Sequence[tuple[float, float] | None], shares: Sequence[floa
     return "".join(d)
 
 
+def _drawn(bins: Sequence[tuple[float, float] | None], series: Sequence[object]) -> list[list[float | None]]:
+    """Each series' per-bin shares, None where the bin or the share cannot be drawn."""
+    return [[v if b is not None else None for b, v in zip(bins, _values(col, len(bins)))] for col in series]
+
+
+def _extent(bins: Sequence[tuple[float, float] | None],
+            drawn: Sequence[Sequence[float | None]]) -> tuple[float, float, float, float] | None:
+    """``(x_lo, x_hi, y_lo, y_hi)`` of what can be drawn (y always includes 0); None when nothing can."""
+    used = [b for i, b in enumerate(bins) if b is not None and any(col[i] is not None for col in drawn)]
+    shares = [v for col in drawn for v in col if v is not None]
+    if not used or not shares:
+        return None
+    return min(b[0] for b in used), max(b[1] for b in used), min(0.0, min(shares)), max(0.0, max(shares))
+
+
+def _x_kind(x_scale: str, x_lo: float, x_hi: float) -> str:
+    """The x scale a histogram can use: ``log`` only over positive values, ``linear`` for a point."""
+    kind = x_scale if x_scale in ("log", "asinh") and x_hi > x_lo else "linear"
+    return "linear" if kind == "log" and x_lo <= 0 else kind
+
+
+def _x_map(kind: str, x_lo: float, x_hi: float, r0: float, r1: float, unit: float) -> _Scale:
+    if kind == "log":
+        return _LogScale(x_lo, x_hi, r0, r1)
+    if kind == "asinh":
+        return _AsinhScale(x_lo, x_hi, r0, r1, unit)
+    return _Scale(x_lo, x_hi, r0, r1)
+
+
+def _x_ticks(kind: str, x_lo: float, x_hi: float, sx: _Scale, x_label: str) -> tuple[list[float], str]:
+    """The x ticks of a histogram, about one per 90 px, and its axis title naming a non-linear scale."""
+    label = _clean(x_label)
+    if kind == "log":
+        return _spaced(_log_ticks(x_lo, x_hi), sx), f"{label} (log scale)".strip()
+    if kind == "asinh":
+        unit = sx.unit if isinstance(sx, _AsinhScale) else 1.0
+        return _spaced(_asinh_ticks(x_lo, x_hi, unit), sx), f"{label} (log scale beyond ±{fmt_number(unit)})".strip()
+    count = max(2, min(6, int(abs(sx.r1 - sx.r0) // 90)))
+    return _nice(x_lo, x_hi, count, extend=False)[2], label
+
+
+def _grid(sy: _Scale, yticks: Sequence[float], x0: float, x1: float) -> str:
+    return f'<path class="grid" d="{"".join(f"M{_n(x0)} {_n(sy(t))}H{_n(x1)}" for t in yticks)}"/>'
+
+
+def _areas(bins: Sequence[tuple[float, float] | None], drawn: Sequence[Sequence[float | None]], sx: _Scale,
+           sy: _Scale, classes: Sequence[str]) -> list[str]:
+    base = sy.clamped(0.0)
+    return [f'<path class="{cls}" d="{_step_path(bins, col, sx, sy, base)}"/>'
+            for col, cls in zip(drawn, classes) if any(v is not None for v in col)]
+
+
+def _axes(sx: _Scale, sy: _Scale, xticks: Sequence[float], yticks: Sequence[float], ytexts: Sequence[str],
+          top: float, bottom: float, y_axis: bool = True) -> list[str]:
+    """The axes of a plot box (the y axis, when ``y_axis``, at the x scale's start), tick marks and labels."""
+    x0, x1 = sx.r0, sx.r1
+    axis = (f"M{_n(x0)} {_n(top)}V{_n(bottom)}" if y_axis else f"M{_n(x0)} {_n(bottom)}") + f"H{_n(x1)}"
+    axis += "".join(f"M{_n(sx(t))} {_n(bottom)}v4" for t in xticks)
+    parts = [f'<path class="axis" d="{axis}"/>']
+    if y_axis:
+        parts += _y_axis_ticks(sy, yticks, ytexts, x0 - 5)
+    return parts + _x_axis_ticks(sx, xticks, _tick_texts(xticks, False), bottom + 12)
+
+
 def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, title: str,
               x_label: str = "", small: bool = False, x_scale: str = "linear", x_unit: float = 1.0) -> Markup:
     """Overlaid distributions on shared bins: each series (per-bin shares) a filled step area, classes s0, s1, ….
@@ -455,68 +592,181 @@ def histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, 
     """
     bins = _histogram_bins(edges)
     names = list(series.keys())
-    columns = [_values(series[name], len(bins)) for name in names]
-    drawn = [[v if b is not None else None for b, v in zip(bins, col)] for col in columns]
-    used = [b for i, b in enumerate(bins) if b is not None and any(col[i] is not None for col in drawn)]
-    shares = [v for col in drawn for v in col if v is not None]
-    if not used or not shares:
+    drawn = _drawn(bins, [series[name] for name in names])
+    extent = _extent(bins, drawn)
+    if extent is None:
         return _empty("histogram", title, 160, 36) if small else _empty("histogram", title)
-    x_lo, x_hi = min(b[0] for b in used), max(b[1] for b in used)
-    y_lo, y_hi = min(0.0, min(shares)), max(0.0, max(shares))
-    kind = x_scale if x_scale in ("log", "asinh") and x_hi > x_lo else "linear"
-    if kind == "log" and x_lo <= 0:
-        kind = "linear"
-
-    def scale(r0: float, r1: float) -> _Scale:
-        if kind == "log":
-            return _LogScale(x_lo, x_hi, r0, r1)
-        if kind == "asinh":
-            return _AsinhScale(x_lo, x_hi, r0, r1, x_unit)
-        return _Scale(x_lo, x_hi, r0, r1)
-
+    x_lo, x_hi, y_lo, y_hi = extent
+    kind = _x_kind(x_scale, x_lo, x_hi)
+    classes = [_series_class(i) for i in range(len(names))]
     if small:
         w, h = 160.0, 36.0
         lo, hi = _widen(y_lo, y_hi) if y_hi <= y_lo else (y_lo, y_hi)
-        sx, sy = scale(1, w - 1), _Scale(lo, hi, h - 1, 1)
-        base = sy.clamped(0.0)
-        spark = [f'<path class="{_series_class(i)}" d="{_step_path(bins, col, sx, sy, base)}"/>'
-                 for i, col in enumerate(drawn) if any(v is not None for v in col)]
-        return _svg("histogram small", w, h, title, spark)
+        sx, sy = _x_map(kind, x_lo, x_hi, 1, w - 1, x_unit), _Scale(lo, hi, h - 1, 1)
+        return _svg("histogram small", w, h, title, _areas(bins, drawn, sx, sy, classes))
 
     w, h = 640.0, 220.0
     d0, d1, yticks = _nice(y_lo, y_hi, 4)
     ytexts = _tick_texts(yticks, True)
-    left = 12 + max(len(t) for t in ytexts) * _CHAR_W
+    left = 12 + max(_text_width(t) for t in ytexts)
     right = 14.0
-    legend, legend_h = _legend([(_series_class(i), n, False) for i, n in enumerate(names)], left, 6, w - left - right)
+    legend, legend_h = _legend([(c, n, False) for c, n in zip(classes, names)], left, 6, w - left - right)
     top = 10 + legend_h + 4
     bottom = 22 + (16 if _clean(x_label) else 0)
-    sx, sy = scale(left, w - right), _Scale(d0, d1, h - bottom, top)
-    if kind == "log":
-        xticks = _spaced(_log_ticks(x_lo, x_hi), sx)
-        x_label = f"{_clean(x_label)} (log scale)".strip()
-    elif kind == "asinh":
-        xticks = _spaced(_asinh_ticks(x_lo, x_hi, sx.unit if isinstance(sx, _AsinhScale) else 1.0), sx)
-        x_label = f"{_clean(x_label)} (log scale beyond ±{fmt_number(x_unit)})".strip()
-    else:
-        xticks = _nice(x_lo, x_hi, 6, extend=False)[2]
-    xtexts = _tick_texts(xticks, False)
-    base = sy.clamped(0.0)
-    body: list[str] = []
-    grid = "".join(f"M{_n(left)} {_n(sy(t))}H{_n(w - right)}" for t in yticks)
-    body.append(f'<path class="grid" d="{grid}"/>')
-    for i, col in enumerate(drawn):
-        if any(v is not None for v in col):
-            body.append(f'<path class="{_series_class(i)}" d="{_step_path(bins, col, sx, sy, base)}"/>')
-    axis = f"M{_n(left)} {_n(top)}V{_n(h - bottom)}H{_n(w - right)}"
-    axis += "".join(f"M{_n(sx(t))} {_n(h - bottom)}v4" for t in xticks)
-    body.append(f'<path class="axis" d="{axis}"/>')
-    body += _y_axis_ticks(sy, yticks, ytexts, left - 5)
-    body += _x_axis_ticks(sx, xticks, xtexts, h - bottom + 12)
-    if _clean(x_label):
+    sx, sy = _x_map(kind, x_lo, x_hi, left, w - right, x_unit), _Scale(d0, d1, h - bottom, top)
+    xticks, x_label = _x_ticks(kind, x_lo, x_hi, sx, x_label)
+    body = [_grid(sy, yticks, left, w - right), *_areas(bins, drawn, sx, sy, classes)]
+    body += _axes(sx, sy, xticks, yticks, ytexts, top, h - bottom)
+    if x_label:
         body.append(_text((left + w - right) / 2, h - 8, x_label, "label", anchor="middle", limit=80))
     body.append(legend)
     return _svg("histogram", w, h, title, body)
+
+
+_PANEL_H = 72.0
+"""The plot height of one table's panel in :func:`histogram_panels`."""
+
+
+def histogram_panels(panels: Mapping[str, Mapping[str, object]], *, title: str, x_label: str = "") -> Markup:
+    """One histogram per table, one above the other, each on its own x axis, all on one y scale.
+
+    For tables whose ranges barely overlap (a unit change: one table is the other x100), which shared
+    bins would squeeze into a bin or two: ``panels`` maps each table's name to its own bins,
+    ``{"edges": ..., "shares": ..., "scale": "linear" | "log" | "asinh", "unit": ...}`` (the
+    ``own_bins`` of :func:`seismo.report.columns.distributions`); classes s0, s1, … follow their
+    order. Each panel's heading names its table and the range its axis covers.
+    """
+    parts = []
+    for i, (name, panel) in enumerate(panels.items()):
+        edges = panel.get("edges")
+        bins = _histogram_bins(edges if isinstance(edges, Sequence) else [])
+        drawn = _drawn(bins, [panel.get("shares")])
+        extent = _extent(bins, drawn)
+        if extent is not None:
+            unit = _num(panel.get("unit"))
+            kind = _x_kind(str(panel.get("scale", "linear")), extent[0], extent[1])
+            parts.append((_series_class(i), _clean(name), bins, drawn, extent, kind, unit or 1.0))
+    if not parts:
+        return _empty("histogram", title)
+    d0, d1, yticks = _nice(min(p[4][2] for p in parts), max(p[4][3] for p in parts), 2)
+    ytexts = _tick_texts(yticks, True)
+    w, left, right = 640.0, 12 + max(_text_width(t) for t in ytexts), 14.0
+    body: list[str] = []
+    y = 6.0
+    for cls, name, bins, drawn, (x_lo, x_hi, _, _), kind, unit in parts:
+        top, bottom = y + 22, y + 22 + _PANEL_H
+        sx, sy = _x_map(kind, x_lo, x_hi, left, w - right, unit), _Scale(d0, d1, bottom, top)
+        xticks, scale_note = _x_ticks(kind, x_lo, x_hi, sx, "")
+        heading = f"{name}: {_fmt(x_lo)} to {_fmt(x_hi)}" + (f" {scale_note}" if scale_note else "")
+        body.append(f'<rect class="{cls}" x="{_n(left)}" y="{_n(y + 2)}" width="10" height="10"/>')
+        body.append(_text(left + 16, y + 7, heading, "legend", limit=_fit(heading, w - right - left - 16)))
+        body += [_grid(sy, yticks, left, w - right), *_areas(bins, drawn, sx, sy, [cls])]
+        body += _axes(sx, sy, xticks, yticks, ytexts, top, bottom)
+        y = bottom + 24
+    label = f"{_clean(x_label)}: each table on its own axis".lstrip(": ")
+    body.append(_text((left + w - right) / 2, y + 2, label, "label", anchor="middle", limit=80))
+    return _svg("histogram panels", w, y + 12, title, body)
+
+
+_OVERFLOW_W = 84.0
+"""The width of an overflow bin of :func:`range_histogram`, with the gap of its axis break."""
+
+
+def _overflow_bin(x0: float, x1: float, sy: _Scale, share: float, cls: str, tick: str, note: str,
+                  bottom: float) -> list[str]:
+    """A bar for the share of rows beyond the axis: its share above it, ``tick`` and the lines of
+    ``note`` (at most two) under the axis."""
+    base = sy.clamped(0.0)
+    y = min(sy.clamped(share), base - 2)  # however small, the bar shows
+    room = x1 - x0 + 10
+    cx = (x0 + x1) / 2
+    parts = [
+        f'<rect class="{cls}" x="{_n(x0 + 12)}" y="{_n(y)}" width="{_n(x1 - x0 - 24)}" height="{_n(base - y)}"/>',
+        f'<path class="axis" d="M{_n(x0)} {_n(bottom)}H{_n(x1)}"/>',
+        _text(cx, y - 7, _fmt(share, True), "tick", anchor="middle"),
+    ]
+    for k, line in enumerate([tick, *note.split("\n")[:2]]):
+        parts.append(_text(cx, bottom + 12 + 13 * k, line, "tick", anchor="middle", limit=_fit(_clean(line), room)))
+    return parts
+
+
+def _axis_break(x: float, y: float) -> str:
+    return f'<path class="axis" d="M{_n(x - 5)} {_n(y + 4)}l4 -8M{_n(x + 1)} {_n(y + 4)}l4 -8"/>'
+
+
+def range_histogram(edges: Sequence[float], series: Mapping[str, Sequence[float]], *, title: str, lower: float,
+                    upper: float, below: float | None = None, above: float | None = None, below_note: str = "",
+                    above_note: str = "", x_label: str = "", x_scale: str = "linear", x_unit: float = 1.0,
+                    range_label: str = "training range") -> Markup:
+    """Distributions on shared bins (as :func:`histogram`) with a range marked on the axis, and the
+    rows beyond it that the axis cannot reach.
+
+    The range ``[lower, upper]`` (``range_label``, e.g. the training range) is shaded (``band``)
+    between two ``thr`` lines, and the x axis always covers it. ``below`` and ``above`` are the
+    shares of rows (of the last series) under ``lower`` and over ``upper``: each is drawn as an
+    overflow bin past a break of the axis, with its share above it and ``below_note`` /
+    ``above_note`` under it (two lines at most, split at a newline: "20 rows\\ndown to -1"), since
+    values far outside (an age of 999) would squeeze the rest of the axis into a bin. A share of 0
+    or None draws no overflow bin.
+    """
+    lo_r, hi_r = _num(lower), _num(upper)
+    if lo_r is None or hi_r is None:
+        return histogram(edges, series, title=title, x_label=x_label, x_scale=x_scale, x_unit=x_unit)
+    lo_r, hi_r = min(lo_r, hi_r), max(lo_r, hi_r)
+    out_lo, out_hi = _num(below), _num(above)
+    out_lo, out_hi = (out_lo if out_lo else None), (out_hi if out_hi else None)
+    bins = _histogram_bins(edges)
+    names = list(series.keys())
+    drawn = _drawn(bins, [series[name] for name in names])
+    extent = _extent(bins, drawn)
+    x_lo, x_hi = (min(extent[0], lo_r), max(extent[1], hi_r)) if extent else _widen(lo_r, hi_r)
+    kind = _x_kind(x_scale, x_lo, x_hi)
+    if kind == "linear":  # a little room, so that the range's lines do not sit on the plot's edges
+        pad = (x_hi - x_lo) * 0.03
+        x_lo, x_hi = x_lo - pad, x_hi + pad
+    tops = [extent[3] if extent else 0.0, out_lo or 0.0, out_hi or 0.0]
+    d0, d1, yticks = _nice(min(0.0, extent[2] if extent else 0.0), max(tops) if max(tops) > 0 else 1.0, 4)
+    ytexts = _tick_texts(yticks, True)
+    w, h = 640.0, 262.0
+    left, right = 12 + max(_text_width(t) for t in ytexts), 14.0
+    classes = [_series_class(i) for i in range(len(names))]
+    items = [(c, n, False) for c, n in zip(classes, names)]
+    items.append(("band", f"{_clean(range_label)} {_fmt(lo_r)} to {_fmt(hi_r)}", False))
+    legend, legend_h = _legend(items, left, 6, w - left - right)
+    top = 10 + legend_h + 18
+    bottom = h - 48 - (16 if _clean(x_label) else 0)
+    p0 = left + (_OVERFLOW_W + 12 if out_lo else 0)
+    p1 = w - right - (_OVERFLOW_W + 12 if out_hi else 0)
+    sx, sy = _x_map(kind, x_lo, x_hi, p0, p1, x_unit), _Scale(d0, d1, bottom, top)
+    xticks, x_label = _x_ticks(kind, x_lo, x_hi, sx, x_label)
+    body = [_grid(sy, yticks, left, w - right)]
+    xa, xb = sx.clamped(lo_r), sx.clamped(hi_r)
+    body.append(f'<rect class="band" x="{_n(xa)}" y="{_n(top)}" width="{_n(max(xb - xa, 1))}" '
+                f'height="{_n(bottom - top)}"><title>{_esc(range_label, 60)}</title></rect>')
+    body += _areas(bins, drawn, sx, sy, classes)
+    for x, text, anchor in ((xa, f"min {_fmt(lo_r)}", "end"), (xb, f"max {_fmt(hi_r)}", "start")):
+        body.append(f'<path class="thr" d="M{_n(x)} {_n(top - 12)}V{_n(bottom)}"/>')
+        if anchor == "end" and x - _text_width(text) < left + 2:
+            anchor = "start"  # no room at its left: the label goes right of its line
+        if anchor == "start" and x + _text_width(text) > w - 2:
+            anchor = "end"
+        body.append(_text(x + (3 if anchor == "start" else -3), top - 8, text, "tick", anchor=anchor))
+    body += _axes(sx, sy, xticks, yticks, ytexts, top, bottom, y_axis=False)
+    axis_y = f"M{_n(left)} {_n(top)}V{_n(bottom)}"
+    body.append(f'<path class="axis" d="{axis_y}"/>')
+    body += _y_axis_ticks(sy, yticks, ytexts, left - 5)
+    cls = classes[-1] if classes else "s1"
+    if out_lo:
+        body += _overflow_bin(left, left + _OVERFLOW_W, sy, out_lo, cls, f"< {_fmt(lo_r)}", below_note, bottom)
+        body.append(_axis_break(left + _OVERFLOW_W + 6, bottom))
+    if out_hi:
+        x1 = w - right
+        body += _overflow_bin(x1 - _OVERFLOW_W, x1, sy, out_hi, cls, f"> {_fmt(hi_r)}", above_note, bottom)
+        body.append(_axis_break(x1 - _OVERFLOW_W - 6, bottom))
+    if x_label:
+        body.append(_text((p0 + p1) / 2, h - 8, x_label, "label", anchor="middle", limit=80))
+    body.append(legend)
+    return _svg("histogram range", w, h, title, body)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -563,8 +813,8 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *, ti
     k = len(names)
     bar_h = 10.0 if k <= 2 else 8.0
     group_h = k * bar_h + 8
-    label_chars = min(24, max(len(c) for c in cats))
-    left = 8 + max(label_chars, 1) * _CHAR_W + 6
+    room = _label_room(cats, w * 0.38, 24)  # sized to the labels; longer ones end in "…" (whole in a tooltip)
+    left = 8 + room + 6
     right = w - 56
     legend, legend_h = _legend([(_series_class(i), n, False) for i, n in enumerate(names)], left, 6, right - left)
     top = 10 + legend_h + 2
@@ -574,7 +824,7 @@ def bars(categories: Sequence[str], series: Mapping[str, Sequence[float]], *, ti
                               value_label, w)
     for i, cat in enumerate(cats):
         gy = top + i * group_h + 4
-        body.append(_text(left - 6, gy + k * bar_h / 2, cat, "tick", anchor="end", limit=24))
+        body.append(_text(left - 6, gy + k * bar_h / 2, cat, "tick", anchor="end", limit=min(24, _fit(cat, room))))
         for j, col in enumerate(columns):
             v = col[i]
             if v is not None:
@@ -600,8 +850,8 @@ def hbars(labels: Sequence[str], values: Sequence[float | None], *, title: str, 
         return _empty("hbars", title)
     marks = list(highlight) if highlight is not None else []
     w, row_h, bar_h = 720.0, 20.0, 14.0
-    label_chars = min(40, max(len(x) for x in names[:shown]))
-    left = 8 + max(label_chars, 1) * _CHAR_W + 6
+    room = _label_room(names[:shown], w * 0.45, 40)  # sized to the labels; longer ones end in "…" (whole in a tip)
+    left = 8 + room + 6
     right = w - 56
     top = 10.0 + (16 if thr is not None else 0)
     y_bars_end = top + shown * row_h
@@ -612,7 +862,7 @@ def hbars(labels: Sequence[str], values: Sequence[float | None], *, title: str, 
     scale, body = _value_axis(lo, hi, left, right, y_axis, top, percent, value_label, w)
     for i in range(shown):
         y = top + i * row_h
-        body.append(_text(left - 6, y + row_h / 2, names[i], "tick", anchor="end", limit=40))
+        body.append(_text(left - 6, y + row_h / 2, names[i], "tick", anchor="end", limit=min(40, _fit(names[i], room))))
         v = vals[i]
         if v is None:
             body.append(_text(scale.clamped(0.0) + 4, y + row_h / 2, "n/a", "tick", anchor="start"))
@@ -625,7 +875,8 @@ def hbars(labels: Sequence[str], values: Sequence[float | None], *, title: str, 
         tx = scale.clamped(thr)
         body.append(f'<path class="thr" d="M{_n(tx)} {_n(top - 4)}V{_n(y_axis)}"/>')
         text = f"{_clean(threshold_label)} {_fmt(thr, percent)}".strip()
-        anchor_x = min(max(tx, left + 60), right - 20)
+        half = _text_width(_trunc(text, 40)) * _BOLD / 2
+        anchor_x = min(max(tx, left + half), w - 4 - half)
         body.append(_text(anchor_x, top - 9, text, "label", anchor="middle", limit=40))
     return _svg("hbars", w, h, title, body)
 
@@ -763,7 +1014,7 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
 
     w, h = 640.0, 260.0
     has_y_label = bool(_clean(y_label))
-    left = 10 + max(len(t) for t in ytexts) * _CHAR_W + (16 if has_y_label else 0)
+    left = 10 + max(_text_width(t) for t in ytexts) + (16 if has_y_label else 0)
     right = 14.0
     items = [(_series_class(i), name, True) for i, name in enumerate(names)]
     items += [("thr", name, True) for name, _ in thr_lines]
@@ -791,7 +1042,7 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
             xa, xb = (xa + xb) / 2 - 1, (xa + xb) / 2 + 1
         body.append(f'<rect class="shade" x="{_n(xa)}" y="{_n(y_top)}" width="{_n(xb - xa)}" '
                     f'height="{_n(y_bot - y_top)}"><title>{_esc(label, 200)}</title></rect>')
-        half = min(len(label), 30) * _CHAR_W / 2  # the label may overhang a narrow shade, never the plot
+        half = _text_width(_trunc(_clean(label), 30)) / 2  # the label may overhang a narrow shade, never the plot
         cx = min(max((xa + xb) / 2, left + half), w - right - half)
         body.append(_text(cx, y_top + 8, label, "tick", anchor="middle", limit=30))
     if band is not None:
@@ -813,8 +1064,8 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
         if d:
             body.append(f'<path class="band" d="{"".join(d)}"/>')
     axis = f"M{_n(left)} {_n(y_top)}V{_n(y_bot)}H{_n(w - right)}"
-    max_len = min(16, max((len(_short_label(x)) for x in labels), default=1))
-    count = max(2, min(6, int((w - left - right) // (max_len * _CHAR_W + 14))))
+    widest = max((_text_width(_trunc(_short_label(x), 16)) for x in labels), default=_CHAR_W)
+    count = max(2, min(6, int((w - left - right) // (widest + 14))))
     xticks = _index_ticks(n, count)
     axis += "".join(f"M{_n(sx(i))} {_n(y_bot)}v4" for i in xticks)
     body.append(f'<path class="axis" d="{axis}"/>')
@@ -845,7 +1096,7 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
     for i in xticks:
         text = _short_label(labels[i]) if i < len(labels) else ""
         if text:
-            half = min(len(text), 16) * _CHAR_W / 2
+            half = _text_width(_trunc(text, 16)) / 2
             x = min(max(sx(i), half + 2), w - half - 2)  # keep the first and last labels inside the chart
             body.append(_text(x, y_bot + 13, text, "tick", anchor="middle", limit=16))
     if has_y_label:
@@ -862,6 +1113,55 @@ def line(x_labels: Sequence[str], series: Mapping[str, Sequence[float | None]], 
 def _top_indices(mass: Sequence[float], keep: int) -> list[int]:
     order = sorted(range(len(mass)), key=lambda i: (-mass[i], i))
     return sorted(order[:keep])
+
+
+_MATRIX_W = 760.0
+"""The widest a matrix grows so that its column labels read horizontally."""
+_MATRIX_COL_W = 96.0
+"""The widest a matrix column grows for its label."""
+_MATRIX_VERTICAL = 110.0
+"""The most room a vertical column label takes (longer ones end in "…", whole in a tooltip)."""
+_BREAKS = re.compile(r"(?<=[/_\-])|(?= )")
+
+
+def _two_lines(text: str, room: float) -> tuple[str, str]:
+    """``text`` split in two lines at the break (a space, or after "/", "-" or "_") that makes the longer
+    line shortest; a text without one is split where the first line fills ``room``."""
+    cuts = sorted({m.start() for m in _BREAKS.finditer(text) if 0 < m.start() < len(text)})
+    if not cuts:
+        k = max(_fit(text, room) - 1, 1) if _text_width(text) > room else len(text)
+        return text[:k], text[k:]
+    k = min(cuts, key=lambda i: max(_text_width(text[:i]), _text_width(text[i:].strip())))
+    return text[:k].strip(), text[k:].strip()
+
+
+def _column_label_layout(names: Sequence[str], cell_w: float) -> str:
+    """How a matrix's column labels are drawn: ``flat`` (one horizontal line each) when they all fit
+    their columns, ``wrap`` (two horizontal lines) when columns are wide enough for that, else
+    ``vertical`` (rotated a quarter turn, for narrow columns)."""
+    room = cell_w - 4
+    if all(_text_width(n) <= room for n in names):
+        return "flat"
+    if all(max(_text_width(line) for line in _two_lines(n, room)) <= room for n in names):
+        return "wrap"
+    return "vertical"
+
+
+def _column_label(name: str, x: float, y: float, cell_w: float, layout: str) -> list[str]:
+    """A column label above its column, centred on ``x``, its baseline at ``y``; what is cut short
+    keeps the whole label in a tooltip."""
+    room = cell_w - 4
+    if layout == "flat" or (layout == "wrap" and _text_width(name) <= room):
+        return [_text(x, y, name, "tick", anchor="middle", middle=False, limit=_fit(name, room))]
+    if layout == "vertical":
+        limit = _fit(name, _MATRIX_VERTICAL)
+        return [_text(x + 4, y, name, "tick", anchor="start", middle=False, limit=limit,
+                      transform=f"rotate(-90 {_n(x + 4)} {_n(y)})")]
+    first, second = _two_lines(name, room)
+    if not second:
+        return [_text(x, y, first, "tick", anchor="middle", middle=False, limit=_fit(first, room))]
+    return [_text(x, y - 13, first, "tick", anchor="middle", middle=False, limit=_fit(first, room), tip=name),
+            _text(x, y, second, "tick", anchor="middle", middle=False, limit=_fit(second, room), tip=name)]
 
 
 def matrix(row_labels: Sequence[str], col_labels: Sequence[str], values: Sequence[Sequence[float | None]], *,
@@ -900,24 +1200,34 @@ def matrix(row_labels: Sequence[str], col_labels: Sequence[str], values: Sequenc
     vmax = max(scaled, default=0.0)
     r, c = len(rows), len(cols)
     big = max(r, c)
-    size = 40.0 if big <= 8 else 34.0 if big <= 15 else 16.0
     show_text = r <= 15 and c <= 15
-    row_chars = min(18, max((len(rows_all[i]) for i in rows), default=1))
-    col_chars = min(14, max((len(cols_all[j]) for j in cols), default=1))
-    col_h = col_chars * _CHAR_W * 0.72 + 10
-    left = float(math.ceil((20 if _clean(row_title) else 4) + row_chars * _CHAR_W + 8))  # whole pixels: short
-    top = float(math.ceil((20 if _clean(col_title) else 4) + col_h))
+    cell_h = 40.0 if big <= 8 else 34.0 if big <= 15 else 16.0
+    row_names = [rows_all[i] for i in rows]
+    col_names = [cols_all[j] for j in cols]
+    row_room = _label_room(row_names, 180.0, 40)
+    left = float(math.ceil((20 if _clean(row_title) else 4) + row_room + 8))  # whole pixels: short
+    # columns widen (up to _MATRIX_COL_W) for their labels to read horizontally, within _MATRIX_W overall
+    widest = max(_text_width(n) for n in col_names)
+    printed = max((_text_width(_fmt(v, percent, 2), 10.0) + 6 for _, _, v in cells if v is not None), default=0.0)
+    cell_w = cell_h
+    if show_text:
+        cell_w = max(cell_h, min(max(widest + 10, printed), _MATRIX_COL_W, (_MATRIX_W - left - 8) / c))
+    layout = _column_label_layout(col_names, cell_w)
+    head = {"flat": 16.0, "wrap": 29.0}.get(layout, 0.0)
+    if layout == "vertical":
+        head = min(widest, _MATRIX_VERTICAL) + 8
+    top = float(math.ceil((20 if _clean(col_title) else 4) + head))
     # without printed values, the largest off-diagonal cells (at most 40) carry their value in a tooltip
     tipped = set() if show_text else set(sorted(
         ((i, j) for i, j, v in cells if v is not None and v != 0 and i != j),
         key=lambda ij: -abs(grid[ij[0]][ij[1]] or 0.0))[:40])
-    w = left + c * size + col_h + 4
-    h = top + r * size + 8 + (16 if note else 0)
+    w = left + c * cell_w + 8
+    h = top + r * cell_h + 8 + (16 if note else 0)
     body: list[str] = []
     for a, i in enumerate(rows):
-        y = top + a * size
+        y = top + a * cell_h
         for b, j in enumerate(cols):
-            x = left + b * size
+            x = left + b * cell_w
             v = grid[i][j]
             diag = i == j
             cls = "cell diag" if diag and diagonal_muted else "cell"
@@ -931,23 +1241,26 @@ def matrix(row_labels: Sequence[str], col_labels: Sequence[str], values: Sequenc
             tip = ""
             if v is not None and (i, j) in tipped:
                 tip = f"<title>{_esc(rows_all[i], 20)} → {_esc(cols_all[j], 20)}: {escape(_fmt(v, percent))}</title>"
-            s = _n(size - 1)
-            rect = f'<rect class="{cls}" x="{_n(x)}" y="{_n(y)}" width="{s}" height="{s}"{opacity}'
+            rect = (f'<rect class="{cls}" x="{_n(x)}" y="{_n(y)}" width="{_n(cell_w - 1)}" '
+                    f'height="{_n(cell_h - 1)}"{opacity}')
             body.append(f"{rect}>{tip}</rect>" if tip else f"{rect}/>")
             if show_text and v is not None:
                 tcls = "cell-text strong" if strength > 0.55 else "cell-text"
-                body.append(_text(x + (size - 1) / 2, y + (size - 1) / 2, _fmt(v, percent, 2), tcls, anchor="middle"))
-    for a, i in enumerate(rows):
-        body.append(_text(left - 6, top + a * size + size / 2, rows_all[i], "tick", anchor="end", limit=18))
-    for b, j in enumerate(cols):
-        x, y = left + b * size + size / 2, top - 5
-        body.append(_text(x, y, cols_all[j], "tick", anchor="start", middle=False, limit=14,
-                          transform=f"rotate(-45 {_n(x)} {_n(y)})"))
+                body.append(_text(x + (cell_w - 1) / 2, y + (cell_h - 1) / 2, _fmt(v, percent, 2), tcls,
+                                  anchor="middle"))
+    for a, name in enumerate(row_names):
+        body.append(_text(left - 6, top + a * cell_h + cell_h / 2, name, "tick", anchor="end",
+                          limit=min(40, _fit(name, row_room))))
+    for b, name in enumerate(col_names):
+        body += _column_label(name, left + b * cell_w + cell_w / 2, top - 6, cell_w, layout)
     if _clean(row_title):
-        cy = top + r * size / 2
+        cy = top + r * cell_h / 2
         body.append(_text(10, cy, row_title, "label", anchor="middle", limit=40, transform=f"rotate(-90 10 {_n(cy)})"))
-    if _clean(col_title):
-        body.append(_text(left + c * size / 2, 10, col_title, "label", anchor="middle", limit=60))
+    if _clean(col_title):  # centred over the columns, or as near as the chart's left edge allows
+        half = _text_width(_trunc(_clean(col_title), 60)) * _BOLD / 2
+        cx = max(left + c * cell_w / 2, half + 4)
+        w = max(w, cx + half + 4)
+        body.append(_text(cx, 10, col_title, "label", anchor="middle", limit=60))
     if note:
         body.append(_text(4, h - 8, note, "tick", anchor="start"))
     return _svg("matrix", w, h, full_title, body)
@@ -958,9 +1271,13 @@ def matrix(row_labels: Sequence[str], col_labels: Sequence[str], values: Sequenc
 
 
 def gauge(value: float, *, title: str, threshold: float | None = None, lower: float = 0.0,
-          upper: float = 1.0, percent: bool = True, value_label: str = "", reference: float | None = None) -> Markup:
+          upper: float = 1.0, percent: bool = True, value_label: str = "", reference: float | None = None,
+          whole: float | None = None) -> Markup:
     """One value on a horizontal scale [lower, upper]: a bar to the value (s1), a reference tick (s0) and a
     threshold marker (thr). Values outside the scale are clamped visually but printed exactly.
+
+    ``whole``: the most the quantity can be (1 for a share). A scale that stops short of it ends in a
+    break mark followed by the whole ("5% // 100%"), so that a bar reaching 5% does not read as full.
     """
     v = _num(value)
     if v is None:
@@ -971,21 +1288,30 @@ def gauge(value: float, *, title: str, threshold: float | None = None, lower: fl
         if lo == hi:
             lo, hi = 0.0, 1.0
     lo, hi = min(lo, hi), max(lo, hi)
-    thr, ref = _num(threshold), _num(reference)
+    thr, ref, full = _num(threshold), _num(reference), _num(whole)
     w, h = 360.0, 72.0 if ref is not None else 58.0
     left, right = 8.0, w - 8
+    cut = full is not None and full > hi
+    if cut:  # the track stops short of the chart's end, where the break mark and the whole are drawn
+        right -= 14 + _text_width(_fmt(full if full is not None else hi, percent))
     scale = _Scale(lo, hi, left, right)
     y0, y1 = 22.0, 36.0
     headline = f"{_fmt(v, percent)} {_clean(value_label)}".strip()
     if thr is not None:
         headline += f" · threshold {_fmt(thr, percent)}"
-    body = [_text(left, 10, headline, "label", anchor="start", limit=56)]
+    body = [_text(left, 10, headline, "label", anchor="start", limit=_fit(headline, (w - 2 * left) / _BOLD))]
     body.append(f'<rect class="grid" x="{_n(left)}" y="{_n(y0)}" width="{_n(right - left)}" height="{_n(y1 - y0)}"/>')
     x0, xv = scale.clamped(max(lo, min(0.0, hi))), scale.clamped(v)
     body.append(f'<rect class="s1" x="{_n(min(x0, xv))}" y="{_n(y0)}" width="{_n(abs(xv - x0))}" '
                 f'height="{_n(y1 - y0)}"/>')
     body.append(_text(left, y1 + 10, _fmt(lo, percent), "tick", anchor="start"))
     body.append(_text(right, y1 + 10, _fmt(hi, percent), "tick", anchor="end"))
+    if cut and full is not None:
+        gap = right + 4
+        tip = f"<title>the scale is cut: it runs to {_esc(_fmt(full, percent))}</title>"
+        body.append(f'<path class="axis" d="M{_n(gap)} {_n(y1 + 2)}l4 -{_n(y1 - y0 + 4)}M{_n(gap + 4)} {_n(y1 + 2)}'
+                    f'l4 -{_n(y1 - y0 + 4)}">{tip}</path>')
+        body.append(_text(w - 8, (y0 + y1) / 2, _fmt(full, percent), "tick", anchor="end"))
     if thr is not None:
         tx = scale.clamped(thr)
         body.append(f'<path class="thr" d="M{_n(tx)} {_n(y0 - 4)}V{_n(y1 + 4)}"/>')

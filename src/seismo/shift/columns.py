@@ -45,6 +45,7 @@ from seismo.stats.distance import (
     two_sample,
 )
 from seismo.stats.numbers import finite_or_none as _finite
+from seismo.stats.numbers import plain_number
 
 __all__ = ["ALPHA", "FEW_VALUES", "MIN_TV", "MIN_WASSERSTEIN", "check_column_shift", "fit_column_shift"]
 
@@ -245,7 +246,13 @@ def check_column_shift(ctx: ScanContext) -> list[Finding]:
                  shift_q_value=float(q), shift_effect=effect_name, shift_effect_size=_finite(effect),
                  shift_psi=_finite(r.psi), drifted=drifted)
         if drifted:
-            out.append(_finding(name, r, float(q), effect_name, effect, minimum, rank_error[name]))
+            ref, cur = state["columns"][name], cur_p.columns[name]
+            plain, impact = "", None
+            if isinstance(r, NumericComparison):
+                plain = _plain(r, np.asarray(ref["numeric"]["grid"], dtype=np.float64), cur.quantiles_array(GRID))
+            elif ctx.schema[name].role == Role.TARGET:
+                impact = balance_impact(_shares(ref), _shares(_side_light(cur)))
+            out.append(_finding(name, r, float(q), effect_name, effect, minimum, rank_error[name], plain, impact))
     return out
 
 
@@ -280,40 +287,127 @@ def _stat(r: NumericComparison | CategoricalComparison) -> float:
 
 
 
-def _severity(r: NumericComparison | CategoricalComparison) -> Severity:
-    if r.psi >= PSI_HIGH:
-        return Severity.HIGH
-    if r.psi >= PSI_MEDIUM:
-        return Severity.MEDIUM
-    return Severity.LOW
+W_MEDIUM, W_HIGH = 0.2, 0.5
+"""Bands of a numeric shift in reference standard deviations (Wasserstein): Cohen's (1988) small and medium effects."""
+TV_MEDIUM, TV_HIGH = 0.1, 0.2
+"""Bands of a categorical shift: the share of the probability mass that moved."""
+PROBABILITY_MEDIUM, PROBABILITY_HIGH = 0.02, 0.05
+"""Bands of the change a shift of the target's class balance makes to a calibrated probability:
+the same as a rate metric's drop (``concept.performance``: 5 points is a big drop)."""
+
+
+def _band(value: float, medium: float, high: float) -> Severity:
+    if not np.isfinite(value):
+        return Severity.LOW
+    return Severity.HIGH if value >= high else Severity.MEDIUM if value >= medium else Severity.LOW
+
+
+def _severity(r: NumericComparison | CategoricalComparison, impact: float | None = None) -> Severity:
+    """A distribution that moved is rated by the largest of its effects, each in its own bands
+    (docs/checks.md, "Severity"): PSI (Siddiqi 2006), the Wasserstein distance in reference
+    standard deviations or the share of mass moved, and for the target's class balance the change
+    it makes to a calibrated probability (``impact``). So "moved by 3 standard deviations" is
+    never rated low because the PSI of a heavy tail is."""
+    size = _band(r.wasserstein, W_MEDIUM, W_HIGH) if isinstance(r, NumericComparison) else _band(r.tv, TV_MEDIUM,
+                                                                                                   TV_HIGH)
+    bands = [_band(r.psi, PSI_MEDIUM, PSI_HIGH), size]
+    if impact is not None:
+        bands.append(_band(impact, PROBABILITY_MEDIUM, PROBABILITY_HIGH))
+    return max(bands, key=lambda b: b.rank)
+
+
+def balance_impact(reference: dict[str, float], current: dict[str, float]
+                   ) -> tuple[float, str, float, float, float] | None:
+    """What a shift of the target's class balance does to a calibrated model, read from the two
+    tables' class shares: under label shift (P(x|y) unchanged) every row's posterior odds of a
+    class scale by the ratio of its prior odds (Saerens, Latinne & Decaestecker 2002), so a
+    probability ``p`` becomes ``r p / (1 - p + r p)``. Returns the largest change that makes to
+    any calibrated probability (at ``p = 1 / (1 + sqrt(r))``: ``|sqrt(r) - 1| / (sqrt(r) + 1)``),
+    the class it is largest for, that class's prior-odds ratio and its two shares; None without a
+    class present on both sides.
+
+    >>> change, cls, ratio, p0, p1 = balance_impact({"0": 0.744, "1": 0.256}, {"0": 0.676, "1": 0.324})
+    >>> cls, round(ratio, 2), round(change, 3)
+    ('1', 1.39, 0.083)
+    """
+    found: list[tuple[float, str, float, float, float]] = []
+    for k, p0 in reference.items():
+        p1 = current.get(k, 0.0)
+        if not (0 < p0 < 1 and 0 < p1 < 1):
+            continue
+        r = (p1 / (1 - p1)) / (p0 / (1 - p0))
+        root = float(np.sqrt(r))
+        found.append((abs(root - 1) / (root + 1), k, r, p0, p1))
+    # the largest change; of two equal ones (the two classes of a binary target), the rarer class
+    return min(found, key=lambda t: (-round(t[0], 9), t[3])) if found else None
+
+
+def _shares(side: dict[str, Any]) -> dict[str, float]:
+    counts = side.get("counts") or {}
+    total = sum(counts.values())
+    return {k: c / total for k, c in counts.items()} if total else {}
+
+
+def _plain(r: NumericComparison, ref_q: np.ndarray[Any, Any], cur_q: np.ndarray[Any, Any]) -> str:
+    """What moved, in words first: the median, the spread or a tail, with the values."""
+    def at(q: np.ndarray[Any, Any], rank: float) -> float:
+        return float(np.interp(rank, GRID, q))
+
+    m0, m1 = at(ref_q, 0.5), at(cur_q, 0.5)
+    lo0, lo1, hi0, hi1 = at(ref_q, 0.1), at(cur_q, 0.1), at(ref_q, 0.9), at(cur_q, 0.9)
+    scale = r.scale if r.scale > 0 else max(hi0 - lo0, 1e-12)
+    moved, d_lo, d_hi = (m1 - m0) / scale, (lo1 - lo0) / scale, (hi1 - hi0) / scale
+    width0, width1 = hi0 - lo0, hi1 - lo1
+    f = plain_number
+    if abs(moved) >= 0.1 and (d_lo * moved >= 0 or d_hi * moved >= 0):
+        return f"values are {'higher' if moved > 0 else 'lower'} now: median {f(m0)} → {f(m1)}"
+    if width0 > 0 and width1 / width0 >= 1.25:
+        return f"values are more spread out now: 10th-90th percentile {f(lo0)}-{f(hi0)} → {f(lo1)}-{f(hi1)}"
+    if width0 > 0 and width1 / width0 <= 0.8:
+        return f"values are more concentrated now: 10th-90th percentile {f(lo0)}-{f(hi0)} → {f(lo1)}-{f(hi1)}"
+    if abs(d_hi) >= abs(d_lo) and abs(d_hi) >= 0.1:
+        return f"the upper values moved: 90th percentile {f(hi0)} → {f(hi1)}"
+    if abs(d_lo) >= 0.1:
+        return f"the lower values moved: 10th percentile {f(lo0)} → {f(lo1)}"
+    return f"the shape changed more than its middle: median {f(m0)} → {f(m1)}"
 
 
 def _finding(name: str, r: NumericComparison | CategoricalComparison, q: float, effect_name: str, effect: float,
-             minimum: float, rank_error: float) -> Finding:
+             minimum: float, rank_error: float, plain: str = "",
+             impact: tuple[float, str, float, float, float] | None = None) -> Finding:
     evidence: dict[str, Any] = {
         "test": _test_name(r), "statistic": _stat(r), "p_value": r.p_value, "q_value": q, "alpha": ALPHA,
         "effect_size": effect_name, "effect": _finite(effect), "threshold": minimum, "psi": _finite(r.psi),
         "jensen_shannon": r.js, "reference_rows": r.n_reference, "current_rows": r.n_current,
     }
     if isinstance(r, NumericComparison):
-        what = f"moved by {effect:.2f} standard deviations (Wasserstein), KS {r.ks:.3f}"
+        what = f"{plain} (moved by {effect:.2f} standard deviations, Wasserstein; KS {r.ks:.3f}; PSI {r.psi:.3f})"
         evidence.update(reference_scale=r.scale, cramer_von_mises=_finite(r.cvm),
                         cramer_von_mises_p_value=_finite(r.cvm_p_value), rank_error=rank_error,
                         tested_rows=[min(r.n_reference, KS_MAX_ROWS), min(r.n_current, KS_MAX_ROWS)])
     else:
-        what = f"{effect:.1%} of the probability mass moved between categories"
+        what = f"{effect:.1%} of the rows moved between categories"
         evidence.update(dof=r.dof, cramers_v=r.cramers_v, new_categories=list(r.new[:20]),
                         vanished_categories=list(r.vanished[:20]))
+        if impact is not None:  # the target's class balance: what it does to a calibrated model
+            change, cls, ratio, p0, p1 = impact
+            evidence.update(class_balance_class=cls, reference_share=p0, current_share=p1, prior_odds_ratio=ratio, calibrated_probability_change=change,
+                            impact_method="label shift: posterior odds scale by the prior-odds ratio "
+                            "(Saerens, Latinne & Decaestecker 2002)")
+            what = (f"the share of class {cls!r} is {'higher' if ratio > 1 else 'lower'} now ({p0:.1%} → {p1:.1%}): "
+                    f"a calibrated model's probabilities are off by up to {change * 100:.1f} points until it is "
+                    f"recalibrated; {what}")
         if r.new:
             what += f"; new: {', '.join(repr(c) for c in r.new[:3])}"
         if r.vanished:
             what += f"; vanished: {', '.join(repr(c) for c in r.vanished[:3])}"
+        what += f" (PSI {r.psi:.3f})"
     return Finding(
         check="shift.column",
         failure_mode=FailureMode.DISTRIBUTION_SHIFT,
-        severity=_severity(r),
+        severity=_severity(r, impact[0] if impact is not None else None),
         columns=(name,),
-        message=f"{name} {what} (PSI {r.psi:.3f})",
+        message=f"{name!r}: {what}",
         evidence=evidence,
         recommendation="Find out whether the population changed (new users, a new market, a season) or the "
         "pipeline did (a unit, a default, a join); if the world moved, retrain on recent data and check "

@@ -111,7 +111,7 @@ def _classify_tables(ctx: ScanContext, x: np.ndarray[Any, Any], y: np.ndarray[An
     top = _importance(x, y, is_cat, names)
     behind = _behind(x, y, is_cat, names, top) if auc >= _SATURATED else None
     severity = Severity.HIGH if auc >= _AUC_HIGH else Severity.MEDIUM if auc >= _AUC_MEDIUM else Severity.LOW
-    carriers = ", ".join(f"{n} ({v:.2f})" for n, v in top[:5]) or "no single feature (a joint shift)"
+    carriers = ", ".join(f"{n!r} ({v:.2f})" for n, v in top[:5]) or "no single feature (a joint shift)"
     message = f"a classifier tells current rows from reference rows with AUC {auc:.2f}; carried by {carriers}"
     evidence: dict[str, Any] = {
         "test": "domain classifier, 3-fold out-of-fold AUC, one-sided Mann-Whitney", "statistic": auc,
@@ -122,8 +122,8 @@ def _classify_tables(ctx: ScanContext, x: np.ndarray[Any, Any], y: np.ndarray[An
     named = [n for n, _ in top[:5]]
     if behind is not None:
         evidence["without_carriers"] = behind
-        shown = ", ".join(f"{n} ({v:.2f})" for n, v in list(behind["feature_importance"].items())[:5])
-        message += (f"; without {', '.join(behind['left_out'])}, AUC {behind['statistic']:.2f} carried by "
+        shown = ", ".join(f"{n!r} ({v:.2f})" for n, v in list(behind["feature_importance"].items())[:5])
+        message += (f"; without {', '.join(repr(c) for c in behind['left_out'])}, AUC {behind['statistic']:.2f} carried by "
                     f"{shown or 'no single feature (a joint shift)'}")
         named += [n for n in list(behind["feature_importance"])[:5] if n not in named]
     return [Finding(

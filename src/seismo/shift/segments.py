@@ -346,7 +346,7 @@ def _finding(name: str, cells: list[dict[str, Any]], ref_rows: int, cur_rows: in
         failure_mode=FailureMode.DISTRIBUTION_SHIFT,
         severity=severity,
         columns=(name, *[c for c in top["segment"] if c != "day of week"]),
-        message=f"{name} shifted within {_describe(top['segment'])} ({label} {top['effect']:.2f} on "
+        message=f"{name!r} shifted within {_describe(top['segment'])} ({label} {top['effect']:.2f} on "
         f"{top['current_rows']:,} current rows) while over the whole table it is {top['overall_effect']:.3f}{more}",
         evidence={"test": "g_test", "statistic": top["g_statistic"], "dof": top["dof"], "p_value": top["p_value"],
                   "q_value": top["q_value"], "alpha": ALPHA, "effect_size": top["effect_size"], "effect": top["effect"],

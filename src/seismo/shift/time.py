@@ -350,7 +350,7 @@ def _feature_over_time(ctx: ScanContext, name: str, fitted: dict[str, Any], wind
         failure_mode=FailureMode.DISTRIBUTION_SHIFT,
         severity=severity,
         columns=(name,),
-        message=f"{name} drifted in {int(drifted.sum())} of {int(judged.sum())} {every} windows "
+        message=f"{name!r} drifted in {int(drifted.sum())} of {int(judged.sum())} {every} windows "
         f"({', '.join(kinds)}; worst PSI {worst:.2f})",
         evidence={"window": every, "cycle_windows": cycle, "series": series, "episodes": eps,
                   "statistic": "psi", "max_psi": worst, "drifted_share": share,

@@ -62,7 +62,7 @@ def check_columns(ctx: ScanContext) -> list[Finding]:
         if name not in cur:
             if role in _INPUT_ROLES:  # the target is not a model input: serving has no labels yet
                 sev = Severity.HIGH if role == Role.FEATURE else Severity.MEDIUM
-                out.append(_finding("skew.missing_column", sev, name, f"{name} is in the training data but not in serving",
+                out.append(_finding("skew.missing_column", sev, name, f"{name!r} is in the training data but not in serving",
                                     {"role": role.value, "reference_dtype": dtype},
                                     "A model input that serving does not send is filled with a default or breaks the "
                                     "request; restore it in the serving pipeline."))
@@ -70,13 +70,13 @@ def check_columns(ctx: ScanContext) -> list[Finding]:
         a, b = _family(rp), _family(cur[name])
         if a != b:
             out.append(_finding("skew.dtype_change", Severity.HIGH, name,
-                                f"{name} is {a} ({dtype}) in training but {b} ({cur[name].dtype}) in serving",
+                                f"{name!r} is {a} ({dtype}) in training but {b} ({cur[name].dtype}) in serving",
                                 {"reference_dtype": dtype, "current_dtype": cur[name].dtype},
                                                 "The serving pipeline writes this field differently (text instead of numbers, a "
                                 "new encoding); parse it exactly as training did.", ctx=ctx))
     for name in cur:
         if name not in ref:
-            out.append(_finding("skew.extra_column", Severity.LOW, name, f"{name} is in serving but was never in training",
+            out.append(_finding("skew.extra_column", Severity.LOW, name, f"{name!r} is in serving but was never in training",
                                 {"current_dtype": cur[name].dtype},
                                 "Harmless if the model ignores it; if it was meant to be a feature, the model was "
                                 "trained without it."))
@@ -111,7 +111,7 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
             rows = sum(unseen[k] for k in respelled)
             out.append(_finding(
                 "skew.category_spelling", Severity.HIGH if rows / total >= 0.01 else Severity.MEDIUM, name,
-                f"{name}: serving writes {', '.join(f'{k!r} for {v!r}' for k, v in list(respelled.items())[:3])}",
+                f"{name!r}: serving writes {', '.join(f'{k!r} for {v!r}' for k, v in list(respelled.items())[:3])}",
                 {"pairs": {k: v for k, v in list(respelled.items())[:20]}, "rows": rows, "share": rows / total,
                  "threshold": "equal after NFKC, case folding and whitespace trimming"},
                 "The model has never seen these spellings and treats them as unknown categories; normalise "
@@ -137,7 +137,7 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
         top = sorted(new.items(), key=lambda kv: -kv[1])
         out.append(_finding(
             "skew.unseen_categories", sev, name,
-            f"{name}: {rows:,} serving rows ({share:.1%}) hold {len(new)} categor{'y' if len(new) == 1 else 'ies'} "
+            f"{name!r}: {rows:,} serving rows ({share:.1%}) hold {len(new)} categor{'y' if len(new) == 1 else 'ies'} "
             f"training never saw, e.g. {', '.join(repr(k) for k, _ in top[:3])} (about {expected:.1%} expected by chance)",
             {"categories": dict(top[:20]), "rows": rows, "share": share, "current_rows": total,
              "expected_share": expected, "p_value": p, "q_value": float(q), "alpha": UNSEEN_ALPHA,
@@ -273,7 +273,7 @@ def check_range(ctx: ScanContext) -> list[Finding]:
         about = "about " if t.rank_error else ""
         out.append(_finding(
             "skew.out_of_range", sev, name,
-            f"{name}: {about}{t.below + t.above:,} serving values ({share:.1%}) fall outside the training range "
+            f"{name!r}: {about}{t.below + t.above:,} serving values ({share:.1%}) fall outside the training range "
             f"[{r.min:g}, {r.max:g}] ({t.below:,} below, {t.above:,} above)",
             {"below": t.below, "above": t.above, "share": share, "p_value": p, "q_value": float(q), "alpha": RANGE_ALPHA,
              "test": "exchangeability exceedance test per tail, Benjamini-Hochberg across columns",
@@ -362,7 +362,7 @@ def check_scale(ctx: ScanContext) -> list[Finding]:
         direction = f"x{factor:.3g}" if factor >= 1 else f"/{1 / factor:.3g}"
         out.append(_finding(
             "skew.scale", Severity.HIGH, name,
-            f"{name}: serving values are consistently {direction} the training values ({what})",
+            f"{name!r}: serving values are consistently {direction} the training values ({what})",
             {"factor": factor, "quantiles": list(_SCALE_QUANTILES), "reference_quantiles": qr.tolist(),
              "current_quantiles": qc.tolist(), "ratio_spread": spread, "threshold": "quartile ratios agree within 5%"},
             "One pipeline computes this feature in other units or over another window; make both compute it the "

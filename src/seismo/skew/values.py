@@ -81,7 +81,7 @@ def _finding(name: str, id_col: str, bad: int, share: float, joined: int, exampl
         failure_mode=FailureMode.TRAINING_SERVING_SKEW,
         severity=severity,
         columns=(name,),
-        message=f"{name}: {bad:,} of {joined:,} entities ({share:.1%}) get a different value from the two pipelines",
+        message=f"{name!r}: {bad:,} of {joined:,} entities ({share:.1%}) get a different value from the two pipelines",
         evidence={"joined_on": id_col, "entities": joined, "mismatches": bad, "share": share, "examples": shown,
                   "threshold": f"any mismatch (numbers within a relative {RTOL:g} agree)"},
         recommendation="The training and serving pipelines compute this feature differently; diff their code for "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import SupportsFloat
 
-__all__ = ["finite_or_none", "float_or_none"]
+__all__ = ["finite_or_none", "float_or_none", "plain_number"]
 
 
 def float_or_none(value: object) -> float | None:
@@ -39,3 +39,21 @@ def finite_or_none(value: object) -> float | None:
     """
     f = float_or_none(value)
     return f if f is not None and math.isfinite(f) else None
+
+
+def plain_number(x: float) -> str:
+    """A number for a sentence: three significant digits, thousands separated, no exponent for
+    everyday magnitudes (``12.1``, ``0.0351``, ``1,250``, ``2,300,000``).
+
+    >>> [plain_number(v) for v in (12.14, 0.035123, 1250.4, 2_300_000.0, -4.0, 0.0)]
+    ['12.1', '0.0351', '1,250', '2,300,000', '-4', '0']
+    """
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) < 1e-4:
+        return f"{x:.2e}"
+    return f"{x:.3g}"
