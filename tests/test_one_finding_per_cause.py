@@ -129,3 +129,20 @@ def test_a_problem_both_tables_show_is_one_finding_with_both_tables_figures() ->
     varied = table(5_000, 10).with_columns(pl.Series("currency", ["USD", "EUR"] * 2_500))
     only_ref = seismo.scan(table(6_000, 10), varied)
     assert [f.evidence["dataset"] for f in only_ref.findings if f.check == "quality.constant"] == ["reference"]
+
+
+def test_a_missing_value_written_as_text_is_not_also_an_unseen_category() -> None:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(3)
+    levels = np.array(["RENT", "OWN", "MORTGAGE"])
+    ref = pl.DataFrame({"home": levels[rng.integers(0, 3, 5_000)]})
+    cur_home = levels[rng.integers(0, 3, 5_000)].astype(object)
+    cur_home[:150] = "?"
+    cur_home[150:300] = "CRYPTO_LOAN"
+    report = seismo.scan(ref, pl.DataFrame({"home": cur_home.astype(str)}))
+    checks = {f.check: f for f in report.findings}
+    assert "quality.disguised_missing" in checks  # '?' told once, as a missing value
+    unseen = checks["skew.unseen_categories"]  # the real new category still is one
+    assert list(unseen.evidence["categories"]) == ["CRYPTO_LOAN"]

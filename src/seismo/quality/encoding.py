@@ -63,6 +63,8 @@ def check_disguised_missing(ctx: ScanContext) -> list[Finding]:
                 hits = [(v, k) for v, k in top if _token(v) in MISSING_TOKENS]
                 if hits and len(top) > len(hits) and not _mostly_numbers(top):
                     out.append(_finding(label, c, hits, n, "text", None))
+                    if label == "current":  # a root cause: the column's shift is these values, told here
+                        ctx.explain(c, out[-1].id)
             elif cp.kind == "numeric":
                 rows = frame.get_column(c) if frame is not None and c in frame.columns else None
                 hits = [(v, k) for v, k in cp.top() if v in SENTINELS]  # kept counts: lower bounds

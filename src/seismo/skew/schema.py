@@ -14,7 +14,7 @@ import polars as pl
 
 from seismo.checks import NotApplicable, ScanContext
 from seismo.data.schema import Kind, Role
-from seismo.data.text import normal_form
+from seismo.data.text import MISSING_TOKENS, normal_form
 from seismo.profile import Tails
 from seismo.profile import tails as count_tails
 from seismo.report.model import FailureMode, Finding, Severity
@@ -116,7 +116,8 @@ def check_categories(ctx: ScanContext) -> list[Finding]:
                  "threshold": "equal after NFKC, case folding and whitespace trimming"},
                 "The model has never seen these spellings and treats them as unknown categories; normalise "
                 "case, whitespace and Unicode form in both pipelines.", ":spelling", ctx))
-        new = {k: n for k, n in unseen.items() if k not in respelled}
+        # a missing value written as text ('?', 'n/a') is not a new category: quality.disguised_missing tells it
+        new = {k: n for k, n in unseen.items() if k not in respelled and k.strip().lower() not in MISSING_TOKENS}
         if new:
             rows = sum(new.values())
             pooled = {str(k): n for k, n in r.top()}
