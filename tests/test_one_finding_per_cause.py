@@ -146,3 +146,19 @@ def test_a_missing_value_written_as_text_is_not_also_an_unseen_category() -> Non
     assert "quality.disguised_missing" in checks  # '?' told once, as a missing value
     unseen = checks["skew.unseen_categories"]  # the real new category still is one
     assert list(unseen.evidence["categories"]) == ["CRYPTO_LOAN"]
+
+
+def test_a_copied_columns_findings_fold_into_the_copy_finding() -> None:
+    import numpy as np
+    import polars as pl
+
+    rng = np.random.default_rng(4)
+    income = rng.lognormal(10, 0.5, 5_000).round(0)
+    ref = pl.DataFrame({"income": income, "income_usd": income, "x": rng.normal(0, 1, 5_000)})
+    served = np.r_[np.zeros(100), rng.lognormal(10, 0.5, 4_900).round(0)]  # zero incomes: out of range
+    cur = pl.DataFrame({"income": served, "income_usd": served, "x": rng.normal(0, 1, 5_000)})
+    report = seismo.scan(ref, cur, only=["quality.duplicate_columns", "skew.out_of_range"])
+    ranges = [f for f in report.findings if f.check == "skew.out_of_range"]
+    assert [f.columns for f in ranges] == [("income",)]  # the copy's is not told again
+    (copies,) = [f for f in report.findings if f.check == "quality.duplicate_columns"]
+    assert copies.evidence["explains"] == ["skew.out_of_range:income_usd"]

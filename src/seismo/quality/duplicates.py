@@ -199,6 +199,9 @@ def check_duplicate_columns(ctx: ScanContext) -> list[Finding]:
                         id=f"quality.duplicate_columns:{label}:{','.join(cols)}",
                     )
                 )
+                if label == "current":  # a copy's findings are its original's: they fold into this one
+                    for copy in same:
+                        ctx.explain(copy, out[-1].id)
     if not judged:
         raise NotApplicable("fewer than two columns that vary (all-null and constant columns are left out)")
     return out
