@@ -3,7 +3,7 @@
 >>> import polars as pl, seismo
 >>> report = seismo.scan(pl.DataFrame({"age": [float(i) if i % 2 else None for i in range(40)]}))
 >>> report.findings[0].message
-'age (reference): 50.0% of values are missing'
+"'age' (reference): 50.0% of values are missing"
 >>> report.exit_code(fail_on="high")
 0
 """
